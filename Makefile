@@ -1,0 +1,59 @@
+# One Makefile; CI calls the same targets. `make dev` runs the stack, `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(CURDIR)/.tools/bin/uv
+endif
+PACKAGES := auth-service profile-service cloudinary-emulator devstack
+PYTEST := $(UV) run --frozen pytest
+
+.PHONY: help install dev test lint fmt test-python test-web test-e2e bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools && .tools/bin/python -m pip install --quiet uv
+
+.venv/.synced: uv.lock pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES)) | $(UV)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+install: .venv/.synced web/node_modules/.installed ## Install Python and web dependencies (uv installs itself if missing)
+
+dev: install ## Run the whole stack locally (MongoDB stand-in, emulator, services, web on :8080)
+	$(UV) run --frozen python -m devstack dev
+
+lint: install ## ruff, formatting and mypy --strict over every package, TypeScript check of the web app
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	@for p in $(PACKAGES); do echo "mypy $$p"; (cd $$p && $(UV) run --frozen mypy --config-file ../pyproject.toml src tests) || exit 1; done
+	$(UV) run --frozen mypy --config-file pyproject.toml e2e bench
+	cd web && npm run --silent typecheck
+
+fmt: install ## Format and autofix
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+test-python: install ## Each package's unit and integration tests
+	@for p in $(PACKAGES); do echo "== $$p"; (cd $$p && $(PYTEST)) || exit 1; done
+
+test-web: install ## The web app's own tests
+	cd web && npm test
+
+test-e2e: install ## The whole stack as real processes (and, once it lands, a real browser)
+	$(PYTEST) e2e
+
+test: lint test-python test-web test-e2e ## Everything CI runs
+
+bench: install ## Benchmarks; prints ratios against a baseline measured in the same run
+	$(UV) run --frozen python -m bench
+
+clean: ## Remove build and test leftovers (keeps .data/, your dev data)
+	rm -rf .venv .tools web/node_modules web/dist e2e/artifacts .pytest_cache .mypy_cache .ruff_cache

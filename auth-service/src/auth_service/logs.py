@@ -1,0 +1,87 @@
+"""JSON log lines on the root logger, each carrying the id of the request it belongs to."""
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from litestar.enums import ScopeType
+from litestar.logging.config import LoggingConfig
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+# A caller-supplied id is kept only if it is short and harmless in a log line.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Attributes every LogRecord has; anything else came in through `extra=` and is logged as a field.
+_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and any `extra=` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record as JSON."""
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if (request_id := request_id_var.get()) is not None:
+            line["request_id"] = request_id
+        line.update({k: v for k, v in vars(record).items() if k not in _RECORD_FIELDS})
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def logging_config(level: str) -> LoggingConfig:
+    """Litestar's logging config: JSON on stderr, 500s logged with traces, client errors without."""
+    return LoggingConfig(
+        formatters={"json": {"()": f"{__name__}.JsonFormatter"}},
+        handlers={"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        root={"level": level.upper(), "handlers": ["console"]},
+        loggers={"uvicorn.access": {"level": "WARNING"}},
+        log_exceptions="always",
+        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 429, 503},
+    )
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Give every request an id (kept from `X-Request-ID` when sane), echo it, and log one access line."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Wrap one request."""
+        http_scope = cast("HTTPScope", scope)
+        supplied = dict(http_scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = supplied if _ACCEPTABLE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_id)
+        finally:
+            logging.getLogger("access").info(
+                "%s %s %s",
+                http_scope["method"],
+                http_scope["path"],
+                status,
+                extra={"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
+            )
+            request_id_var.reset(token)

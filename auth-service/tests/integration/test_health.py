@@ -1,0 +1,71 @@
+import time
+
+from auth_service.app import create_app
+from auth_service.config import Settings
+from devstack.mongo import MongoServer
+from litestar.testing import TestClient
+
+from tests.conftest import wait_until_ready
+
+
+def test_health_answers_ok(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_answers_when_mongodb_does(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:  # type: ignore[type-arg]
+    supplied = client.get("/health", headers={"X-Request-ID": "abc-123"})
+    generated = client.get("/health")
+
+    assert supplied.headers["x-request-id"] == "abc-123"
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+def test_unknown_route_is_a_problem_details_404(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.get("/no/such/route")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+
+
+def test_openapi_schema_is_served(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.get("/schema/openapi.json")
+
+    assert response.status_code == 200
+    assert "/ready" in response.json()["paths"]
+
+
+def test_ready_is_503_while_mongodb_is_down_and_recovers(settings: Settings, mongo_server: MongoServer) -> None:
+    if not mongo_server.can_restart:
+        # An external MongoDB (MONGODB_URI, testcontainers) cannot be killed from here: prove the
+        # same path with a server that does not exist, then check the real one is ready.
+        down = Settings(mongodb_uri="mongodb://127.0.0.1:1", database=settings.database, mongodb_timeout_ms=200)
+        with TestClient(create_app(down)) as client:
+            response = client.get("/ready")
+            assert response.status_code == 503
+            assert response.json()["status"] == 503
+        return
+    with TestClient(create_app(settings)) as client:
+        wait_until_ready(client)
+        mongo_server.kill()
+        try:
+            response = client.get("/ready")
+            assert response.status_code == 503
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["detail"] == "MongoDB is not answering."
+        finally:
+            mongo_server.restart()
+        deadline = time.monotonic() + 10
+        while client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "the service did not recover after MongoDB came back"
+            time.sleep(0.05)

@@ -1,0 +1,130 @@
+"""`make dev`: the whole stack on one machine under one supervisor, with one prefixed log.
+
+MongoDB (launcher in `devstack.mongo`) starts first, then honcho runs the emulator, both services
+and the web front. Ctrl-C stops every process; the stand-in MongoDB is stopped last.
+"""
+
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+from devstack.mongo import start_mongodb
+from devstack.secrets import ensure_cloudinary_url, ensure_signing_key
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where each process listens; each one is overridable by the environment variable of its name."""
+
+    auth: int
+    profile: int
+    emulator: int
+    web: int
+    mongo: int
+
+    @classmethod
+    def from_env(cls) -> "Ports":
+        """Read `AUTH_PORT`, `PROFILE_PORT`, `EMULATOR_PORT`, `WEB_PORT`, `MONGO_PORT`."""
+        env = os.environ
+        return cls(
+            auth=int(env.get("AUTH_PORT", "8001")),
+            profile=int(env.get("PROFILE_PORT", "8002")),
+            emulator=int(env.get("EMULATOR_PORT", "8003")),
+            web=int(env.get("WEB_PORT", "8080")),
+            mongo=int(env.get("MONGO_PORT", "27018")),
+        )
+
+
+def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, dict[str, str]]:
+    """Per-process environment: every value defaults here unless already set by the caller."""
+    data = root / ".data"
+    env = os.environ
+    cloudinary_url = env.get("CLOUDINARY_URL") or ensure_cloudinary_url(data / "cloudinary_url", ports.emulator)
+    keys_dir = data / "auth-keys"
+    if "AUTH_SIGNING_KEYS_DIR" not in env and "AUTH_SIGNING_KEY" not in env:
+        ensure_signing_key(keys_dir)
+    auth_url = f"http://127.0.0.1:{ports.auth}"
+    common = {"MONGODB_URI": mongodb_uri, "AUTH_ISSUER": env.get("AUTH_ISSUER", auth_url)}
+    return {
+        "emulator": {
+            "CLOUDINARY_URL": cloudinary_url,
+            "EMULATOR_PORT": str(ports.emulator),
+            "EMULATOR_DATA_DIR": env.get("EMULATOR_DATA_DIR", str(data / "emulator")),
+        },
+        "auth": {
+            **common,
+            "AUTH_PORT": str(ports.auth),
+            "AUTH_SIGNING_KEYS_DIR": env.get("AUTH_SIGNING_KEYS_DIR", str(keys_dir)),
+            "AUTH_COOKIE_SECURE": env.get("AUTH_COOKIE_SECURE", "false"),
+        },
+        "profile": {
+            **common,
+            "PROFILE_PORT": str(ports.profile),
+            "CLOUDINARY_URL": cloudinary_url,
+            "AUTH_JWKS_URL": env.get("AUTH_JWKS_URL", f"{auth_url}/.well-known/jwks.json"),
+            "PUBLIC_WEBHOOK_URL": env.get(
+                "PUBLIC_WEBHOOK_URL", f"http://127.0.0.1:{ports.profile}/webhooks/cloudinary"
+            ),
+        },
+        "web": {
+            "WEB_PORT": str(ports.web),
+            "AUTH_URL": auth_url,
+            "PROFILE_URL": f"http://127.0.0.1:{ports.profile}",
+        },
+    }
+
+
+def _announce_when_ready(ports: Ports, stop: threading.Event) -> None:
+    urls = [
+        f"http://127.0.0.1:{ports.emulator}/health",
+        f"http://127.0.0.1:{ports.auth}/ready",
+        f"http://127.0.0.1:{ports.profile}/ready",
+        f"http://127.0.0.1:{ports.web}/",
+    ]
+    pending = list(urls)
+    while pending and not stop.wait(0.5):
+        pending = [url for url in pending if not _answers(url)]
+    if not pending:
+        print(f"\n  Stack is up. Open http://localhost:{ports.web}/  (Ctrl-C stops everything)\n", flush=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.0).status_code < 500
+    except httpx.TransportError:
+        return False
+
+
+def run(root: Path) -> int:
+    """Start everything, block until Ctrl-C or a process dies, stop everything; the exit code."""
+    ports = Ports.from_env()
+    mongo = start_mongodb(root / ".data" / "mongo", port=ports.mongo)
+    print(f"MongoDB backend: {mongo.backend} at {mongo.uri}", flush=True)
+    stop = threading.Event()
+    try:
+        envs = stack_environment(root, ports, mongo.uri)
+        python = sys.executable
+        commands = {
+            "emulator": f"{python} -m cloudinary_emulator",
+            "auth": f"{python} -m auth_service",
+            "profile": f"{python} -m profile_service",
+            "web": f"npm --prefix web run dev -- --port {ports.web} --strictPort --host 127.0.0.1",
+        }
+        manager = Manager(Printer(sys.stdout))
+        for name, command in commands.items():
+            manager.add_process(name, command, env={**os.environ, **envs[name]}, cwd=str(root))
+        threading.Thread(target=_announce_when_ready, args=(ports, stop), daemon=True).start()
+        started = time.monotonic()
+        manager.loop()
+        print(f"stack stopped after {time.monotonic() - started:.0f}s", flush=True)
+        return int(manager.returncode or 0)
+    finally:
+        stop.set()
+        mongo.stop()

@@ -1,0 +1,51 @@
+"""Development secrets, generated once into the git-ignored `.data/` folder and reused afterwards."""
+
+import secrets
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+DEV_CLOUD_NAME = "dev-cloud"
+
+
+def ensure_signing_key(keys_dir: Path) -> Path:
+    """Make sure `keys_dir` holds at least one Ed25519 private key (PEM) for the auth service."""
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    existing = sorted(keys_dir.glob("*.pem"))
+    if existing:
+        return existing[-1]
+    # The file name becomes the `kid`; a date prefix makes the newest key sort last.
+    path = keys_dir / f"{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}.pem"
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.write_bytes(pem)
+    path.chmod(0o600)
+    return path
+
+
+def ensure_cloudinary_url(path: Path, emulator_port: int) -> str:
+    """A dev `CLOUDINARY_URL` for the emulator, with a random key and secret kept in `path`."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    api_key = "".join(secrets.choice(string.digits) for _ in range(15))
+    api_secret = secrets.token_urlsafe(21)
+    url = f"cloudinary://{api_key}:{api_secret}@{DEV_CLOUD_NAME}?upload_prefix=http://127.0.0.1:{emulator_port}"
+    path.write_text(url + "\n")
+    path.chmod(0o600)
+    return url
+
+
+def ensure_token(path: Path) -> str:
+    """A random secret kept in `path` (for example a dev service client's secret)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value

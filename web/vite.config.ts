@@ -1,0 +1,23 @@
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+// One origin for the page and both APIs, so neither service needs CORS (DESIGN.md).
+// `make dev` passes the services' addresses; the defaults are the documented dev ports.
+const authUrl = process.env.AUTH_URL ?? "http://127.0.0.1:8001";
+const profileUrl = process.env.PROFILE_URL ?? "http://127.0.0.1:8002";
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    port: Number(process.env.WEB_PORT ?? 8080),
+    strictPort: true,
+    proxy: {
+      "/auth": { target: authUrl, changeOrigin: false },
+      "/.well-known": { target: authUrl, changeOrigin: false },
+      "/profiles": { target: profileUrl, changeOrigin: false },
+    },
+  },
+  test: {
+    environment: "jsdom",
+  },
+});
