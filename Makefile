@@ -34,7 +34,7 @@ lint: install ## ruff, formatting and mypy --strict over every package, TypeScri
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	@for p in $(PACKAGES); do echo "mypy $$p"; (cd $$p && $(UV) run --frozen mypy --config-file ../pyproject.toml src tests) || exit 1; done
-	$(UV) run --frozen mypy --config-file pyproject.toml e2e bench
+	$(UV) run --frozen mypy --config-file pyproject.toml e2e bench deploy
 	cd web && npm run --silent typecheck
 
 fmt: install ## Format and autofix
@@ -48,7 +48,7 @@ test-web: install ## The web app's own tests
 	cd web && npm test
 
 test-e2e: install ## The whole stack as real processes (and, once it lands, a real browser)
-	$(PYTEST) e2e
+	$(PYTEST) e2e deploy/tests
 
 test: lint test-python test-web test-e2e ## Everything CI runs
 

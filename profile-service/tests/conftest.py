@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 from litestar.testing import TestClient
+
 from profile_service.app import create_app
 from profile_service.config import Settings
 

@@ -12,10 +12,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="devstack")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("dev", help="run the whole stack locally")
+    sub.add_parser("secrets", help="generate dev secrets and .data/compose.env for docker compose")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     if args.command == "dev":
         return dev.run(Path.cwd())
+    if args.command == "secrets":
+        print(f"wrote {dev.write_compose_env(Path.cwd())}")
+        return 0
     return 2
 
 

@@ -5,6 +5,7 @@ and the web front. Ctrl-C stops every process; the stand-in MongoDB is stopped l
 """
 
 import os
+import re
 import sys
 import threading
 import time
@@ -42,9 +43,41 @@ class Ports:
         )
 
 
+def load_dotenv(path: Path) -> None:
+    """Apply `KEY=VALUE` lines of a git-ignored `.env` file; variables already set win over it."""
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
+def write_compose_env(root: Path) -> Path:
+    """Secrets for `docker compose --env-file .data/compose.env up`: a signing key and an emulator account."""
+    data = data_dir(root)
+    ensure_signing_key(data / "auth-keys")
+    url = ensure_cloudinary_url(data / "cloudinary_url", Ports.from_env().emulator)
+    # Inside compose, the services reach the emulator by its service name.
+    compose_url = os.environ.get("CLOUDINARY_URL") or re.sub(
+        r"upload_prefix=http://127\.0\.0\.1:\d+", "upload_prefix=http://cloudinary-emulator:8003", url
+    )
+    path = data / "compose.env"
+    path.write_text(f"CLOUDINARY_URL={compose_url}\nAUTH_KEYS_DIR={(data / 'auth-keys').resolve()}\n")
+    path.chmod(0o600)
+    return path
+
+
+def data_dir(root: Path) -> Path:
+    """Where dev data and secrets live: `.data/` unless `DEVSTACK_DATA_DIR` says otherwise (tests)."""
+    return Path(os.environ.get("DEVSTACK_DATA_DIR", root / ".data"))
+
+
 def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, dict[str, str]]:
     """Per-process environment: every value defaults here unless already set by the caller."""
-    data = root / ".data"
+    data = data_dir(root)
     env = os.environ
     cloudinary_url = env.get("CLOUDINARY_URL") or ensure_cloudinary_url(data / "cloudinary_url", ports.emulator)
     keys_dir = data / "auth-keys"
@@ -104,8 +137,9 @@ def _answers(url: str) -> bool:
 
 def run(root: Path) -> int:
     """Start everything, block until Ctrl-C or a process dies, stop everything; the exit code."""
+    load_dotenv(root / ".env")
     ports = Ports.from_env()
-    mongo = start_mongodb(root / ".data" / "mongo", port=ports.mongo)
+    mongo = start_mongodb(data_dir(root) / "mongo", port=ports.mongo)
     print(f"MongoDB backend: {mongo.backend} at {mongo.uri}", flush=True)
     stop = threading.Event()
     try:

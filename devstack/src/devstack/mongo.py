@@ -114,14 +114,15 @@ def docker_available() -> bool:
         path = host.removeprefix("unix://")
         if not Path(path).exists():
             return False
-        family, address = socket.AF_UNIX, path
+        family = socket.AF_UNIX
+        address_value: str | tuple[str, int] = path
     else:
         hostname, _, port = host.removeprefix("tcp://").partition(":")
-        family, address = socket.AF_INET, (hostname, int(port or 2375))
+        family, address_value = socket.AF_INET, (hostname, int(port or 2375))
     try:
         with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.settimeout(1.0)
-            sock.connect(address)
+            sock.connect(address_value)
             sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
             status_line = sock.recv(64).split(b"\r\n", 1)[0]
     except OSError:

@@ -1,10 +1,10 @@
 import time
 
-from devstack.mongo import MongoServer
 from litestar.testing import TestClient
+
+from devstack.mongo import MongoServer
 from profile_service.app import create_app
 from profile_service.config import Settings
-
 from tests.conftest import wait_until_ready
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from profile_service.config import Settings, SettingsError
 
 

@@ -2,6 +2,7 @@ import msgspec
 from litestar import get, post
 from litestar.params import JSONBody
 from litestar.testing import create_test_client
+
 from profile_service.errors import EXCEPTION_HANDLERS, Conflict
 
 

@@ -1,0 +1,101 @@
+"""No Docker engine runs here, so the container files are checked statically against their specifications."""
+
+import json
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = files("check_jsonschema") / "builtin_schemas" / "vendor"
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def schema(name: str) -> dict[str, Any]:
+    data = json.loads((SCHEMAS / f"{name}.json").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_yaml(ROOT / "docker-compose.yml")
+
+
+def test_compose_file_follows_the_compose_specification(compose: dict[str, Any]) -> None:
+    jsonschema.validate(compose, schema("compose-spec"))
+
+
+def test_compose_runs_mongodb_8_with_a_volume_and_a_healthcheck(compose: dict[str, Any]) -> None:
+    mongodb = compose["services"]["mongodb"]
+
+    assert mongodb["image"] == "mongo:8"
+    assert any(str(volume).endswith(":/data/db") for volume in mongodb["volumes"])
+    assert "healthcheck" in mongodb
+
+
+def test_every_built_service_has_its_dockerfile_and_a_healthcheck(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        assert "healthcheck" in service, f"{name} has no healthcheck"
+        if "build" not in service:
+            continue
+        dockerfile = ROOT / service["build"]["context"] / service["build"]["dockerfile"]
+        assert dockerfile.is_file(), f"{name}: {dockerfile} is missing"
+        text = dockerfile.read_text()
+        assert "HEALTHCHECK" in text, f"{dockerfile} has no HEALTHCHECK"
+        assert re.search(r"^USER (?!root)\S+", text, re.MULTILINE) or "nginx-unprivileged" in text, (
+            f"{dockerfile} runs as root"
+        )
+
+
+def test_python_images_are_multi_stage_and_install_from_the_lock_file(compose: dict[str, Any]) -> None:
+    for name in ("auth-service", "profile-service", "cloudinary-emulator"):
+        text = (ROOT / name / "Dockerfile").read_text()
+        assert text.count("FROM ") >= 2, f"{name}: not multi-stage"
+        assert "uv sync --frozen" in text, f"{name}: does not install from uv.lock"
+
+
+def test_services_wait_for_healthy_dependencies(compose: dict[str, Any]) -> None:
+    for name in ("auth-service", "profile-service"):
+        depends = compose["services"][name]["depends_on"]
+        assert depends["mongodb"] == {"condition": "service_healthy"}, name
+
+
+def test_required_secrets_fail_fast_instead_of_defaulting(compose: dict[str, Any]) -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+
+    assert "${CLOUDINARY_URL:?" in text
+    assert "api_secret" not in text.lower()
+
+
+def test_reverse_proxy_serves_both_apis_and_the_web_app_from_one_origin() -> None:
+    conf = (ROOT / "deploy" / "nginx" / "default.conf").read_text()
+
+    for path, upstream in (
+        ("/auth/", "auth_service"),
+        ("/.well-known/", "auth_service"),
+        ("/profiles/", "profile_service"),
+    ):
+        assert re.search(rf"location {re.escape(path)} {{ proxy_pass http://{upstream}; }}", conf), path
+    assert "try_files $uri /index.html" in conf
+
+
+def test_github_workflow_is_valid_and_tests_against_real_mongodb() -> None:
+    workflow = load_yaml(ROOT / ".github" / "workflows" / "ci.yml")
+    # YAML 1.1 reads the bare key `on` as the boolean True; GitHub reads it as "on".
+    workflow["on"] = workflow.pop(True)  # type: ignore[call-overload]
+    jsonschema.validate(workflow, schema("github-workflows"))
+
+    job = workflow["jobs"]["test"]
+    assert job["services"]["mongodb"]["image"] == "mongo:8"
+    assert job["env"]["MONGODB_URI"].startswith("mongodb://")
+    assert any(step.get("run") == "make test" for step in job["steps"])

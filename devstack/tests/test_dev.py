@@ -1,0 +1,77 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from devstack import dev
+from devstack.secrets import ensure_cloudinary_url, ensure_signing_key
+
+
+def test_signing_key_is_generated_once_and_private(tmp_path: Path) -> None:
+    first = ensure_signing_key(tmp_path / "keys")
+    second = ensure_signing_key(tmp_path / "keys")
+
+    assert first == second
+    assert first.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert first.stat().st_mode & 0o077 == 0
+
+
+def test_cloudinary_url_is_generated_once_for_the_emulator_port(tmp_path: Path) -> None:
+    first = ensure_cloudinary_url(tmp_path / "cloudinary_url", 9003)
+    second = ensure_cloudinary_url(tmp_path / "cloudinary_url", 1234)
+
+    assert first == second
+    assert first.startswith("cloudinary://")
+    assert first.endswith("@dev-cloud?upload_prefix=http://127.0.0.1:9003")
+
+
+def test_ports_default_to_the_documented_ones_and_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AUTH_PORT", "PROFILE_PORT", "EMULATOR_PORT", "WEB_PORT", "MONGO_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert dev.Ports.from_env() == dev.Ports(auth=8001, profile=8002, emulator=8003, web=8080, mongo=27018)
+
+    monkeypatch.setenv("WEB_PORT", "9090")
+    assert dev.Ports.from_env().web == 9090
+
+
+def test_environment_overrides_every_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CLOUDINARY_URL", "cloudinary://k:s@real-cloud")
+    monkeypatch.setenv("PUBLIC_WEBHOOK_URL", "https://example.test/webhooks/cloudinary")
+    ports = dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5)
+
+    envs = dev.stack_environment(tmp_path, ports, "mongodb://db")
+
+    assert envs["emulator"]["CLOUDINARY_URL"] == "cloudinary://k:s@real-cloud"
+    assert envs["profile"]["CLOUDINARY_URL"] == "cloudinary://k:s@real-cloud"
+    assert envs["profile"]["PUBLIC_WEBHOOK_URL"] == "https://example.test/webhooks/cloudinary"
+    assert envs["auth"]["MONGODB_URI"] == "mongodb://db"
+    assert envs["profile"]["AUTH_JWKS_URL"] == "http://127.0.0.1:1/.well-known/jwks.json"
+    assert not (tmp_path / "cloudinary_url").exists()
+
+
+def test_dotenv_fills_only_unset_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVSTACK_TEST_SET", "from-shell")
+    monkeypatch.delenv("DEVSTACK_TEST_UNSET", raising=False)
+    (tmp_path / ".env").write_text(
+        "# comment\nDEVSTACK_TEST_SET=from-file\nexport DEVSTACK_TEST_UNSET='quoted value'\n"
+    )
+
+    dev.load_dotenv(tmp_path / ".env")
+
+    assert os.environ["DEVSTACK_TEST_SET"] == "from-shell"
+    assert os.environ["DEVSTACK_TEST_UNSET"] == "quoted value"
+    monkeypatch.delenv("DEVSTACK_TEST_UNSET")
+
+
+def test_compose_env_points_the_services_at_the_emulator_container(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CLOUDINARY_URL", raising=False)
+
+    path = dev.write_compose_env(tmp_path)
+
+    lines = dict(line.split("=", 1) for line in path.read_text().splitlines())
+    assert lines["CLOUDINARY_URL"].endswith("?upload_prefix=http://cloudinary-emulator:8003")
+    assert Path(lines["AUTH_KEYS_DIR"]) == (tmp_path / "auth-keys").resolve()

@@ -1,0 +1,72 @@
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from devstack.mongo import MongoServer, docker_available, start_mongodb, start_nx
+
+
+def connect(uri: str) -> "MongoClient[dict[str, Any]]":
+    return MongoClient(uri, serverSelectionTimeoutMS=2000)
+
+
+def test_nx_stand_in_answers_ping_and_stops(tmp_path: Path) -> None:
+    server = start_nx(tmp_path / "nx")
+    pid = server.pid
+    try:
+        with connect(server.uri) as client:
+            assert client.admin.command("ping")["ok"] == 1
+    finally:
+        server.stop()
+
+    assert pid is not None
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[1][:3]
+
+
+def test_nx_keeps_one_file_per_database_under_its_data_dir(tmp_path: Path) -> None:
+    server = start_nx(tmp_path / "nx")
+    try:
+        with connect(server.uri) as client:
+            client["alpha"]["things"].insert_one({"_id": "a"})
+            client["beta"]["things"].insert_one({"_id": "b"})
+            assert client["alpha"]["things"].count_documents({}) == 1
+    finally:
+        server.stop()
+
+    assert {p.name for p in (tmp_path / "nx").glob("*.db")} >= {"alpha.db", "beta.db"}
+
+
+def test_acknowledged_writes_survive_a_kill_and_restart(tmp_path: Path) -> None:
+    server = start_nx(tmp_path / "nx")
+    try:
+        with connect(server.uri) as client:
+            client["db"]["c"].insert_one({"_id": "kept"})
+        server.kill()
+        server.restart()
+        with connect(server.uri) as client:
+            assert client["db"]["c"].find_one({"_id": "kept"}) == {"_id": "kept"}
+    finally:
+        server.stop()
+
+
+def test_mongodb_uri_wins_and_nothing_is_started(tmp_path: Path, mongo_server: MongoServer) -> None:
+    server = start_mongodb(tmp_path, environ={"MONGODB_URI": mongo_server.uri})
+
+    assert server.uri == mongo_server.uri
+    assert server.backend.startswith("MONGODB_URI")
+    assert server.pid is None
+    server.stop()  # leaves the external server alone
+    with connect(mongo_server.uri) as client:
+        assert client.admin.command("ping")["ok"] == 1
+
+
+def test_without_uri_or_docker_the_stand_in_is_started(tmp_path: Path) -> None:
+    if docker_available():
+        pytest.fail("this machine has a Docker engine: the testcontainers path would be taken (not expected here)")
+    server = start_mongodb(tmp_path, environ={})
+    try:
+        assert server.backend.startswith("nx-27017")
+        assert server.data_dir == tmp_path / "nx"
+    finally:
+        server.stop()

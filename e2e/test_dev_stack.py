@@ -1,0 +1,152 @@
+"""`make dev` brings every process up, each answers /health and /ready, and Ctrl-C leaves none behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devstack.mongo import free_port
+from e2e.conftest import ARTIFACTS, ROOT
+
+
+@dataclass
+class DevStack:
+    process: "subprocess.Popen[bytes]"
+    ports: dict[str, int]
+    log: Path
+    data_dir: Path
+
+    def url(self, name: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str, stack: DevStack) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if stack.process.poll() is not None:
+            pytest.fail(f"make dev exited with {stack.process.returncode} while waiting for {what}:\n{tail(stack.log)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}:\n{tail(stack.log)}")
+        time.sleep(0.1)
+
+
+def tail(path: Path, lines: int = 60) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
+
+
+def status(url: str) -> int | None:
+    try:
+        return httpx.get(url, timeout=2.0).status_code
+    except httpx.TransportError:
+        return None
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process whose ancestry leads to `pid` (read from /proc, no psutil needed)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        children = {child for child, parent in parents.items() if parent in frontier}
+        frontier = children - found
+        found |= children
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    still = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            still.add(pid)
+    return still
+
+
+@pytest.fixture(scope="module")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ports = {name: free_port() for name in ("auth", "profile", "emulator", "web", "mongo")}
+    data_dir = tmp_path_factory.mktemp("devdata")
+    log = ARTIFACTS / "make-dev.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "CLOUDINARY_URL")}
+    env |= {f"{name.upper()}_PORT": str(port) for name, port in ports.items()}
+    env["DEVSTACK_DATA_DIR"] = str(data_dir)
+    if "MONGODB_URI" in os.environ:
+        env["MONGODB_URI"] = os.environ["MONGODB_URI"]
+    with log.open("wb") as out:
+        # Its own session, like a terminal's foreground job, so the test can send the "Ctrl-C" to it alone.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack", "dev"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    stack = DevStack(process, ports, log, data_dir)
+    try:
+        yield stack
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_make_dev_serves_health_and_ready_on_every_service(dev_stack: DevStack) -> None:
+    for name in ("auth", "profile"):
+        for path in ("/health", "/ready"):
+            url = dev_stack.url(name, path)
+            wait_for(lambda url=url: status(url) == 200, 60, url, dev_stack)  # type: ignore[misc]
+    wait_for(lambda: status(dev_stack.url("emulator", "/health")) == 200, 60, "emulator", dev_stack)
+    wait_for(lambda: status(dev_stack.url("web", "/")) == 200, 60, "web", dev_stack)
+
+    # The web front proxies the APIs on the same origin.
+    assert status(dev_stack.url("web", "/.well-known/jwks.json")) == status(
+        dev_stack.url("auth", "/.well-known/jwks.json")
+    )
+    assert "Stack is up. Open http://localhost:" in dev_stack.log.read_text()
+
+
+def test_make_dev_generates_secrets_once(dev_stack: DevStack) -> None:
+    wait_for(lambda: status(dev_stack.url("auth", "/ready")) == 200, 60, "auth ready", dev_stack)
+
+    keys = list((dev_stack.data_dir / "auth-keys").glob("*.pem"))
+    cloudinary_url = (dev_stack.data_dir / "cloudinary_url").read_text()
+    assert len(keys) == 1
+    assert keys[0].stat().st_mode & 0o077 == 0
+    assert cloudinary_url.startswith("cloudinary://")
+    assert f"upload_prefix=http://127.0.0.1:{dev_stack.ports['emulator']}" in cloudinary_url
+
+
+def test_ctrl_c_stops_every_process(dev_stack: DevStack) -> None:
+    wait_for(lambda: status(dev_stack.url("profile", "/ready")) == 200, 60, "profile ready", dev_stack)
+    children = descendants(dev_stack.process.pid)
+    assert len(children) >= 5, f"expected the supervisor's children, found {children}"
+
+    os.killpg(dev_stack.process.pid, signal.SIGINT)
+    dev_stack.process.wait(timeout=30)
+
+    deadline = time.monotonic() + 10
+    while alive(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive(children) == set(), f"left behind: {alive(children)}\n{tail(dev_stack.log)}"
+    for name in ("auth", "profile", "emulator", "web"):
+        assert status(dev_stack.url(name, "/health")) is None
