@@ -2,17 +2,98 @@
 
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from auth_service.app import create_app
-from auth_service.config import Settings
+from auth_service.clock import utc_now
+from auth_service.config import ServiceClient, Settings
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
+
+ISSUER = "http://auth.test"
+KID = "20250101-current"
+CLIENT_ID = "profile-worker"
+CLIENT_SECRET = "s3cret-for-tests-only-0123456789abcdef"
+PASSWORD = "correct horse battery"
+
+
+def pem(key: Ed25519PrivateKey) -> str:
+    """A private key as unencrypted PKCS8 PEM, the format the service reads."""
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+class FakeClock:
+    """A clock the test moves by hand, so expiry and throttle windows need no sleeping."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
-def settings(mongodb_uri: str, database_name: str) -> Settings:
+def clock() -> FakeClock:
+    """The app's clock in integration tests."""
+    return FakeClock()
+
+
+@pytest.fixture
+def signing_key() -> Ed25519PrivateKey:
+    """The key the test app signs with."""
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def keys_dir(tmp_path: Path, signing_key: Ed25519PrivateKey) -> Path:
+    """An AUTH_SIGNING_KEYS_DIR holding the signing key."""
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    (folder / f"{KID}.pem").write_text(pem(signing_key))
+    return folder
+
+
+def make_settings(mongodb_uri: str, database: str, keys_dir: Path, **overrides: Any) -> Settings:
+    """Test settings: cheap argon2, small throttle limits, one service client."""
+    import hashlib
+
+    values: dict[str, Any] = {
+        "mongodb_uri": mongodb_uri,
+        "database": database,
+        "mongodb_timeout_ms": 2000,
+        "issuer": ISSUER,
+        "signing_keys_dir": str(keys_dir),
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "login_max_failures_per_account": 3,
+        "login_max_failures_per_address": 20,
+        "login_window_seconds": 60,
+        "service_clients": [
+            ServiceClient(
+                client_id=CLIENT_ID,
+                secret_sha256=hashlib.sha256(CLIENT_SECRET.encode()).hexdigest(),
+                audience="profile-service-internal",
+                scopes=["profiles:read", "profiles:write"],
+            )
+        ],
+    }
+    return Settings(**(values | overrides))
+
+
+@pytest.fixture
+def settings(mongodb_uri: str, database_name: str, keys_dir: Path) -> Settings:
     """Settings for one test: the session's MongoDB, a database of its own."""
-    return Settings(mongodb_uri=mongodb_uri, database=database_name, mongodb_timeout_ms=2000)
+    return make_settings(mongodb_uri, database_name, keys_dir)
 
 
 def wait_until_ready(client: TestClient, timeout: float = 10.0) -> None:  # type: ignore[type-arg]
@@ -24,9 +105,50 @@ def wait_until_ready(client: TestClient, timeout: float = 10.0) -> None:  # type
         time.sleep(0.02)
 
 
+def running(settings: Settings, clock: FakeClock | None = None) -> TestClient:  # type: ignore[type-arg]
+    """A test client over https (so the Secure refresh cookie is kept and sent, as in a browser)."""
+    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
+    return TestClient(app, base_url="https://testserver.local")
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+def client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:  # type: ignore[type-arg]
     """The whole app with its lifespan running, ready to serve."""
-    with TestClient(create_app(settings)) as test_client:
+    with running(settings, clock) as test_client:
         wait_until_ready(test_client)
         yield test_client
+
+
+def register(
+    client: TestClient,  # type: ignore[type-arg]
+    email: str = "alice@example.com",
+    username: str = "alice",
+    password: str = PASSWORD,
+) -> dict[str, Any]:
+    """Register an account and return the public user."""
+    response = client.post("/auth/register", json={"email": email, "username": username, "password": password})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def login(client: TestClient, login: str = "alice", password: str = PASSWORD) -> tuple[str, str]:  # type: ignore[type-arg]
+    """Sign in; the access token and the refresh token (taken out of the client's cookie jar)."""
+    response = client.post("/auth/login", json={"login": login, "password": password})
+    assert response.status_code == 200, response.text
+    refresh_token = response.cookies["refresh_token"]
+    client.cookies.clear()
+    return response.json()["access_token"], refresh_token
+
+
+def refresh(client: TestClient, refresh_token: str) -> Any:  # type: ignore[type-arg]
+    """POST /auth/refresh presenting exactly this refresh token; the jar is left empty afterwards."""
+    client.cookies.clear()
+    response = client.post("/auth/refresh", headers={"Cookie": f"refresh_token={refresh_token}"})
+    client.cookies.clear()
+    return response
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for an access token."""
+    return {"Authorization": f"Bearer {token}"}

@@ -5,12 +5,14 @@ import sys
 import uvicorn
 
 from auth_service.config import Settings, SettingsError
+from auth_service.keys import load_keys
 
 
 def main() -> int:
-    """Entry point; exits 2 with a one-line message when the configuration is wrong."""
+    """Entry point; exits 2 with a one-line message when the configuration (or a signing key) is wrong."""
     try:
         settings = Settings.from_env()
+        load_keys(settings)
     except SettingsError as exc:
         print(f"auth-service: {exc}", file=sys.stderr)
         return 2

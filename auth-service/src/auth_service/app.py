@@ -7,19 +7,37 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from auth_service import __version__
+from auth_service.clients.controller import ClientTokenController
+from auth_service.clock import Clock, utc_now
 from auth_service.config import Settings
 from auth_service.db import mongo_lifespan, provide_db
 from auth_service.errors import EXCEPTION_HANDLERS
 from auth_service.health import HealthController
+from auth_service.keys import JwksController, load_keys
 from auth_service.logs import RequestContextMiddleware, logging_config
+from auth_service.passwords import Passwords
+from auth_service.sessions.controller import SessionController
+from auth_service.tokens import TokenService, provide_user_claims
+from auth_service.users.controller import UserController
+
+# Every body this service accepts is a few hundred bytes; anything near this is abuse (413).
+MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the app; settings come from the environment unless given (tests pass them)."""
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Litestar:
+    """Build the app; settings come from the environment unless given, the clock is injectable for tests.
+
+    Raises SettingsError when the signing keys are missing or unreadable: no tokens, no service.
+    """
     settings = settings or Settings.from_env()
+    keys = load_keys(settings)
+    tokens = TokenService(keys, issuer=settings.issuer, ttl_seconds=settings.access_token_ttl_seconds, clock=clock)
     return Litestar(
-        route_handlers=[HealthController],
-        dependencies={"db": Provide(provide_db, sync_to_thread=False)},
+        route_handlers=[HealthController, JwksController, UserController, SessionController, ClientTokenController],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "current_user": Provide(provide_user_claims),
+        },
         lifespan=[mongo_lifespan],
         middleware=[RequestContextMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -27,6 +45,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="auth-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
         ),
-        state=State({"settings": settings}),
+        request_max_body_size=MAX_BODY_BYTES,
+        state=State(
+            {
+                "settings": settings,
+                "clock": clock,
+                "keys": keys,
+                "tokens": tokens,
+                "passwords": Passwords.from_settings(settings),
+            }
+        ),
         debug=False,
     )

@@ -18,15 +18,40 @@ class SettingsError(Exception):
     """The environment holds a missing, unknown or malformed setting; the message names the variable."""
 
 
+class ServiceClient(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A machine client allowed the client-credentials grant; only the SHA-256 of its secret is configured."""
+
+    client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    secret_sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+    audience: Annotated[str, msgspec.Meta(min_length=1)]
+    scopes: list[str] = []
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Everything the service can be configured with; secrets have no default."""
+    """Everything the service can be configured with; secrets and the issuer have no default."""
 
     mongodb_uri: str
+    issuer: Annotated[str, msgspec.Meta(min_length=1)]
+    # Ed25519 private keys: a folder of PKCS8 PEM files (kid = file stem) and/or PEM text inline.
+    signing_keys_dir: str | None = None
+    signing_key: str | None = None
     database: str = "auth"
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8001
     log_level: str = "INFO"
     mongodb_timeout_ms: Annotated[int, msgspec.Meta(ge=50)] = 3000
+    access_token_ttl_seconds: Annotated[int, msgspec.Meta(ge=10, le=86400)] = 900
+    refresh_token_ttl_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 30
+    user_audience: str = "profile-service"
+    cookie_secure: bool = True
+    # OWASP's first argon2id choice (m=19 MiB, t=2, p=1); tests lower them, production never should.
+    argon2_time_cost: Annotated[int, msgspec.Meta(ge=1)] = 2
+    argon2_memory_kib: Annotated[int, msgspec.Meta(ge=8)] = 19456
+    argon2_parallelism: Annotated[int, msgspec.Meta(ge=1)] = 1
+    login_max_failures_per_account: Annotated[int, msgspec.Meta(ge=1)] = 5
+    login_max_failures_per_address: Annotated[int, msgspec.Meta(ge=1)] = 50
+    login_window_seconds: Annotated[int, msgspec.Meta(ge=1)] = 900
+    service_clients: list[ServiceClient] = []
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -36,9 +61,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for name in FOREIGN_NAMES:
             values.pop(name.removeprefix(PREFIX).lower(), None)
         try:
-            return msgspec.convert(values, cls, strict=False)
+            if "service_clients" in values:
+                values["service_clients"] = msgspec.json.decode(values["service_clients"])
+            settings = msgspec.convert(values, cls, strict=False)
+        # ValidationError subclasses DecodeError: it has to be caught first.
         except msgspec.ValidationError as exc:
             raise SettingsError(f"invalid configuration: {_name_variables(str(exc))}") from None
+        except msgspec.DecodeError as exc:
+            raise SettingsError(f"invalid configuration: AUTH_SERVICE_CLIENTS is not JSON ({exc})") from None
+        if settings.signing_keys_dir is None and settings.signing_key is None:
+            raise SettingsError("invalid configuration: set AUTH_SIGNING_KEYS_DIR or AUTH_SIGNING_KEY")
+        return settings
 
 
 def _name_variables(message: str) -> str:

@@ -1,0 +1,94 @@
+"""`/auth/login`, `/auth/refresh`, `/auth/logout`: the refresh token travels only in an HttpOnly cookie."""
+
+from datetime import timedelta
+
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import Cookie, State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromCookie, JSONBody
+
+from auth_service.db import Database
+from auth_service.sessions.repository import provide_families, provide_refresh_tokens
+from auth_service.sessions.schemas import IssuedSession
+from auth_service.sessions.service import SessionService
+from auth_service.throttle import COLLECTION as THROTTLE_COLLECTION
+from auth_service.throttle import LoginThrottle
+from auth_service.tokens import AccessToken
+from auth_service.users.repository import provide_users
+from auth_service.users.schemas import Credentials
+
+COOKIE = "refresh_token"
+# Sent only to /auth/refresh and /auth/logout, never to profile-service or the web app's own routes.
+COOKIE_PATH = "/auth"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def provide_sessions(db: NamedDependency[Database], state: State) -> SessionService:
+    """The session service over this request's repositories."""
+    settings = state.settings
+    throttle = LoginThrottle(
+        db[THROTTLE_COLLECTION],
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+        window_seconds=settings.login_window_seconds,
+        clock=state.clock,
+    )
+    return SessionService(
+        users=provide_users(db),
+        families=provide_families(db),
+        refresh_tokens=provide_refresh_tokens(db),
+        passwords=state.passwords,
+        throttle=throttle,
+        tokens=state.tokens,
+        audience=settings.user_audience,
+        refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        clock=state.clock,
+    )
+
+
+def _cookie(state: State, value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=COOKIE,
+        value=value,
+        path=COOKIE_PATH,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.cookie_secure,
+    )
+
+
+def _with_cookie(state: State, issued: IssuedSession) -> Response[AccessToken]:
+    max_age = int((issued.refresh_expires_at - state.clock()).total_seconds())
+    return Response(issued.access, headers=NO_STORE, cookies=[_cookie(state, issued.refresh_token, max_age)])
+
+
+class SessionController(Controller):
+    """Sign-in sessions."""
+
+    path = "/auth"
+    tags = ["sessions"]
+    dependencies = {"sessions": Provide(provide_sessions, sync_to_thread=False)}
+
+    @post("/login", status_code=200)
+    async def login(
+        self, data: JSONBody[Credentials], request: Request[None, None, State], sessions: NamedDependency[SessionService]
+    ) -> Response[AccessToken]:
+        """Exchange credentials for an access token and a refresh cookie."""
+        address = request.client.host if request.client else "unknown"
+        return _with_cookie(request.app.state, await sessions.login(data, address))
+
+    @post("/refresh", status_code=200)
+    async def refresh(
+        self, state: State, sessions: NamedDependency[SessionService], refresh_token: FromCookie[str | None] = None
+    ) -> Response[AccessToken]:
+        """Rotate the refresh cookie and hand out a new access token."""
+        return _with_cookie(state, await sessions.refresh(refresh_token))
+
+    @post("/logout", status_code=204)
+    async def logout(
+        self, state: State, sessions: NamedDependency[SessionService], refresh_token: FromCookie[str | None] = None
+    ) -> Response[None]:
+        """Revoke the session of the refresh cookie and clear it."""
+        await sessions.logout(refresh_token)
+        return Response(None, status_code=204, cookies=[_cookie(state, "", 0)])

@@ -1,0 +1,94 @@
+"""The `sessions` (token families) and `refresh_tokens` collections.
+
+Every state change is one single-document update: claiming a refresh token is a compare-and-set on
+`rotated_at: None`, revoking a family sets `revoked_at` on its one document. No transaction needed,
+which is what the stand-in supports and what scales on real MongoDB.
+"""
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar.di import NamedDependency
+from pymongo.asynchronous.collection import AsyncCollection
+
+from auth_service.db import INDEX_CREATORS, Database
+from auth_service.sessions.schemas import Family, RefreshToken
+
+FAMILIES = "sessions"
+REFRESH_TOKENS = "refresh_tokens"
+
+
+def _to_doc(struct: msgspec.Struct) -> dict[str, Any]:
+    doc: dict[str, Any] = msgspec.to_builtins(struct, builtin_types=(datetime,))
+    doc["_id"] = doc.pop("id")
+    return doc
+
+
+def _from_doc(doc: dict[str, Any] | None, kind: type[msgspec.Struct]) -> Any:
+    if doc is None:
+        return None
+    doc["id"] = doc.pop("_id")
+    return msgspec.convert(doc, kind, strict=False)
+
+
+class FamilyRepository:
+    """Sign-in sessions; revocation lives here so one write revokes every token of the family."""
+
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._collection = collection
+
+    async def create(self, family: Family) -> None:
+        """Record a new sign-in."""
+        await self._collection.insert_one(_to_doc(family))
+
+    async def get(self, family_id: str) -> Family | None:
+        """The family with this id, revoked or not."""
+        family: Family | None = _from_doc(await self._collection.find_one({"_id": family_id}), Family)
+        return family
+
+    async def revoke(self, family_id: str, now: datetime) -> None:
+        """Revoke the family (idempotent: the first revocation time is kept)."""
+        await self._collection.update_one({"_id": family_id, "revoked_at": None}, {"$set": {"revoked_at": now}})
+
+
+class RefreshTokenRepository:
+    """Refresh tokens by hash."""
+
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._collection = collection
+
+    async def insert(self, token: RefreshToken) -> None:
+        """Store a new, unused token."""
+        await self._collection.insert_one(_to_doc(token))
+
+    async def claim(self, token_hash: str, now: datetime) -> RefreshToken | None:
+        """Mark an unused, unexpired token as rotated; only one of several concurrent claims succeeds."""
+        result = await self._collection.update_one(
+            {"_id": token_hash, "rotated_at": None, "expires_at": {"$gt": now}}, {"$set": {"rotated_at": now}}
+        )
+        return await self.get(token_hash) if result.modified_count == 1 else None
+
+    async def get(self, token_hash: str) -> RefreshToken | None:
+        """The token with this hash, in whatever state."""
+        token: RefreshToken | None = _from_doc(await self._collection.find_one({"_id": token_hash}), RefreshToken)
+        return token
+
+
+def provide_families(db: NamedDependency[Database]) -> FamilyRepository:
+    """The families repository over this service's database."""
+    return FamilyRepository(db[FAMILIES])
+
+
+def provide_refresh_tokens(db: NamedDependency[Database]) -> RefreshTokenRepository:
+    """The refresh-token repository over this service's database."""
+    return RefreshTokenRepository(db[REFRESH_TOKENS])
+
+
+async def create_indexes(db: Database) -> None:
+    """TTL on expiry (datetimes) for both collections; lookups are by `_id` only."""
+    await db[FAMILIES].create_index("expires_at", expireAfterSeconds=0)
+    await db[REFRESH_TOKENS].create_index("expires_at", expireAfterSeconds=0)
+
+
+INDEX_CREATORS.append(create_indexes)

@@ -1,0 +1,117 @@
+"""Sign-in, refresh-token rotation with reuse detection (RFC 9700 4.14.2), and sign-out.
+
+Spans users, passwords, the throttle, both session collections and the token signer, hence a service.
+"""
+
+import hashlib
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+
+from auth_service.clock import Clock
+from auth_service.errors import Unauthorized
+from auth_service.passwords import Passwords
+from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
+from auth_service.sessions.schemas import Family, IssuedSession, RefreshToken
+from auth_service.throttle import LoginThrottle
+from auth_service.tokens import TokenService
+from auth_service.users.repository import UserRepository
+from auth_service.users.schemas import Credentials, User
+
+logger = logging.getLogger(__name__)
+
+BAD_CREDENTIALS = "Wrong login or password."
+BAD_REFRESH = "The refresh token is invalid, expired or revoked; sign in again."
+
+
+def hash_refresh_token(token: str) -> str:
+    """What is stored instead of the token: a leaked database yields no usable refresh token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionService:
+    """Login, refresh and logout over the repositories."""
+
+    def __init__(
+        self,
+        *,
+        users: UserRepository,
+        families: FamilyRepository,
+        refresh_tokens: RefreshTokenRepository,
+        passwords: Passwords,
+        throttle: LoginThrottle,
+        tokens: TokenService,
+        audience: str,
+        refresh_ttl: timedelta,
+        clock: Clock,
+    ) -> None:
+        self._users = users
+        self._families = families
+        self._refresh_tokens = refresh_tokens
+        self._passwords = passwords
+        self._throttle = throttle
+        self._tokens = tokens
+        self._audience = audience
+        self._refresh_ttl = refresh_ttl
+        self._clock = clock
+
+    async def login(self, credentials: Credentials, address: str) -> IssuedSession:
+        """A new session for valid credentials; the same 401 for an unknown login and a wrong password."""
+        await self._throttle.check(credentials.login, address)
+        user = await self._users.find_by_login(credentials.login)
+        valid = await self._passwords.verify(user.password_hash if user else None, credentials.password)
+        if user is None or not valid:
+            await self._throttle.record_failure(credentials.login, address)
+            logger.info("sign-in failed", extra={"client": address})
+            raise Unauthorized(BAD_CREDENTIALS)
+        await self._throttle.reset_account(credentials.login, address)
+        if self._passwords.needs_rehash(user.password_hash):
+            new_hash = await self._passwords.hash(credentials.password)
+            await self._users.set_password_hash(user.id, new_hash, now=self._clock())
+        now = self._clock()
+        # A sign-in lasts the refresh TTL from login; rotating does not extend it.
+        family = Family(id=str(uuid.uuid4()), user_id=user.id, created_at=now, expires_at=now + self._refresh_ttl)
+        await self._families.create(family)
+        return await self._issue(user, family)
+
+    async def refresh(self, presented: str | None) -> IssuedSession:
+        """Exchange a refresh token for new tokens; a second use of a token revokes its whole family."""
+        if not presented:
+            raise Unauthorized(BAD_REFRESH)
+        token_hash = hash_refresh_token(presented)
+        now = self._clock()
+        claimed = await self._refresh_tokens.claim(token_hash, now)
+        if claimed is None:
+            known = await self._refresh_tokens.get(token_hash)
+            if known is not None and known.rotated_at is not None:
+                # Either the thief or the victim is replaying: we cannot tell which, so end the session for both.
+                await self._families.revoke(known.family_id, now)
+                logger.warning("refresh token reused; session revoked", extra={"sid": known.family_id})
+            raise Unauthorized(BAD_REFRESH)
+        family = await self._families.get(claimed.family_id)
+        user = await self._users.get(claimed.user_id)
+        if family is None or family.revoked_at is not None or user is None:
+            raise Unauthorized(BAD_REFRESH)
+        return await self._issue(user, family)
+
+    async def logout(self, presented: str | None) -> None:
+        """Revoke the family of the presented refresh token, if it is one of ours."""
+        if presented and (known := await self._refresh_tokens.get(hash_refresh_token(presented))) is not None:
+            await self._families.revoke(known.family_id, self._clock())
+
+    async def _issue(self, user: User, family: Family) -> IssuedSession:
+        refresh_token = secrets.token_urlsafe(32)  # 256 bits
+        await self._refresh_tokens.insert(
+            RefreshToken(
+                id=hash_refresh_token(refresh_token),
+                family_id=family.id,
+                user_id=user.id,
+                created_at=self._clock(),
+                expires_at=family.expires_at,
+            )
+        )
+        access = self._tokens.issue_user(
+            user_id=user.id, username=user.username, session_id=family.id, audience=self._audience
+        )
+        return IssuedSession(access=access, refresh_token=refresh_token, refresh_expires_at=family.expires_at)

@@ -1,0 +1,137 @@
+"""Access tokens (RFC 9068 style JWTs, EdDSA): issuing, verifying, and the bearer-token dependency.
+
+The contract (claims, header, algorithm) is the table in the repository's README.md; profile-service pins
+the same table from its side. Verification follows RFC 8725: one pinned algorithm, the key chosen by `kid`
+among our own published keys only, `iss`/`aud`/`exp` required and checked.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import msgspec
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromHeader
+
+from auth_service.clock import Clock
+from auth_service.errors import Unauthorized
+from auth_service.keys import ALGORITHM, KeySet
+
+logger = logging.getLogger(__name__)
+
+TOKEN_TYPE = "at+jwt"
+REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "iss", "aud", "jti"]
+# Clock skew tolerated between this service and its verifiers.
+LEEWAY_SECONDS = 10
+
+
+class AccessToken(msgspec.Struct):
+    """The token response (RFC 6749 section 5.1)."""
+
+    access_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+class ServiceToken(msgspec.Struct):
+    """The client-credentials token response; `scope` lists what was granted."""
+
+    access_token: str
+    expires_in: int
+    scope: str
+    token_type: str = "Bearer"
+
+
+class UserClaims(msgspec.Struct):
+    """What a verified user access token says; service tokens lack `sid`/`username` and do not convert."""
+
+    sub: str
+    sid: str
+    username: str
+    jti: str
+    exp: int
+
+
+class TokenService:
+    """Signs with the newest key, verifies against every published one."""
+
+    def __init__(self, keys: KeySet, *, issuer: str, ttl_seconds: int, clock: Clock) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+
+    def _sign(self, claims: dict[str, Any]) -> str:
+        now = self._clock()
+        payload = {
+            "iss": self.issuer,
+            "iat": now,
+            "nbf": now,
+            "exp": now + timedelta(seconds=self.ttl_seconds),
+            "jti": str(uuid.uuid4()),
+            **claims,
+        }
+        key = self.keys.signing
+        return jwt.encode(payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE})
+
+    def issue_user(self, *, user_id: str, username: str, session_id: str, audience: str) -> AccessToken:
+        """An access token for a signed-in user of one refresh-token family."""
+        token = self._sign({"sub": user_id, "aud": audience, "sid": session_id, "username": username})
+        return AccessToken(access_token=token, expires_in=self.ttl_seconds)
+
+    def issue_service(self, *, client_id: str, audience: str, scopes: list[str]) -> ServiceToken:
+        """A token for a machine client, with its own audience and scopes."""
+        scope = " ".join(scopes)
+        token = self._sign({"sub": client_id, "aud": audience, "scope": scope})
+        return ServiceToken(access_token=token, expires_in=self.ttl_seconds, scope=scope)
+
+    def verify(self, token: str, *, audience: str) -> dict[str, Any]:
+        """The claims of a token we issued for `audience`; Unauthorized for anything else."""
+        try:
+            header = jwt.get_unverified_header(token)
+            # Never let the token pick the algorithm (RFC 8725 2.1): alg none and HS256-with-public-key die here.
+            if header.get("alg") != ALGORITHM or header.get("typ") != TOKEN_TYPE:
+                raise jwt.InvalidAlgorithmError("unexpected alg or typ")
+            kid = header.get("kid")
+            key = self.keys.public_key(kid) if isinstance(kid, str) else None
+            if key is None:
+                raise jwt.InvalidKeyError("unknown kid")
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=audience,
+                issuer=self.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as exc:
+            logger.info("access token rejected: %s", type(exc).__name__)
+            raise Unauthorized("The access token is invalid or expired.", headers=_challenge()) from None
+        return claims
+
+    def verify_user(self, token: str, *, audience: str) -> UserClaims:
+        """The claims of a user access token (not a service token)."""
+        try:
+            return msgspec.convert(self.verify(token, audience=audience), UserClaims)
+        except msgspec.ValidationError:
+            raise Unauthorized("The access token is not a user token.", headers=_challenge()) from None
+
+
+def _challenge() -> dict[str, str]:
+    return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+async def provide_user_claims(state: State, authorization: FromHeader[str | None] = None) -> UserClaims:
+    """The verified claims of the `Authorization: Bearer` token; 401 without one."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A bearer access token is required.", headers={"WWW-Authenticate": "Bearer"})
+    tokens: TokenService = state.tokens
+    return tokens.verify_user(token.strip(), audience=state.settings.user_audience)
+
+
+CurrentUser = NamedDependency[UserClaims]

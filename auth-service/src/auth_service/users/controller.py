@@ -1,0 +1,45 @@
+"""`/auth/register` and `/auth/me`."""
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+
+from auth_service.errors import Unauthorized
+from auth_service.passwords import Passwords
+from auth_service.tokens import CurrentUser
+from auth_service.users.repository import UserRepository, provide_users
+from auth_service.users.schemas import PublicUser, Registration, User
+
+
+class UserController(Controller):
+    """Accounts."""
+
+    path = "/auth"
+    tags = ["users"]
+    dependencies = {"users": Provide(provide_users, sync_to_thread=False)}
+
+    @post("/register")
+    async def register(
+        self, data: JSONBody[Registration], state: State, users: NamedDependency[UserRepository]
+    ) -> PublicUser:
+        """Create an account; 409 naming `email` or `username` when taken."""
+        passwords: Passwords = state.passwords
+        now = state.clock()
+        user = User(
+            id=users.new_id(),
+            email=data.email,
+            username=data.username,
+            password_hash=await passwords.hash(data.password),
+            created_at=now,
+            updated_at=now,
+        )
+        await users.create(user)
+        return PublicUser.of(user)
+
+    @get("/me")
+    async def me(self, current_user: CurrentUser, users: NamedDependency[UserRepository]) -> PublicUser:
+        """The signed-in user."""
+        if (user := await users.get(current_user.sub)) is None:
+            raise Unauthorized("The account no longer exists.")
+        return PublicUser.of(user)

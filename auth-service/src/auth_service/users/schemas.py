@@ -1,0 +1,67 @@
+"""Wire and storage shapes of user accounts."""
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+# Deliberately loose: the only proof an address works is a mail that arrives; this catches typos only.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+Username = Annotated[str, msgspec.Meta(pattern="^[a-z0-9_.-]{3,30}$")]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
+
+
+def normalize_email(email: str) -> str:
+    """Trimmed and lower-cased, so `Alice@Example.com ` and `alice@example.com` are one account."""
+    return email.strip().lower()
+
+
+class Registration(msgspec.Struct, forbid_unknown_fields=True):
+    """What a client sends to create an account."""
+
+    email: Email
+    username: Username
+    password: Password
+
+    def __post_init__(self) -> None:
+        # Raised here, msgspec reports it as a 400 validation error like any other field problem.
+        self.email = normalize_email(self.email)
+        if not _EMAIL.match(self.email) or len(self.email) > 254:
+            raise ValueError("`email` is not an e-mail address")
+
+
+class Credentials(msgspec.Struct, forbid_unknown_fields=True):
+    """A sign-in attempt: `login` is the e-mail address or the username."""
+
+    login: Annotated[str, msgspec.Meta(min_length=1, max_length=320)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+class User(msgspec.Struct, kw_only=True):
+    """A stored account (lenient: stored documents may carry more fields)."""
+
+    id: str
+    email: str
+    username: str
+    password_hash: str
+    role: str = "user"
+    created_at: datetime
+    updated_at: datetime
+
+
+class PublicUser(msgspec.Struct, kw_only=True):
+    """The account as clients see it: never the password hash."""
+
+    id: str
+    email: str
+    username: str
+    role: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "PublicUser":
+        """The public view of a stored user."""
+        return cls(id=user.id, email=user.email, username=user.username, role=user.role, created_at=user.created_at)

@@ -1,0 +1,153 @@
+from datetime import timedelta
+
+from litestar.testing import TestClient
+
+from tests.conftest import PASSWORD, FakeClock, bearer, login, refresh, register
+
+
+def test_register_login_me_refresh_logout_round_trip(client: TestClient) -> None:  # type: ignore[type-arg]
+    user = register(client)
+    access_token, refresh_token = login(client)
+
+    me = client.get("/auth/me", headers=bearer(access_token))
+    refreshed = refresh(client, refresh_token)
+    me_again = client.get("/auth/me", headers=bearer(refreshed.json()["access_token"]))
+    logout = client.post("/auth/logout", headers={"Cookie": f"refresh_token={refreshed.cookies['refresh_token']}"})
+    after_logout = refresh(client, refreshed.cookies["refresh_token"])
+
+    assert me.status_code == 200
+    assert me.json() == user
+    assert refreshed.status_code == 200
+    assert me_again.json() == user
+    assert logout.status_code == 204
+    assert after_logout.status_code == 401
+
+
+def test_login_answers_a_bearer_token_and_no_store(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+
+    response = client.post("/auth/login", json={"login": "alice", "password": PASSWORD})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_login_accepts_the_email_in_any_case(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client, email="Alice@Example.COM")
+
+    response = client.post("/auth/login", json={"login": " ALICE@example.com ", "password": PASSWORD})
+
+    assert response.status_code == 200
+
+
+def test_refresh_cookie_is_httponly_strict_secure_and_scoped_to_auth(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+
+    response = client.post("/auth/login", json={"login": "alice", "password": PASSWORD})
+
+    cookie = response.headers["set-cookie"]
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert cookie.startswith("refresh_token=")
+    assert {"httponly", "secure", "samesite", "path", "max-age"} <= attributes
+    assert "samesite=strict" in cookie.lower()
+    assert "Path=/auth" in cookie
+    assert "Max-Age=2592000" in cookie
+
+
+def test_refresh_token_is_256_bits_of_randomness(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+
+    _, refresh_token = login(client)
+
+    assert len(refresh_token) >= 43  # 32 bytes in base64url
+
+
+def test_refresh_rotates_and_the_old_token_stops_working(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, first = login(client)
+
+    rotated = refresh(client, first)
+    second = rotated.cookies["refresh_token"]
+    replayed = refresh(client, first)
+
+    assert rotated.status_code == 200
+    assert second != first
+    assert replayed.status_code == 401
+    assert replayed.headers["content-type"] == "application/problem+json"
+
+
+def test_reusing_a_rotated_token_revokes_the_whole_family(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, first = login(client)
+    second = refresh(client, first).cookies["refresh_token"]
+
+    assert refresh(client, first).status_code == 401
+    still_valid_until_now = refresh(client, second)
+
+    assert still_valid_until_now.status_code == 401
+
+
+def test_reuse_revokes_only_that_family_not_other_sign_ins(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, stolen = login(client)
+    _, other_device = login(client)
+    refresh(client, stolen)
+
+    refresh(client, stolen)
+
+    assert refresh(client, other_device).status_code == 200
+
+
+def test_refresh_without_a_cookie_is_401(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.post("/auth/refresh")
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "The refresh token is invalid, expired or revoked; sign in again."
+
+
+def test_refresh_token_expires_with_the_sign_in(client: TestClient, clock: FakeClock) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, refresh_token = login(client)
+
+    clock.advance(timedelta(days=30).total_seconds() + 1)
+
+    assert refresh(client, refresh_token).status_code == 401
+
+
+def test_logout_revokes_the_family_and_clears_the_cookie(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, first = login(client)
+    second = refresh(client, first).cookies["refresh_token"]
+
+    response = client.post("/auth/logout", headers={"Cookie": f"refresh_token={second}"})
+
+    assert response.status_code == 204
+    assert "Max-Age=0" in response.headers["set-cookie"]
+    assert "Path=/auth" in response.headers["set-cookie"]
+    assert refresh(client, second).status_code == 401
+
+
+def test_logout_without_a_cookie_is_still_204(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert client.post("/auth/logout").status_code == 204
+
+
+def test_unknown_user_and_wrong_password_get_the_same_401(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+
+    wrong_password = client.post("/auth/login", json={"login": "alice", "password": "not the password"})
+    unknown_user = client.post("/auth/login", json={"login": "mallory", "password": "not the password"})
+
+    assert wrong_password.status_code == unknown_user.status_code == 401
+    assert wrong_password.json() == unknown_user.json()
+
+
+def test_me_without_a_token_is_401_with_a_bearer_challenge(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.get("/auth/me")
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["content-type"] == "application/problem+json"
