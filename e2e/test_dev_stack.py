@@ -122,7 +122,9 @@ def test_make_dev_serves_health_and_ready_on_every_service(dev_stack: DevStack) 
     assert status(dev_stack.url("web", "/.well-known/jwks.json")) == status(
         dev_stack.url("auth", "/.well-known/jwks.json")
     )
-    assert "Stack is up. Open http://localhost:" in dev_stack.log.read_text()
+    wait_for(
+        lambda: "Stack is up. Open http://localhost:" in dev_stack.log.read_text(), 30, "the URL to open", dev_stack
+    )
 
 
 def test_make_dev_generates_secrets_once(dev_stack: DevStack) -> None:

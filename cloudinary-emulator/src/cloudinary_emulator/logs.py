@@ -47,7 +47,8 @@ def logging_config(level: str) -> LoggingConfig:
         formatters={"json": {"()": f"{__name__}.JsonFormatter"}},
         handlers={"console": {"class": "logging.StreamHandler", "formatter": "json"}},
         root={"level": level.upper(), "handlers": ["console"]},
-        loggers={"uvicorn.access": {"level": "WARNING"}},
+        # Litestar logs uncaught exceptions on its own "litestar" logger: send it to the JSON root handler too.
+        loggers={"litestar": {"level": "INFO", "propagate": True}, "uvicorn.access": {"level": "WARNING"}},
         log_exceptions="always",
         disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 429, 503},
     )

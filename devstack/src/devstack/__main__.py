@@ -15,6 +15,8 @@ def main() -> int:
     sub.add_parser("secrets", help="generate dev secrets and .data/compose.env for docker compose")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    # The readiness poller would otherwise log every probe into the stack's combined log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "dev":
         return dev.run(Path.cwd())
     if args.command == "secrets":
