@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             {
                 "settings": settings,
                 "clock": clock,
-                "keys": keys,
+                "key_set": keys,
                 "tokens": tokens,
                 "passwords": Passwords.from_settings(settings),
             }

@@ -81,6 +81,8 @@ def _name_variables(message: str) -> str:
         return name if name in STANDARD_NAMES else PREFIX + name
 
     message = re.sub(r"`\$\.(\w+)`", variable, message)
+    # Inside a JSON variable: "`$.service_clients[0].secret_sha256`" becomes "AUTH_SERVICE_CLIENTS[0].secret_sha256".
+    message = re.sub(r"`\$\.(\w+)([^`]+)`", lambda m: variable(m) + m.group(2), message)
     message = re.sub(r"(?<=field )`(\w+)`", variable, message)
     return message.replace("Object missing required field", "missing required variable").replace(
         "Object contains unknown field", "unknown variable"

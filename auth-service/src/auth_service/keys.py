@@ -129,5 +129,5 @@ class JwksController(Controller):
     @get("/.well-known/jwks.json", cache_control=CacheControlHeader(public=True, max_age=300))
     async def jwks(self, state: State) -> Jwks:
         """The JWK Set."""
-        key_set: KeySet = state.keys
+        key_set: KeySet = state.key_set
         return key_set.jwks()
