@@ -1,19 +1,31 @@
 """Settings, read once from the environment and validated at start-up."""
 
+import json
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 
 PREFIX = "EMULATOR_"
 # Read under their standard names, without the prefix.
 STANDARD_NAMES = ("CLOUDINARY_URL",)
+# Variables whose value is a JSON document rather than a scalar.
+JSON_NAMES = ("upload_presets", "faults")
 
 
 class SettingsError(Exception):
     """The environment holds a missing, unknown or malformed setting; the message names the variable."""
+
+
+class Account(msgspec.Struct, frozen=True):
+    """The Cloudinary account the emulator pretends to be, parsed from CLOUDINARY_URL."""
+
+    cloud_name: str
+    api_key: str
+    api_secret: str
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -25,16 +37,55 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8003
     log_level: str = "INFO"
+    # Base of `url`/`secure_url`; empty means http://{host}:{port}.
+    public_url: str = ""
+    # Unsigned uploads are allowed only through these: {"name": {"unsigned": true, "folder": "avatars", ...}}.
+    upload_presets: dict[str, dict[str, str | bool | int]] = {}
+    # sha1 accepts SHA-1 and SHA-256 request signatures; sha256 accepts only SHA-256 (an account set to SHA-256).
+    signature_algorithm: Literal["sha1", "sha256"] = "sha1"
+    max_image_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10_485_760
+    max_megapixels: Annotated[float, msgspec.Meta(gt=0)] = 25.0
+    # A notification is tried 1 + notification_retries times, waiting backoff * 2**n between tries.
+    notification_retries: Annotated[int, msgspec.Meta(ge=0, le=20)] = 4
+    notification_backoff: Annotated[float, msgspec.Meta(ge=0)] = 1.0
+    notification_timeout: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    # The account's global Notification URL: every upload is also notified here (empty: none).
+    notification_url: str = ""
+    # Fault injection at start-up, same shape as PUT /_emulator/faults.
+    faults: dict[str, int | float | bool] = {}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `EMULATOR_*` variables and `CLOUDINARY_URL`; raise SettingsError if invalid."""
-        values = {k.removeprefix(PREFIX).lower(): v for k, v in environ.items() if k.startswith(PREFIX)}
+        values: dict[str, object] = {
+            k.removeprefix(PREFIX).lower(): v for k, v in environ.items() if k.startswith(PREFIX)
+        }
         values |= {k.lower(): environ[k] for k in STANDARD_NAMES if k in environ}
+        for name in JSON_NAMES:
+            if isinstance(raw := values.get(name), str):
+                try:
+                    values[name] = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    raise SettingsError(f"invalid configuration: {PREFIX}{name.upper()} is not JSON ({exc})") from None
         try:
-            return msgspec.convert(values, cls, strict=False)
+            settings = msgspec.convert(values, cls, strict=False)
         except msgspec.ValidationError as exc:
             raise SettingsError(f"invalid configuration: {_name_variables(str(exc))}") from None
+        settings.account()  # fail at start-up, not on the first request
+        return settings
+
+    def account(self) -> Account:
+        """Cloud name, API key and secret from CLOUDINARY_URL; raise SettingsError if it is malformed."""
+        parts = urlsplit(self.cloudinary_url)
+        if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
+            raise SettingsError("invalid configuration: CLOUDINARY_URL must look like cloudinary://KEY:SECRET@CLOUD")
+        # urlsplit lower-cases the hostname; cloud names are case-sensitive, so cut it out of netloc instead.
+        cloud = parts.netloc.rsplit("@", 1)[1].split(":")[0]
+        return Account(cloud_name=cloud, api_key=unquote(parts.username), api_secret=unquote(parts.password))
+
+    def base_url(self) -> str:
+        """The URL the emulator is reachable at, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 def _name_variables(message: str) -> str:
@@ -43,7 +94,7 @@ def _name_variables(message: str) -> str:
         name = match.group(1).upper()
         return name if name in STANDARD_NAMES else PREFIX + name
 
-    message = re.sub(r"`\$\.(\w+)`", variable, message)
+    message = re.sub(r"`\$\.(\w+)(?:[.\[][^`]*)?`", variable, message)
     message = re.sub(r"(?<=field )`(\w+)`", variable, message)
     return message.replace("Object missing required field", "missing required variable").replace(
         "Object contains unknown field", "unknown variable"

@@ -1,4 +1,5 @@
 import pytest
+
 from cloudinary_emulator.config import Settings, SettingsError
 
 

@@ -1,0 +1,1 @@
+"""Admin API: get one resource, list resources."""

@@ -1,0 +1,1 @@
+"""Delivery: `GET /{cloud}/image/upload/...` serves originals and derivatives."""

@@ -1,0 +1,1 @@
+"""Cloudinary's transformation URL grammar (parser) and a Pillow implementation of the subset avatars need."""

@@ -1,0 +1,1 @@
+"""Upload API: upload and destroy."""
