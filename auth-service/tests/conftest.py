@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auth_service.app import create_app
-from auth_service.clock import utc_now
-from auth_service.config import ServiceClient, Settings
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
+
+from auth_service.app import create_app
+from auth_service.clock import utc_now
+from auth_service.config import ServiceClient, Settings
 
 ISSUER = "http://auth.test"
 KID = "20250101-current"

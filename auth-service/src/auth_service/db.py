@@ -4,8 +4,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+import msgspec
 import pymongo
 from litestar import Litestar
 from litestar.datastructures import State
@@ -19,6 +21,7 @@ from auth_service.errors import ServiceUnavailable
 logger = logging.getLogger(__name__)
 
 Database = AsyncDatabase[dict[str, Any]]
+StructT = TypeVar("StructT", bound=msgspec.Struct)
 IndexCreator = Callable[[Database], Awaitable[None]]
 
 # Each domain registers the coroutine that creates its collections' indexes.
@@ -83,3 +86,18 @@ def provide_db(state: State) -> Database:
     if not mongo.indexes_ready.is_set():
         raise ServiceUnavailable("The service is starting; try again shortly.", headers={"Retry-After": "1"})
     return mongo.db
+
+
+def utc_datetimes(struct: StructT) -> StructT:
+    """The Struct with naive datetimes read as UTC.
+
+    The stand-in stores a datetime written by `$set` as a string without its timezone (msgspec parses it
+    back naive), so such fields are only ever compared for presence, never queried by range; every
+    datetime we store is UTC, so both servers then give back the same aware values.
+    """
+    naive = {
+        name: value.replace(tzinfo=UTC)
+        for name in struct.__struct_fields__
+        if isinstance(value := getattr(struct, name), datetime) and value.tzinfo is None
+    }
+    return msgspec.structs.replace(struct, **naive) if naive else struct

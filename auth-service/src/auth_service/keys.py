@@ -77,9 +77,7 @@ class KeySet:
 
     def jwks(self) -> Jwks:
         """The public halves as a JWK Set."""
-        return Jwks(
-            keys=[Jwk(kty="OKP", crv="Ed25519", x=k.x, kid=k.kid, use="sig", alg=ALGORITHM) for k in self.keys]
-        )
+        return Jwks(keys=[Jwk(kty="OKP", crv="Ed25519", x=k.x, kid=k.kid, use="sig", alg=ALGORITHM) for k in self.keys])
 
 
 def _thumbprint(key: Ed25519PrivateKey) -> str:

@@ -22,7 +22,7 @@ from auth_service.keys import ALGORITHM, KeySet
 
 logger = logging.getLogger(__name__)
 
-TOKEN_TYPE = "at+jwt"
+TOKEN_TYPE = "at+jwt"  # noqa: S105 -- a JWT media type, not a secret
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "iss", "aud", "jti"]
 # Clock skew tolerated between this service and its verifiers.
 LEEWAY_SECONDS = 10
@@ -33,7 +33,7 @@ class AccessToken(msgspec.Struct):
 
     access_token: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 -- the RFC 6750 scheme name
 
 
 class ServiceToken(msgspec.Struct):
@@ -42,7 +42,7 @@ class ServiceToken(msgspec.Struct):
     access_token: str
     expires_in: int
     scope: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 -- the RFC 6750 scheme name
 
 
 class UserClaims(msgspec.Struct):

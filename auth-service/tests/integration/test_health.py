@@ -1,10 +1,11 @@
 import time
 
+import msgspec
+from litestar.testing import TestClient
+
 from auth_service.app import create_app
 from auth_service.config import Settings
 from devstack.mongo import MongoServer
-from litestar.testing import TestClient
-
 from tests.conftest import wait_until_ready
 
 
@@ -49,7 +50,7 @@ def test_ready_is_503_while_mongodb_is_down_and_recovers(settings: Settings, mon
     if not mongo_server.can_restart:
         # An external MongoDB (MONGODB_URI, testcontainers) cannot be killed from here: prove the
         # same path with a server that does not exist, then check the real one is ready.
-        down = Settings(mongodb_uri="mongodb://127.0.0.1:1", database=settings.database, mongodb_timeout_ms=200)
+        down = msgspec.structs.replace(settings, mongodb_uri="mongodb://127.0.0.1:1", mongodb_timeout_ms=200)
         with TestClient(create_app(down)) as client:
             response = client.get("/ready")
             assert response.status_code == 503

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from auth_service.clock import utc_now
-from auth_service.config import Settings
-from auth_service.keys import KeySet, SigningKey
-from auth_service.tokens import TokenService
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
+from auth_service.clock import utc_now
+from auth_service.config import Settings
+from auth_service.keys import KeySet, SigningKey
+from auth_service.tokens import TokenService
 from tests.conftest import ISSUER, KID, FakeClock, bearer, login, pem, register, running, wait_until_ready
 
 

@@ -1,8 +1,13 @@
+import asyncio
 from datetime import timedelta
+from typing import Any
 
+import msgspec
 from litestar.testing import TestClient
+from pymongo import AsyncMongoClient
 
-from tests.conftest import PASSWORD, FakeClock, bearer, login, refresh, register
+from auth_service.config import Settings
+from tests.conftest import PASSWORD, FakeClock, bearer, login, refresh, register, running, wait_until_ready
 
 
 def test_register_login_me_refresh_logout_round_trip(client: TestClient) -> None:  # type: ignore[type-arg]
@@ -151,3 +156,28 @@ def test_me_without_a_token_is_401_with_a_bearer_challenge(client: TestClient) -
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_login_upgrades_a_hash_made_with_older_parameters(settings: Settings, clock: FakeClock) -> None:
+    with running(settings, clock) as client:
+        wait_until_ready(client)
+        register(client)
+    stronger = msgspec.structs.replace(settings, argon2_time_cost=2, argon2_memory_kib=16)
+    with running(stronger, clock) as client:
+        wait_until_ready(client)
+        login(client)
+        user = asyncio.run(_stored_hash(settings))
+        # The same password still works after the upgrade.
+        login(client)
+
+    assert "$m=16,t=2,p=1$" in user
+
+
+async def _stored_hash(settings: Settings) -> str:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        doc = await client[settings.database]["users"].find_one({"username": "alice"})
+    finally:
+        await client.close()
+    assert doc is not None
+    return str(doc["password_hash"])

@@ -1,6 +1,7 @@
 import hashlib
 
 import pytest
+
 from auth_service.config import Settings, SettingsError
 
 BASE = {"MONGODB_URI": "mongodb://db", "AUTH_ISSUER": "http://auth", "AUTH_SIGNING_KEYS_DIR": "/keys"}

@@ -1,8 +1,9 @@
 import msgspec
-from auth_service.errors import EXCEPTION_HANDLERS, Conflict
 from litestar import get, post
 from litestar.params import JSONBody
 from litestar.testing import create_test_client
+
+from auth_service.errors import EXCEPTION_HANDLERS, Conflict
 
 
 class Thing(msgspec.Struct, forbid_unknown_fields=True):

@@ -55,7 +55,9 @@ def authenticate(settings: Settings, client_id: str, secret: str) -> ServiceClie
     matches = hmac.compare_digest(presented, client.secret_sha256 if client else _DUMMY_SHA256)
     if client is None or not matches:
         logger.info("client authentication failed", extra={"client_id": client_id[:100]})
-        raise Unauthorized("Client authentication failed.", headers={"WWW-Authenticate": "Basic"}, error="invalid_client")
+        raise Unauthorized(
+            "Client authentication failed.", headers={"WWW-Authenticate": "Basic"}, error="invalid_client"
+        )
     return client
 
 

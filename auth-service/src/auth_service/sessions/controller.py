@@ -72,7 +72,10 @@ class SessionController(Controller):
 
     @post("/login", status_code=200)
     async def login(
-        self, data: JSONBody[Credentials], request: Request[None, None, State], sessions: NamedDependency[SessionService]
+        self,
+        data: JSONBody[Credentials],
+        request: Request[None, None, State],
+        sessions: NamedDependency[SessionService],
     ) -> Response[AccessToken]:
         """Exchange credentials for an access token and a refresh cookie."""
         address = request.client.host if request.client else "unknown"

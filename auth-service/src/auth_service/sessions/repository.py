@@ -12,7 +12,7 @@ import msgspec
 from litestar.di import NamedDependency
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS, Database
+from auth_service.db import INDEX_CREATORS, Database, utc_datetimes
 from auth_service.sessions.schemas import Family, RefreshToken
 
 FAMILIES = "sessions"
@@ -29,7 +29,7 @@ def _from_doc(doc: dict[str, Any] | None, kind: type[msgspec.Struct]) -> Any:
     if doc is None:
         return None
     doc["id"] = doc.pop("_id")
-    return msgspec.convert(doc, kind, strict=False)
+    return utc_datetimes(msgspec.convert(doc, kind, strict=False))
 
 
 class FamilyRepository:

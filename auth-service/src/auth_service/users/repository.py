@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from auth_service.db import INDEX_CREATORS, Database
+from auth_service.db import INDEX_CREATORS, Database, utc_datetimes
 from auth_service.errors import Conflict
 from auth_service.users.schemas import User, normalize_email
 
@@ -69,7 +69,7 @@ class UserRepository:
         if doc is None:
             return None
         doc["id"] = doc.pop("_id")
-        return msgspec.convert(doc, User, strict=False)
+        return utc_datetimes(msgspec.convert(doc, User, strict=False))
 
 
 def provide_users(db: NamedDependency[Database]) -> UserRepository:
