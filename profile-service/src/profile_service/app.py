@@ -7,20 +7,49 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from profile_service import __version__
-from profile_service.config import Settings
+from profile_service.auth import provide_caller, provide_user_id
+from profile_service.avatars.apply import provide_applier
+from profile_service.avatars.cloudinary import provide_account, provide_assets
+from profile_service.avatars.controller import AvatarController
+from profile_service.avatars.intents import provide_intents
+from profile_service.avatars.webhook import CloudinaryWebhookController
+from profile_service.config import Settings, provide_settings
 from profile_service.db import mongo_lifespan, provide_db
 from profile_service.errors import EXCEPTION_HANDLERS
 from profile_service.health import HealthController
+from profile_service.lifespan import services_lifespan
 from profile_service.logs import RequestContextMiddleware, logging_config
+from profile_service.metrics import MetricsController, provide_metrics
+from profile_service.outbox.repository import provide_outbox
+from profile_service.profiles.controller import ProfileController
+from profile_service.profiles.repository import provide_profiles
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app; settings come from the environment unless given (tests pass them)."""
     settings = settings or Settings.from_env()
     return Litestar(
-        route_handlers=[HealthController],
-        dependencies={"db": Provide(provide_db, sync_to_thread=False)},
-        lifespan=[mongo_lifespan],
+        route_handlers=[
+            HealthController,
+            MetricsController,
+            ProfileController,
+            AvatarController,
+            CloudinaryWebhookController,
+        ],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "metrics": Provide(provide_metrics, sync_to_thread=False),
+            "account": Provide(provide_account, sync_to_thread=False),
+            "assets": Provide(provide_assets, sync_to_thread=False),
+            "caller": Provide(provide_caller),
+            "user_id": Provide(provide_user_id),
+            "profiles": Provide(provide_profiles, sync_to_thread=False),
+            "intents": Provide(provide_intents, sync_to_thread=False),
+            "outbox": Provide(provide_outbox, sync_to_thread=False),
+            "applier": Provide(provide_applier, sync_to_thread=False),
+        },
+        lifespan=[mongo_lifespan, services_lifespan],
         middleware=[RequestContextMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),

@@ -3,13 +3,16 @@
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
+from litestar.datastructures import State
 
 PREFIX = "PROFILE_"
 # Read under their standard names, without the prefix.
 STANDARD_NAMES = ("MONGODB_URI", "CLOUDINARY_URL", "AUTH_ISSUER", "AUTH_JWKS_URL", "PUBLIC_WEBHOOK_URL")
+# Given as comma-separated values in the environment (`PROFILE_AVATAR_SIZES=64,128`).
+LIST_FIELDS = ("avatar_sizes", "avatar_formats")
 
 
 class SettingsError(Exception):
@@ -20,21 +23,63 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Everything the service can be configured with; secrets have no default."""
 
     mongodb_uri: str
-    cloudinary_url: str | None = None
-    auth_issuer: str | None = None
-    auth_jwks_url: str | None = None
-    public_webhook_url: str | None = None
+    cloudinary_url: Annotated[str, msgspec.Meta(pattern=r"^cloudinary://[^:@/]+:[^@/]+@[^/?]+")]
+    auth_issuer: Annotated[str, msgspec.Meta(min_length=1)]
+    auth_jwks_url: Annotated[str, msgspec.Meta(pattern=r"^https?://")]
+    public_webhook_url: Annotated[str, msgspec.Meta(pattern=r"^https?://")]
     database: str = "profiles"
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8002
     log_level: str = "INFO"
     mongodb_timeout_ms: Annotated[int, msgspec.Meta(ge=50)] = 3000
 
+    # Where browsers post files, when it differs from the SDK's upload_prefix (compose: service name vs localhost).
+    browser_upload_prefix: Annotated[str, msgspec.Meta(pattern=r"^https?://")] | None = None
+    # Tokens.
+    auth_audience: str = "profile-service"
+    jwks_min_refresh_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+    jwks_max_age_seconds: Annotated[float, msgspec.Meta(gt=0)] = 300.0
+    # Avatar policy, enforced on every uploaded asset and published at /profiles/me/avatar/policy.
+    avatar_sizes: tuple[int, ...] = (64, 128, 256, 512)
+    avatar_formats: tuple[str, ...] = ("jpg", "png", "webp", "heic")
+    avatar_max_bytes: Annotated[int, msgspec.Meta(ge=1)] = 5_000_000
+    avatar_max_dimension: Annotated[int, msgspec.Meta(ge=16)] = 2048
+    avatar_min_dimension: Annotated[int, msgspec.Meta(ge=1)] = 64
+    # Upload intents: how long signed parameters are accepted, and how long after that a late asset is awaited.
+    upload_ttl_seconds: Annotated[int, msgspec.Meta(ge=5, le=3000)] = 600
+    upload_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 60.0
+    intent_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 30
+    # Webhook freshness: X-Cld-Timestamp must be within [now - window, now + skew].
+    webhook_window_seconds: Annotated[int, msgspec.Meta(ge=1)] = 3600
+    webhook_future_skew_seconds: Annotated[int, msgspec.Meta(ge=0)] = 60
+    # Outbox (Cloudinary destroys).
+    outbox_poll_seconds: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+    outbox_lease_seconds: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    outbox_backoff_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
+    outbox_backoff_max_seconds: Annotated[float, msgspec.Meta(gt=0)] = 600.0
+    outbox_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 8
+    # Reconciliation (0 turns a loop off; the CLI `python -m profile_service.reconcile` runs one pass).
+    reconcile_interval_seconds: Annotated[float, msgspec.Meta(ge=0)] = 60.0
+    orphan_sweep_interval_seconds: Annotated[float, msgspec.Meta(ge=0)] = 3600.0
+    orphan_min_age_seconds: Annotated[float, msgspec.Meta(ge=0)] = 3600.0
+    avatar_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]+$")] = "profiles"
+
+    def __post_init__(self) -> None:
+        if self.avatar_min_dimension > self.avatar_max_dimension:
+            raise ValueError("PROFILE_AVATAR_MIN_DIMENSION exceeds PROFILE_AVATAR_MAX_DIMENSION")
+        if not self.avatar_sizes or any(not 8 <= s <= self.avatar_max_dimension for s in self.avatar_sizes):
+            raise ValueError("PROFILE_AVATAR_SIZES must be between 8 and PROFILE_AVATAR_MAX_DIMENSION")
+        if not self.avatar_formats or any(not re.fullmatch(r"[a-z0-9]+", f) for f in self.avatar_formats):
+            raise ValueError("PROFILE_AVATAR_FORMATS must be lowercase format names")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `PROFILE_*` variables and the standard names; raise SettingsError if invalid."""
-        values = {k.removeprefix(PREFIX).lower(): v for k, v in environ.items() if k.startswith(PREFIX)}
+        values: dict[str, Any] = {k.removeprefix(PREFIX).lower(): v for k, v in environ.items() if k.startswith(PREFIX)}
         values |= {k.lower(): environ[k] for k in STANDARD_NAMES if k in environ}
+        for name in LIST_FIELDS:
+            if name in values:
+                values[name] = [item.strip().lower() for item in values[name].split(",") if item.strip()]
         try:
             return msgspec.convert(values, cls, strict=False)
         except msgspec.ValidationError as exc:
@@ -52,3 +97,9 @@ def _name_variables(message: str) -> str:
     return message.replace("Object missing required field", "missing required variable").replace(
         "Object contains unknown field", "unknown variable"
     )
+
+
+def provide_settings(state: State) -> Settings:
+    """The app's settings (a dependency, so handlers declare what they read)."""
+    settings: Settings = state.settings
+    return settings

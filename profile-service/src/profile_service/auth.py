@@ -1,0 +1,126 @@
+"""Access-token verification against the auth service's JWKS (see the token contract in the root README).
+
+Keys are fetched asynchronously and cached per instance; an unknown `kid` triggers a refetch at most once per
+`jwks_min_refresh_seconds`, so a stopped auth service does not stop requests signed with known keys and a
+flood of forged `kid`s cannot turn into a flood of JWKS requests.
+"""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import httpx
+import jwt
+import msgspec
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from profile_service.errors import Unauthorized
+
+logger = logging.getLogger(__name__)
+
+ALGORITHMS = ["EdDSA"]
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="profile-service"'}
+
+
+class Claims(msgspec.Struct, frozen=True):
+    """The verified claims the service uses."""
+
+    sub: str
+    username: str | None = None
+
+
+class KeySet:
+    """The JWKS, cached; refreshed when stale or when a token names a `kid` we have not seen (rate-bounded)."""
+
+    def __init__(self, url: str, http: httpx.AsyncClient, *, min_refresh: float, max_age: float) -> None:
+        self._url = url
+        self._http = http
+        self._min_refresh = min_refresh
+        self._max_age = max_age
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = -float("inf")
+        self._attempted_at = -float("inf")
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> Any:
+        """The public key for `kid`, or None when the auth service does not list it."""
+        stale = time.monotonic() - self._fetched_at > self._max_age
+        if kid not in self._keys or stale:
+            await self._refresh()
+        return self._keys.get(kid)
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._attempted_at < self._min_refresh:
+                return
+            self._attempted_at = time.monotonic()
+            try:
+                response = await self._http.get(self._url, timeout=3.0)
+                response.raise_for_status()
+                keys = {}
+                for jwk in response.json().get("keys", []):
+                    if jwk.get("kid") and jwk.get("kty") == "OKP":
+                        keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="EdDSA").key
+            except (httpx.HTTPError, ValueError, jwt.PyJWKError) as exc:
+                # Keep serving with the keys we have: a down auth service must not stop reads.
+                logger.warning("JWKS fetch failed: %s", type(exc).__name__, extra={"jwks_url": self._url})
+                return
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+            logger.info("JWKS refreshed", extra={"kids": sorted(keys)})
+
+
+class TokenVerifier:
+    """Verifies access tokens: EdDSA only, `kid` from the JWKS, `iss` and `aud` checked, exp/iat/sub required."""
+
+    def __init__(self, keys: KeySet, *, issuer: str, audience: str) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+
+    async def verify(self, token: str) -> Claims:
+        """The token's claims; raise Unauthorized for anything invalid."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise Unauthorized("The access token is malformed.", headers=BEARER_CHALLENGE) from None
+        kid = header.get("kid")
+        if header.get("alg") not in ALGORITHMS or not isinstance(kid, str) or not kid:
+            raise Unauthorized("The access token is not signed with an accepted key.", headers=BEARER_CHALLENGE)
+        key = await self._keys.key(kid)
+        if key is None:
+            raise Unauthorized("The access token is signed with an unknown key.", headers=BEARER_CHALLENGE)
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+            return msgspec.convert(payload, Claims)
+        except (jwt.InvalidTokenError, msgspec.ValidationError) as exc:
+            logger.info("access token rejected: %s", type(exc).__name__)
+            raise Unauthorized("The access token is invalid or expired.", headers=BEARER_CHALLENGE) from None
+
+
+async def provide_caller(request: Request[Any, Any, Any], state: State) -> Claims:
+    """The verified claims of the `Authorization: Bearer` token; 401 problem details otherwise."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("An access token is required.", headers=BEARER_CHALLENGE)
+    verifier: TokenVerifier = state.token_verifier
+    return await verifier.verify(token.strip())
+
+
+async def provide_user_id(caller: Claims) -> str:
+    """The caller's user id (the token's `sub`)."""
+    return caller.sub
+
+
+Caller = NamedDependency[Claims]
+UserId = NamedDependency[str]

@@ -1,0 +1,180 @@
+"""The Cloudinary adapter: the account parsed from CLOUDINARY_URL, SDK configuration, and the server-side calls.
+
+The SDK is synchronous (urllib3) and configured through process-global state, so it is configured in exactly
+one place (`configure_sdk`, called at app start) and every call runs in a worker thread.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+import anyio.to_thread
+import cloudinary
+import cloudinary.api
+import cloudinary.exceptions
+import cloudinary.uploader
+import msgspec
+from litestar.datastructures import State
+
+logger = logging.getLogger(__name__)
+
+
+class CloudinaryUnavailable(Exception):
+    """Cloudinary did not answer, or answered with an error that is worth retrying later."""
+
+
+@dataclass(frozen=True)
+class CloudinaryAccount:
+    """The parts of CLOUDINARY_URL the service needs (`cloudinary://KEY:SECRET@CLOUD?upload_prefix=...`)."""
+
+    cloud_name: str
+    api_key: str
+    api_secret: str = field(repr=False)
+    upload_prefix: str = "https://api.cloudinary.com"
+    signature_algorithm: str = "sha1"
+    options: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_url(cls, url: str) -> "CloudinaryAccount":
+        """Parse CLOUDINARY_URL; raise ValueError (without the secret) when it is malformed."""
+        parts = urlsplit(url)
+        if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
+            raise ValueError("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
+        options = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path.strip("/"):
+            options["secure_distribution"] = parts.path.strip("/")
+        return cls(
+            cloud_name=parts.hostname,
+            api_key=parts.username,
+            api_secret=parts.password,
+            upload_prefix=options.get("upload_prefix", "https://api.cloudinary.com").rstrip("/"),
+            signature_algorithm=options.get("signature_algorithm", "sha1").lower(),
+            options=options,
+        )
+
+    def upload_url(self, browser_prefix: str | None = None, resource_type: str = "image") -> str:
+        """Where a signed upload is posted; the browser's prefix may differ from the server's."""
+        prefix = (browser_prefix or self.upload_prefix).rstrip("/")
+        return f"{prefix}/v1_1/{self.cloud_name}/{resource_type}/upload"
+
+
+def configure_sdk(account: CloudinaryAccount) -> None:
+    """Point the SDK's process-global configuration at `account` (the one place it is configured)."""
+    cloudinary.reset_config()
+    cloudinary.config(
+        **account.options,
+        cloud_name=account.cloud_name,
+        api_key=account.api_key,
+        api_secret=account.api_secret,
+        upload_prefix=account.upload_prefix,
+        signature_algorithm=account.signature_algorithm,
+        secure=True,
+    )
+    logger.info(
+        "cloudinary configured", extra={"cloud_name": account.cloud_name, "upload_prefix": account.upload_prefix}
+    )
+
+
+class Asset(msgspec.Struct):
+    """What Cloudinary reports about a stored image (Admin API resource or upload notification)."""
+
+    public_id: str
+    version: int
+    secure_url: str
+    format: str
+    bytes: int
+    width: int
+    height: int
+    created_at: str | None = None
+
+
+class AssetStore(Protocol):
+    """The Cloudinary calls the service makes; tests of controllers pass a fake."""
+
+    async def resource(self, public_id: str) -> Asset | None:
+        """The stored asset, or None when Cloudinary has no such public_id."""
+        ...
+
+    async def destroy(self, public_id: str) -> str:
+        """Delete the asset (and its derivatives); returns Cloudinary's `result` ("ok" or "not found")."""
+        ...
+
+    async def list_public_ids(self, prefix: str) -> list[tuple[str, str | None]]:
+        """Every (public_id, created_at) under `prefix`, following pagination."""
+        ...
+
+
+class CloudinaryAssets:
+    """`AssetStore` through the official SDK, each blocking call in a worker thread."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self._timeout = timeout
+
+    async def resource(self, public_id: str) -> Asset | None:
+        """Admin API `GET resources/image/upload/{public_id}`."""
+
+        def call() -> dict[str, Any] | None:
+            try:
+                return dict(
+                    cloudinary.api.resource(public_id, resource_type="image", type="upload", timeout=self._timeout)
+                )
+            except cloudinary.exceptions.NotFound:
+                return None
+            except Exception as exc:  # the SDK raises its own errors and urllib3's: all mean "try later"
+                raise CloudinaryUnavailable(f"resource lookup failed: {type(exc).__name__}: {exc}") from exc
+
+        result = await anyio.to_thread.run_sync(call)
+        if result is None:
+            return None
+        return msgspec.convert(result, Asset, strict=False)
+
+    async def destroy(self, public_id: str) -> str:
+        """Upload API `destroy` with `invalidate=true` so CDN copies go too."""
+
+        def call() -> str:
+            try:
+                answer = cloudinary.uploader.destroy(
+                    public_id, invalidate=True, resource_type="image", timeout=self._timeout
+                )
+            except Exception as exc:
+                raise CloudinaryUnavailable(f"destroy failed: {type(exc).__name__}: {exc}") from exc
+            result = str(answer.get("result", ""))
+            if result not in ("ok", "not found"):
+                raise CloudinaryUnavailable(f"destroy answered {answer!r}")
+            return result
+
+        return await anyio.to_thread.run_sync(call)
+
+    async def list_public_ids(self, prefix: str) -> list[tuple[str, str | None]]:
+        """Admin API `GET resources/image/upload?prefix=...`, every page."""
+
+        def call() -> list[tuple[str, str | None]]:
+            found: list[tuple[str, str | None]] = []
+            cursor: str | None = None
+            try:
+                while True:
+                    options: dict[str, Any] = {"type": "upload", "prefix": prefix, "max_results": 500}
+                    if cursor:
+                        options["next_cursor"] = cursor
+                    page = cloudinary.api.resources(resource_type="image", timeout=self._timeout, **options)
+                    found.extend((r["public_id"], r.get("created_at")) for r in page.get("resources", []))
+                    cursor = page.get("next_cursor")
+                    if not cursor:
+                        return found
+            except Exception as exc:
+                raise CloudinaryUnavailable(f"listing failed: {type(exc).__name__}: {exc}") from exc
+
+        return await anyio.to_thread.run_sync(call)
+
+
+def provide_account(state: State) -> CloudinaryAccount:
+    """The Cloudinary account the app was configured with."""
+    account: CloudinaryAccount = state.cloudinary_account
+    return account
+
+
+def provide_assets(state: State) -> AssetStore:
+    """The Cloudinary adapter (a fake in controller unit tests)."""
+    assets: AssetStore = state.assets
+    return assets

@@ -1,0 +1,163 @@
+"""The owner's upload API: sign parameters, follow an upload, confirm it without a webhook, delete the avatar."""
+
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from profile_service.auth import Caller, UserId
+from profile_service.avatars.apply import UploadApplier
+from profile_service.avatars.cloudinary import AssetStore, CloudinaryAccount, CloudinaryUnavailable
+from profile_service.avatars.intents import Intent, IntentRepository, new_intent
+from profile_service.avatars.policy import AvatarPolicy
+from profile_service.avatars.schemas import ConfirmUpload, UploadStatus, UploadTicket
+from profile_service.avatars.signing import signed_timestamp, upload_fields, verify_response_signature
+from profile_service.clock import from_ms, utcnow
+from profile_service.config import Settings
+from profile_service.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from profile_service.metrics import Metrics
+from profile_service.profiles.repository import ProfileRepository
+
+logger = logging.getLogger(__name__)
+
+# User ids become a public_id path segment, where Cloudinary forbids `? & # \ % < > +` and `/` would nest.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+UPLOAD_ID = r"^[0-9a-f]{24}$"
+
+
+def status_url(upload_id: str) -> str:
+    """Where the browser polls an upload's status (relative: the app is served from one origin)."""
+    return f"/profiles/me/avatar/uploads/{upload_id}"
+
+
+async def _own_intent(intents: IntentRepository, user_id: str, upload_id: str) -> Intent:
+    intent = await intents.get(upload_id) if re.fullmatch(UPLOAD_ID, upload_id) else None
+    # Someone else's upload is "not found" too: its existence is none of the caller's business.
+    if intent is None or intent.user_id != user_id:
+        raise NotFound("There is no such upload.")
+    return intent
+
+
+class AvatarController(Controller):
+    """`/profiles/me/avatar*`: every route needs the owner's access token."""
+
+    tags = ["avatar"]
+
+    @get("/profiles/me/avatar/policy", operation_id="getAvatarPolicy")
+    async def policy(self, user_id: UserId, settings: NamedDependency[Settings]) -> AvatarPolicy:
+        """The limits the server enforces on uploaded pictures."""
+        return AvatarPolicy.from_settings(settings)
+
+    @post("/profiles/me/avatar/uploads", operation_id="createAvatarUpload", status_code=201)
+    async def sign(
+        self,
+        caller: Caller,
+        profiles: NamedDependency[ProfileRepository],
+        intents: NamedDependency[IntentRepository],
+        settings: NamedDependency[Settings],
+        account: NamedDependency[CloudinaryAccount],
+        metrics: NamedDependency[Metrics],
+    ) -> UploadTicket:
+        """Record an upload intent and hand out signed parameters; every signed value is chosen here."""
+        if not _SAFE_ID.match(caller.sub):
+            raise Forbidden("This account cannot upload pictures (unsupported user id).")
+        await profiles.ensure(caller.sub, caller.username)
+        seq = await profiles.next_seq(caller.sub)
+        upload_id = secrets.token_hex(12)
+        public_id = f"{settings.avatar_prefix}/{caller.sub}/{upload_id}"
+        created_at = utcnow()
+        intent = new_intent(
+            intent_id=upload_id,
+            user_id=caller.sub,
+            public_id=public_id,
+            seq=seq,
+            created_at=created_at,
+            ttl_seconds=settings.upload_ttl_seconds,
+            retention_days=settings.intent_retention_days,
+        )
+        await intents.create(intent)
+        fields = upload_fields(
+            account,
+            public_id=public_id,
+            intent_id=upload_id,
+            timestamp=signed_timestamp(created_at.timestamp(), settings.upload_ttl_seconds),
+            sizes=settings.avatar_sizes,
+            formats=settings.avatar_formats,
+            max_dimension=settings.avatar_max_dimension,
+            notification_url=settings.public_webhook_url,
+        )
+        metrics.uploads_signed.inc()
+        logger.info("upload signed", extra={"intent_id": upload_id, "user_id": caller.sub, "seq": seq})
+        return UploadTicket(
+            upload_id=upload_id,
+            public_id=public_id,
+            upload_url=account.upload_url(settings.browser_upload_prefix),
+            fields=fields,
+            expires_at=created_at + timedelta(seconds=settings.upload_ttl_seconds),
+            status_url=status_url(upload_id),
+        )
+
+    @get("/profiles/me/avatar/uploads/{upload_id:str}", operation_id="getAvatarUpload")
+    async def status(
+        self,
+        upload_id: FromPath[str],
+        user_id: UserId,
+        intents: NamedDependency[IntentRepository],
+        profiles: NamedDependency[ProfileRepository],
+    ) -> UploadStatus:
+        """The upload's status: pending, applied, superseded, rejected or expired."""
+        intent = await _own_intent(intents, user_id, upload_id)
+        return await _status(intent, profiles)
+
+    @post("/profiles/me/avatar/uploads/{upload_id:str}/confirm", operation_id="confirmAvatarUpload", status_code=200)
+    async def confirm(
+        self,
+        upload_id: FromPath[str],
+        data: JSONBody[ConfirmUpload],
+        user_id: UserId,
+        intents: NamedDependency[IntentRepository],
+        profiles: NamedDependency[ProfileRepository],
+        applier: NamedDependency[UploadApplier],
+        assets: NamedDependency[AssetStore],
+        account: NamedDependency[CloudinaryAccount],
+    ) -> UploadStatus:
+        """Apply an upload from Cloudinary's signed upload response, checked against the Admin API."""
+        intent = await _own_intent(intents, user_id, upload_id)
+        if not verify_response_signature(account, intent.public_id, data.version, data.signature):
+            logger.warning("confirm: response signature mismatch", extra={"intent_id": intent.id})
+            raise BadRequest("The upload response signature does not match this upload.")
+        try:
+            asset = await assets.resource(intent.public_id)
+        except CloudinaryUnavailable as exc:
+            raise ServiceUnavailable(
+                "Cloudinary is not answering; try again shortly.", headers={"Retry-After": "2"}
+            ) from exc
+        if asset is None or asset.version != data.version:
+            raise Conflict("Cloudinary does not hold this version of the upload.")
+        await applier.apply(intent, asset, "confirm")
+        return await _status(await _own_intent(intents, user_id, upload_id), profiles)
+
+    @delete("/profiles/me/avatar", operation_id="deleteAvatar")
+    async def remove(
+        self, caller: Caller, profiles: NamedDependency[ProfileRepository], applier: NamedDependency[UploadApplier]
+    ) -> None:
+        """Remove the picture; its asset is destroyed through the outbox."""
+        await profiles.ensure(caller.sub, caller.username)
+        await applier.delete_avatar(caller.sub)
+
+
+async def _status(intent: Intent, profiles: ProfileRepository) -> UploadStatus:
+    profile = await profiles.get(intent.user_id)
+    current = profile.avatar if profile.avatar is not None and profile.avatar.public_id == intent.public_id else None
+    return UploadStatus(
+        upload_id=intent.id,
+        public_id=intent.public_id,
+        status=intent.status.value,
+        reason=intent.reason,
+        expires_at=from_ms(intent.expires_ms),
+        avatar=current,
+    )

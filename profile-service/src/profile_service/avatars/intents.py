@@ -1,0 +1,150 @@
+"""Upload intents: one per signed upload, keyed by the random upload id that ends its public_id."""
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+from profile_service.clock import now_ms
+from profile_service.db import INDEX_CREATORS, Database
+
+
+class IntentStatus(enum.StrEnum):
+    """Where an upload stands. `expired`: the parameters lapsed and Cloudinary never had the asset."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    SUPERSEDED = "superseded"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+# An asset may still be applied from these (a late notification for an intent reconciliation expired).
+APPLICABLE = (IntentStatus.PENDING, IntentStatus.EXPIRED)
+
+
+class Intent(msgspec.Struct, kw_only=True):
+    """A stored intent. Times that change are epoch milliseconds (see clock.py)."""
+
+    id: str = msgspec.field(name="_id")
+    user_id: str
+    public_id: str
+    seq: int
+    status: IntentStatus
+    created_at: datetime
+    expires_ms: int
+    purge_at: datetime
+    reason: str | None = None
+    version: int | None = None
+    updated_ms: int | None = None
+
+
+class IntentRepository:
+    """`profiles.upload_intents`; every status change is one conditional update_one."""
+
+    def __init__(self, db: Database) -> None:
+        self._collection: AsyncCollection[dict[str, Any]] = db["upload_intents"]
+
+    async def create(self, intent: Intent) -> None:
+        """Store a new intent (before its parameters are handed out)."""
+        await self._collection.insert_one(msgspec.to_builtins(intent, builtin_types=(datetime,)))
+
+    async def get(self, intent_id: str) -> Intent | None:
+        """The intent with this id."""
+        doc = await self._collection.find_one({"_id": intent_id})
+        return None if doc is None else msgspec.convert(doc, Intent, strict=False)
+
+    async def by_public_id(self, public_id: str) -> Intent | None:
+        """The intent that signed this public_id."""
+        doc = await self._collection.find_one({"public_id": public_id})
+        return None if doc is None else msgspec.convert(doc, Intent, strict=False)
+
+    async def transition(
+        self,
+        intent_id: str,
+        to: IntentStatus,
+        *,
+        only_from: tuple[IntentStatus, ...],
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> bool:
+        """Move the intent to `to` if it is in one of `only_from`; True if this call changed it."""
+        values: dict[str, Any] = {"status": to.value, "updated_ms": now_ms()}
+        if reason is not None:
+            values["reason"] = reason
+        if version is not None:
+            values["version"] = version
+        result = await self._collection.update_one(
+            {"_id": intent_id, "status": {"$in": [s.value for s in only_from]}}, {"$set": values}
+        )
+        return result.matched_count == 1
+
+    async def overdue(self, before_ms: int, limit: int = 200) -> list[Intent]:
+        """Pending intents whose parameters lapsed before `before_ms` (candidates for reconciliation)."""
+        cursor = (
+            self._collection.find({"status": IntentStatus.PENDING.value, "expires_ms": {"$lt": before_ms}})
+            .sort("expires_ms", ASCENDING)
+            .limit(limit)
+        )
+        return [msgspec.convert(doc, Intent, strict=False) async for doc in cursor]
+
+    async def live_public_ids(self, public_ids: list[str]) -> set[str]:
+        """Which of `public_ids` belong to an intent still waiting for its upload."""
+        cursor = self._collection.find(
+            {"public_id": {"$in": public_ids}, "status": IntentStatus.PENDING.value}, {"public_id": True}
+        )
+        return {doc["public_id"] async for doc in cursor}
+
+    async def count_by_status(self) -> dict[str, int]:
+        """How many intents are in each status."""
+        pipeline: list[dict[str, Any]] = [{"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+        cursor = await self._collection.aggregate(pipeline)
+        return {str(doc["_id"]): int(doc["n"]) async for doc in cursor}
+
+    async def count_overdue(self, before_ms: int) -> int:
+        """Pending intents whose parameters lapsed before `before_ms`: stuck, if reconciliation keeps up."""
+        return await self._collection.count_documents(
+            {"status": IntentStatus.PENDING.value, "expires_ms": {"$lt": before_ms}}
+        )
+
+
+def new_intent(
+    *,
+    intent_id: str,
+    user_id: str,
+    public_id: str,
+    seq: int,
+    created_at: datetime,
+    ttl_seconds: int,
+    retention_days: int,
+) -> Intent:
+    """A pending intent whose parameters lapse after `ttl_seconds` and whose record is purged after retention."""
+    return Intent(
+        id=intent_id,
+        user_id=user_id,
+        public_id=public_id,
+        seq=seq,
+        status=IntentStatus.PENDING,
+        created_at=created_at,
+        expires_ms=int(created_at.timestamp() * 1000) + ttl_seconds * 1000,
+        purge_at=created_at + timedelta(days=retention_days),
+    )
+
+
+async def create_indexes(db: Database) -> None:
+    """public_id is unique (one intent signs it); a TTL purges old intents (correctness never waits for it)."""
+    collection = db["upload_intents"]
+    await collection.create_index([("public_id", ASCENDING)], unique=True, name="public_id")
+    await collection.create_index([("status", ASCENDING), ("expires_ms", ASCENDING)], name="status_expires")
+    await collection.create_index([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")
+
+
+INDEX_CREATORS.append(create_indexes)
+
+
+def provide_intents(db: Database) -> IntentRepository:
+    """The repository over this request's database."""
+    return IntentRepository(db)

@@ -1,0 +1,60 @@
+"""Wire shapes of the upload API and of Cloudinary's notifications."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from profile_service.profiles.schemas import Avatar
+
+
+class UploadTicket(msgspec.Struct):
+    """Everything the browser needs: POST `fields` plus `file` as multipart/form-data to `upload_url`."""
+
+    upload_id: str
+    public_id: str
+    upload_url: str
+    fields: dict[str, str]
+    expires_at: datetime
+    status_url: str
+
+
+class UploadStatus(msgspec.Struct):
+    """Where one upload stands; `avatar` is set while it is the profile's picture."""
+
+    upload_id: str
+    public_id: str
+    status: str
+    reason: str | None
+    expires_at: datetime
+    avatar: Avatar | None = None
+
+
+class ConfirmUpload(msgspec.Struct, forbid_unknown_fields=True):
+    """Two fields of Cloudinary's upload response, forwarded by the browser when no notification arrives."""
+
+    version: Annotated[int, msgspec.Meta(ge=1, le=10**12)]
+    signature: Annotated[str, msgspec.Meta(pattern=r"^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")]
+
+
+class Notification(msgspec.Struct):
+    """The parts of an upload/eager notification the service reads; anything else in the body is ignored."""
+
+    notification_type: str = ""
+    public_id: str | None = None
+    version: int | None = None
+    secure_url: str | None = None
+    format: str | None = None
+    bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    resource_type: str | None = None
+    type: str | None = None
+    eager: list[dict[str, Any]] | None = None
+
+
+class WebhookAck(msgspec.Struct):
+    """The webhook's answer: what the service did with the notification."""
+
+    status: str
+    intent_status: str | None = None

@@ -1,0 +1,98 @@
+"""`POST /webhooks/cloudinary`: Cloudinary's signed notifications (upload and eager) for our uploads.
+
+Verified over the raw body bytes before anything is parsed; 401 and no change when the signature or the
+timestamp is off. 2xx only once the outcome is persisted: a database or Cloudinary outage is a 503, so
+Cloudinary delivers again, and a repeated delivery changes nothing (the apply path is idempotent).
+"""
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+
+from profile_service.avatars.apply import UploadApplier
+from profile_service.avatars.cloudinary import Asset, AssetStore, CloudinaryAccount, CloudinaryUnavailable
+from profile_service.avatars.intents import APPLICABLE, IntentRepository
+from profile_service.avatars.schemas import Notification, WebhookAck
+from profile_service.avatars.signing import InvalidNotification, verify_notification
+from profile_service.config import Settings
+from profile_service.errors import BadRequest, ServiceUnavailable, Unauthorized
+from profile_service.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+HANDLED_TYPES = ("upload", "eager")
+
+
+def asset_from(note: Notification) -> Asset | None:
+    """The asset described by an upload notification, when it carries every field the policy needs."""
+    values = (note.public_id, note.version, note.secure_url, note.format, note.bytes, note.width, note.height)
+    if any(value is None for value in values):
+        return None
+    return msgspec.convert(msgspec.structs.asdict(note), Asset, strict=False)
+
+
+class CloudinaryWebhookController(Controller):
+    """Cloudinary's notifications; authenticated by signature, not by token."""
+
+    tags = ["webhooks"]
+
+    @post("/webhooks/cloudinary", operation_id="cloudinaryWebhook", status_code=200, request_max_body_size=1_048_576)
+    async def receive(
+        self,
+        request: Request[Any, Any, Any],
+        intents: NamedDependency[IntentRepository],
+        applier: NamedDependency[UploadApplier],
+        assets: NamedDependency[AssetStore],
+        account: NamedDependency[CloudinaryAccount],
+        settings: NamedDependency[Settings],
+        metrics: NamedDependency[Metrics],
+    ) -> WebhookAck:
+        """Verify, then apply the upload through the same path as the confirm fallback."""
+        raw = await request.body()
+        try:
+            verify_notification(
+                account,
+                raw,
+                request.headers.get("x-cld-timestamp"),
+                request.headers.get("x-cld-signature"),
+                window_seconds=settings.webhook_window_seconds,
+                future_skew_seconds=settings.webhook_future_skew_seconds,
+            )
+        except InvalidNotification as exc:
+            metrics.webhook_signature_failures.labels(str(exc).split(" ")[0]).inc()
+            logger.warning("webhook rejected: %s", exc)
+            raise Unauthorized(f"Notification rejected: {exc}.") from None
+        try:
+            note = msgspec.convert(msgspec.json.decode(raw), Notification, strict=False)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise BadRequest(f"The notification is not a JSON object Cloudinary sends: {exc}") from None
+        if note.notification_type not in HANDLED_TYPES or not note.public_id:
+            metrics.webhooks.labels("ignored_type").inc()
+            return WebhookAck(status="ignored")
+        intent = await intents.by_public_id(note.public_id)
+        if intent is None:
+            metrics.webhooks.labels("unknown_public_id").inc()
+            logger.info("notification for a public_id we never signed", extra={"public_id": note.public_id})
+            return WebhookAck(status="ignored")
+        log = {"intent_id": intent.id, "notification_type": note.notification_type}
+        asset = asset_from(note) if note.notification_type == "upload" else None
+        if asset is None:
+            if note.notification_type == "eager" and intent.status not in APPLICABLE:
+                metrics.webhooks.labels("eager_noted").inc()
+                return WebhookAck(status="noted", intent_status=intent.status.value)
+            # Eager notifications carry no version (and an upload one may be partial): ask the Admin API.
+            try:
+                asset = await assets.resource(intent.public_id)
+            except CloudinaryUnavailable as exc:
+                raise ServiceUnavailable("Cloudinary is not answering.", headers={"Retry-After": "5"}) from exc
+            if asset is None:
+                logger.warning("notification for an asset Cloudinary does not hold", extra=log)
+                metrics.webhooks.labels("asset_missing").inc()
+                return WebhookAck(status="ignored", intent_status=intent.status.value)
+        status = await applier.apply(intent, asset, "webhook")
+        metrics.webhooks.labels(status.value).inc()
+        logger.info("notification processed: %s", status.value, extra=log)
+        return WebhookAck(status="processed", intent_status=status.value)

@@ -1,0 +1,102 @@
+"""Prometheus metrics at `/metrics`: counters and histograms updated as things happen, gauges read from MongoDB
+at scrape time (so every instance reports the same shared numbers)."""
+
+import logging
+
+from litestar import Controller, MediaType, Response, get
+from litestar.datastructures import State
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from pymongo.errors import PyMongoError
+
+from profile_service.avatars.intents import IntentRepository, IntentStatus
+from profile_service.clock import now_ms
+from profile_service.outbox.repository import DEAD, PENDING, OutboxRepository
+
+logger = logging.getLogger(__name__)
+
+
+class Metrics:
+    """One registry per app, so tests can build many apps in one process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.sign_to_applied = Histogram(
+            "profile_avatar_sign_to_applied_seconds",
+            "Time from signing upload parameters to the avatar being applied",
+            ["source"],
+            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800),
+            registry=self.registry,
+        )
+        self.uploads_signed = Counter(
+            "profile_uploads_signed_total", "Upload parameters signed", registry=self.registry
+        )
+        self.webhook_signature_failures = Counter(
+            "profile_webhook_signature_failures_total",
+            "Webhook requests rejected for a bad signature or timestamp",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.webhooks = Counter(
+            "profile_webhook_notifications_total",
+            "Verified notifications by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.outcomes = Counter(
+            "profile_upload_outcomes_total",
+            "Applied/superseded/rejected uploads by source",
+            ["outcome", "source"],
+            registry=self.registry,
+        )
+        self.destroys = Counter(
+            "profile_outbox_destroys_total", "Outbox destroy attempts by result", ["result"], registry=self.registry
+        )
+        self.orphans_found = Counter(
+            "profile_orphans_found_total",
+            "Assets under the avatar prefix that nothing refers to",
+            registry=self.registry,
+        )
+        self.intents = Gauge("profile_upload_intents", "Upload intents by status", ["status"], registry=self.registry)
+        self.stuck_pending = Gauge(
+            "profile_upload_intents_stuck_pending",
+            "Pending intents past their expiry and grace period (reconciliation is behind)",
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge("profile_outbox_depth", "Outbox jobs waiting to run", registry=self.registry)
+        self.dead_letters = Gauge("profile_outbox_dead_letters", "Outbox jobs that gave up", registry=self.registry)
+
+    async def refresh_gauges(self, intents: IntentRepository, outbox: OutboxRepository, grace_seconds: float) -> None:
+        """Read the shared numbers from MongoDB."""
+        by_status = await intents.count_by_status()
+        for status in IntentStatus:
+            self.intents.labels(status.value).set(by_status.get(status.value, 0))
+        self.stuck_pending.set(await intents.count_overdue(now_ms() - int(grace_seconds * 1000)))
+        jobs = await outbox.counts()
+        self.outbox_depth.set(jobs.get(PENDING, 0))
+        self.dead_letters.set(jobs.get(DEAD, 0))
+
+
+class MetricsController(Controller):
+    """The Prometheus scrape endpoint."""
+
+    tags = ["operations"]
+
+    @get("/metrics", media_type=MediaType.TEXT, include_in_schema=False)
+    async def metrics(self, state: State) -> Response[bytes]:
+        """Prometheus text format."""
+        metrics: Metrics = state.metrics
+        try:
+            db = state.mongo.db
+            await metrics.refresh_gauges(
+                IntentRepository(db), OutboxRepository(db), state.settings.upload_grace_seconds
+            )
+        except PyMongoError as exc:
+            # Still serve the in-process counters; the gauges keep their last values.
+            logger.warning("metrics: database unavailable (%s)", type(exc).__name__)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def provide_metrics(state: State) -> Metrics:
+    """The app's metrics."""
+    metrics: Metrics = state.metrics
+    return metrics

@@ -1,0 +1,212 @@
+"""Profiles in MongoDB: one document per user (`_id` = user id), every change a single-document update."""
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from profile_service.avatars.ordering import Verdict, decide
+from profile_service.clock import from_ms, now_ms, utcnow
+from profile_service.db import INDEX_CREATORS, Database
+from profile_service.errors import NotFound
+from profile_service.profiles.schemas import Avatar, Profile, ProfileChange, PublicAvatar, PublicProfile
+
+logger = logging.getLogger(__name__)
+
+# A compare-and-set retried this often means something is badly wrong (the same user racing itself).
+MAX_CAS_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class AvatarApplied:
+    """The outcome of `apply_avatar`: the verdict, and the public_id it replaced (when it replaced one)."""
+
+    verdict: Verdict
+    replaced: str | None = None
+
+
+def _profile(doc: dict[str, Any]) -> Profile:
+    avatar = doc.get("avatar")
+    return Profile(
+        user_id=doc["_id"],
+        username=doc.get("username"),
+        display_name=doc.get("display_name"),
+        bio=doc.get("bio") or "",
+        avatar=None if avatar is None else msgspec.convert(avatar, Avatar, strict=False),
+        created_at=doc["created_at"],
+        updated_at=from_ms(doc["updated_ms"]) if doc.get("updated_ms") else doc["created_at"],
+    )
+
+
+class ProfileRepository:
+    """Reads and single-document atomic writes of `profiles.profiles`."""
+
+    def __init__(self, db: Database) -> None:
+        self._collection: AsyncCollection[dict[str, Any]] = db["profiles"]
+
+    async def ensure(self, user_id: str, username: str | None) -> Profile:
+        """The user's profile, created on first access; the token's username is kept up to date on it."""
+        doc = await self._collection.find_one({"_id": user_id})
+        if doc is None or (username is not None and doc.get("username") != username):
+            update: dict[str, Any] = {
+                "$setOnInsert": {
+                    "display_name": None,
+                    "bio": "",
+                    "avatar": None,
+                    "avatar_seq": 0,
+                    "applied_seq": 0,
+                    "retired": [],
+                    "created_at": utcnow(),
+                }
+            }
+            if username is not None:
+                update["$set"] = {"username": username}
+            # update_one(upsert) then read: the stand-in drops $setOnInsert inside find_one_and_update.
+            # DuplicateKeyError: a concurrent first access created it; the read below sees that document.
+            with contextlib.suppress(DuplicateKeyError):
+                await self._collection.update_one({"_id": user_id}, update, upsert=True)
+            doc = await self._collection.find_one({"_id": user_id})
+        if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
+            raise NotFound("no profile")
+        return _profile(doc)
+
+    async def get(self, user_id: str) -> Profile:
+        """The profile, or NotFound."""
+        if (doc := await self._collection.find_one({"_id": user_id})) is None:
+            raise NotFound("There is no profile for this user.")
+        return _profile(doc)
+
+    async def change(self, user_id: str, change: ProfileChange) -> None:
+        """Set the fields the owner sent; absent ones stay."""
+        values = msgspec.to_builtins(change)
+        if values:
+            await self._collection.update_one({"_id": user_id}, {"$set": {**values, "updated_ms": now_ms()}})
+
+    async def public(self, username: str) -> PublicProfile:
+        """The public view of the profile with this username, or NotFound."""
+        doc = await self._collection.find_one({"username": username})
+        if doc is None:
+            raise NotFound("There is no profile with this username.")
+        avatar = doc.get("avatar")
+        return PublicProfile(
+            username=doc["username"],
+            display_name=doc.get("display_name"),
+            bio=doc.get("bio") or "",
+            avatar=None if avatar is None else msgspec.convert(avatar, PublicAvatar, strict=False),
+        )
+
+    async def next_seq(self, user_id: str) -> int:
+        """Allocate the next value of the user's upload sequence (compare-and-set on `avatar_seq`)."""
+        for _ in range(MAX_CAS_ATTEMPTS):
+            doc = await self._collection.find_one({"_id": user_id}, {"avatar_seq": True})
+            if doc is None:
+                raise NotFound("There is no profile for this user.")
+            current = int(doc.get("avatar_seq") or 0)
+            result = await self._collection.update_one(
+                {"_id": user_id, "avatar_seq": current}, {"$set": {"avatar_seq": current + 1}}
+            )
+            if result.matched_count == 1:
+                return current + 1
+        raise RuntimeError(f"could not allocate an upload sequence for {user_id}")
+
+    async def apply_avatar(
+        self, user_id: str, *, seq: int, avatar: dict[str, Any] | None, public_id: str | None
+    ) -> AvatarApplied:
+        """Show `avatar` (None: no picture) if `seq` is newer than what the profile shows: the ordering rule.
+
+        One conditional update_one; its filter pins the `applied_seq` read just before, so a concurrent apply
+        makes it match nothing and we decide again. The replaced public_id goes into `retired` in the same
+        write, so it is scheduled for destruction even if the process dies right after.
+        """
+        for _ in range(MAX_CAS_ATTEMPTS):
+            doc = await self._collection.find_one({"_id": user_id}, {"applied_seq": True, "avatar": True})
+            if doc is None:
+                raise NotFound("There is no profile for this user.")
+            applied_seq = int(doc.get("applied_seq") or 0)
+            current = doc.get("avatar") or {}
+            current_id: str | None = current.get("public_id")
+            verdict = decide(applied_seq=applied_seq, applied_public_id=current_id, seq=seq, public_id=public_id)
+            if verdict is not Verdict.APPLY:
+                return AvatarApplied(verdict)
+            update: dict[str, Any] = {"$set": {"avatar": avatar, "applied_seq": seq, "updated_ms": now_ms()}}
+            if current_id is not None and current_id != public_id:
+                update["$push"] = {"retired": current_id}
+            result = await self._collection.update_one({"_id": user_id, "applied_seq": applied_seq}, update)
+            if result.matched_count == 1:
+                return AvatarApplied(Verdict.APPLY, replaced=current_id)
+        raise RuntimeError(f"could not apply an avatar for {user_id}")
+
+    async def retired(self, user_id: str) -> list[str]:
+        """Replaced public_ids not yet handed to the outbox."""
+        doc = await self._collection.find_one({"_id": user_id}, {"retired": True})
+        return list((doc or {}).get("retired") or [])
+
+    async def forget_retired(self, user_id: str, public_id: str) -> None:
+        """Drop a replaced public_id once its destroy job is in the outbox."""
+        await self._collection.update_one({"_id": user_id}, {"$pull": {"retired": public_id}})
+
+    async def with_retired(self, limit: int = 500) -> list[str]:
+        """Users whose replaced pictures still wait to be handed to the outbox (after a crash, say)."""
+        # `retired.0` / `$ne: []` behave differently on the stand-in: filter in Python on a narrow projection.
+        cursor = self._collection.find({}, {"retired": True}).limit(10_000)
+        return [doc["_id"] async for doc in cursor if doc.get("retired")][:limit]
+
+    async def avatar_public_ids(self, public_ids: list[str]) -> set[str]:
+        """Which of `public_ids` some profile shows right now."""
+        cursor = self._collection.find({"avatar.public_id": {"$in": public_ids}}, {"avatar.public_id": True})
+        return {doc["avatar"]["public_id"] async for doc in cursor}
+
+    async def current_public_id(self, user_id: str) -> str | None:
+        """The public_id the user's profile shows, if any."""
+        doc = await self._collection.find_one({"_id": user_id}, {"avatar": True})
+        return ((doc or {}).get("avatar") or {}).get("public_id")
+
+
+def avatar_document(
+    *,
+    public_id: str,
+    version: int,
+    secure_url: str,
+    width: int,
+    height: int,
+    fmt: str,
+    size: int,
+    variants: dict[str, str],
+    intent_id: str,
+    seq: int,
+    updated_at: datetime,
+) -> dict[str, Any]:
+    """The stored avatar sub-document (written whole, so its datetime stays a datetime on the stand-in)."""
+    return {
+        "public_id": public_id,
+        "version": version,
+        "secure_url": secure_url,
+        "width": width,
+        "height": height,
+        "format": fmt,
+        "bytes": size,
+        "variants": variants,
+        "updated_at": updated_at,
+        "intent_id": intent_id,
+        "seq": seq,
+    }
+
+
+async def create_indexes(db: Database) -> None:
+    """Public profiles are looked up by username, avatars by public_id (orphan sweep)."""
+    await db["profiles"].create_index([("username", ASCENDING)], name="username")
+    await db["profiles"].create_index([("avatar.public_id", ASCENDING)], name="avatar_public_id")
+
+
+INDEX_CREATORS.append(create_indexes)
+
+
+def provide_profiles(db: Database) -> ProfileRepository:
+    """The repository over this request's database."""
+    return ProfileRepository(db)

@@ -1,0 +1,143 @@
+"""Reconciliation: what notifications missed.
+
+- Overdue intents (parameters lapsed, no notification): ask the Admin API. An asset that exists goes through
+  the same apply path as a webhook (policy, ordering rule); no asset means the upload never happened.
+- Replaced pictures recorded on a profile but not yet in the outbox (a crash between the two writes).
+- Orphan sweep: list the avatar prefix at Cloudinary and destroy assets no profile shows and no pending intent
+  awaits (crashes, manual uploads). `dry_run` only reports.
+
+Runs periodically inside the service; `python -m profile_service.reconcile [--orphans] [--dry-run]` runs one pass.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from datetime import datetime
+
+import msgspec
+from pymongo import AsyncMongoClient
+
+from profile_service.avatars.apply import UploadApplier
+from profile_service.avatars.cloudinary import AssetStore, CloudinaryAccount, CloudinaryAssets, configure_sdk
+from profile_service.avatars.intents import IntentRepository, IntentStatus
+from profile_service.avatars.policy import AvatarPolicy
+from profile_service.clock import now_ms, utcnow
+from profile_service.config import Settings
+from profile_service.db import Database
+from profile_service.metrics import Metrics
+from profile_service.outbox.repository import OutboxRepository
+from profile_service.profiles.repository import ProfileRepository
+
+logger = logging.getLogger(__name__)
+
+
+class ReconcileReport(msgspec.Struct):
+    """What one pass over overdue intents did, by resulting status."""
+
+    checked: int = 0
+    outcomes: dict[str, int] = msgspec.field(default_factory=dict)
+    retired_handed_over: int = 0
+
+
+class OrphanReport(msgspec.Struct):
+    """What the orphan sweep found (and, unless dry_run, scheduled for destruction)."""
+
+    dry_run: bool
+    listed: int
+    orphans: list[str]
+
+
+class Reconciler:
+    """One instance per process; every method is safe to run concurrently on several instances."""
+
+    def __init__(
+        self, db: Database, assets: AssetStore, settings: Settings, metrics: Metrics, wake: asyncio.Event | None = None
+    ) -> None:
+        self._profiles = ProfileRepository(db)
+        self._intents = IntentRepository(db)
+        self._outbox = OutboxRepository(db, wake)
+        self._assets = assets
+        self._settings = settings
+        self._metrics = metrics
+        self._applier = UploadApplier(
+            self._profiles,
+            self._intents,
+            self._outbox,
+            AvatarPolicy.from_settings(settings),
+            settings.avatar_sizes,
+            metrics,
+        )
+
+    async def reconcile_overdue(self) -> ReconcileReport:
+        """Resolve every pending intent whose parameters lapsed more than the grace period ago."""
+        report = ReconcileReport()
+        cutoff = now_ms() - int(self._settings.upload_grace_seconds * 1000)
+        for intent in await self._intents.overdue(cutoff):
+            report.checked += 1
+            asset = await self._assets.resource(intent.public_id)
+            if asset is None:
+                await self._intents.transition(intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.PENDING,))
+                status = IntentStatus.EXPIRED
+            else:
+                status = await self._applier.apply(intent, asset, "reconcile")
+            report.outcomes[status.value] = report.outcomes.get(status.value, 0) + 1
+            logger.info("reconciled overdue intent: %s", status.value, extra={"intent_id": intent.id})
+        for user_id in await self._profiles.with_retired():
+            await self._applier.hand_over_retired(user_id)
+            report.retired_handed_over += 1
+        return report
+
+    async def sweep_orphans(self, *, dry_run: bool) -> OrphanReport:
+        """Find assets under the avatar prefix that nothing refers to; schedule their destruction unless dry_run."""
+        listed = await self._assets.list_public_ids(self._settings.avatar_prefix + "/")
+        min_age = self._settings.orphan_min_age_seconds
+        old_enough = [pid for pid, created in listed if _age_seconds(created) >= min_age]
+        orphans: list[str] = []
+        for start in range(0, len(old_enough), 200):
+            chunk = old_enough[start : start + 200]
+            used = await self._profiles.avatar_public_ids(chunk) | await self._intents.live_public_ids(chunk)
+            orphans.extend(pid for pid in chunk if pid not in used)
+        self._metrics.orphans_found.inc(len(orphans))
+        if not dry_run:
+            for public_id in orphans:
+                owner = public_id.split("/")[1] if public_id.count("/") >= 2 else None
+                await self._outbox.schedule_destroy(public_id, reason="orphan", user_id=owner)
+        logger.info("orphan sweep: %d listed, %d orphans", len(listed), len(orphans), extra={"dry_run": dry_run})
+        return OrphanReport(dry_run=dry_run, listed=len(listed), orphans=orphans)
+
+
+def _age_seconds(created_at: str | None) -> float:
+    if not created_at:
+        return float("inf")  # no creation time reported: old enough to judge
+    try:
+        created = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    except ValueError:
+        return float("inf")
+    return (utcnow() - created).total_seconds()
+
+
+async def _cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m profile_service.reconcile", description=__doc__)
+    parser.add_argument("--orphans", action="store_true", help="also sweep the avatar prefix for orphans")
+    parser.add_argument("--dry-run", action="store_true", help="report orphans without scheduling destroys")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    configure_sdk(CloudinaryAccount.from_url(settings.cloudinary_url))
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    try:
+        reconciler = Reconciler(client[settings.database], CloudinaryAssets(), settings, Metrics())
+        output: dict[str, object] = {}
+        if not args.dry_run:
+            output["overdue"] = msgspec.to_builtins(await reconciler.reconcile_overdue())
+        if args.orphans or args.dry_run:
+            output["orphans"] = msgspec.to_builtins(await reconciler.sweep_orphans(dry_run=args.dry_run))
+        print(json.dumps(output, indent=2))
+    finally:
+        await client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(_cli(sys.argv[1:])))
