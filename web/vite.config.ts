@@ -6,16 +6,22 @@ import { defineConfig } from "vitest/config";
 const authUrl = process.env.AUTH_URL ?? "http://127.0.0.1:8001";
 const profileUrl = process.env.PROFILE_URL ?? "http://127.0.0.1:8002";
 
+const proxy = {
+  "/auth": { target: authUrl, changeOrigin: false },
+  "/.well-known": { target: authUrl, changeOrigin: false },
+  "/profiles": { target: profileUrl, changeOrigin: false },
+};
+
 export default defineConfig({
   plugins: [react()],
   server: {
     port: Number(process.env.WEB_PORT ?? 8080),
     strictPort: true,
-    proxy: {
-      "/auth": { target: authUrl, changeOrigin: false },
-      "/.well-known": { target: authUrl, changeOrigin: false },
-      "/profiles": { target: profileUrl, changeOrigin: false },
-    },
+    proxy,
+  },
+  // `vite preview` of the built app (the browser end-to-end test) keeps the same one-origin paths.
+  preview: {
+    proxy,
   },
   test: {
     environment: "jsdom",

@@ -1,23 +1,72 @@
-import { useEffect, useState } from "react";
-import { checkServices, type ServiceStatus } from "./status";
+import { type ReactNode, useEffect } from "react";
+import { Header } from "./components/Header";
+import { Home } from "./pages/Home";
+import { NotFound } from "./pages/NotFound";
+import { ProfilePage } from "./pages/Profile";
+import { Register } from "./pages/Register";
+import { SignIn } from "./pages/SignIn";
+import { navigate, useLocation } from "./router";
+import { SessionProvider, useSession } from "./session";
 
-/** Placeholder shell until the sign-in and profile pages land: shows whether the APIs answer. */
-export function App() {
-  const [services, setServices] = useState<ServiceStatus[]>([]);
+/** A page for signed-in people: anyone else goes to sign in, and comes back here afterwards. */
+function Protected({ children }: { children: ReactNode }) {
+  const { status } = useSession();
+  const location = useLocation();
   useEffect(() => {
-    checkServices(fetch).then(setServices);
-  }, []);
+    if (status === "anonymous") navigate(`/sign-in?next=${encodeURIComponent(location)}`, { replace: true });
+  }, [status, location]);
+  if (status !== "signed-in") {
+    return (
+      <main id="main" className="page" aria-busy="true">
+        <p className="muted loading">Loading…</p>
+      </main>
+    );
+  }
+  return <>{children}</>;
+}
+
+const TITLES: Record<string, string> = {
+  "/": "Home",
+  "/profile": "Your profile",
+  "/sign-in": "Sign in",
+  "/register": "Create your account",
+};
+
+function Routes() {
+  const path = useLocation().split("?")[0];
+  useEffect(() => {
+    document.title = `${TITLES[path] ?? "Not found"} · Profile pictures`;
+  }, [path]);
+  switch (path) {
+    case "/":
+      return (
+        <Protected>
+          <Home />
+        </Protected>
+      );
+    case "/profile":
+      return (
+        <Protected>
+          <ProfilePage />
+        </Protected>
+      );
+    case "/sign-in":
+      return <SignIn />;
+    case "/register":
+      return <Register />;
+    default:
+      return <NotFound />;
+  }
+}
+
+export function App() {
   return (
-    <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 640, margin: "3rem auto", padding: "0 1rem" }}>
-      <h1>Profile pictures</h1>
-      <p>The stack is running. Sign-in and profile pages come with the web issue.</p>
-      <ul aria-label="Service status">
-        {services.map((s) => (
-          <li key={s.name}>
-            {s.name}: {s.ready ? "ready" : "not ready"}
-          </li>
-        ))}
-      </ul>
-    </main>
+    <SessionProvider>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header />
+      <Routes />
+    </SessionProvider>
   );
 }

@@ -1,0 +1,126 @@
+/**
+ * The auth-service client. The access token lives in this object only (never in storage); the refresh
+ * token is an HttpOnly cookie scoped to /auth that the page cannot read. A 401 on an authorized call
+ * triggers one refresh and one retry.
+ */
+import { ApiError, problemFrom, send } from "./problem";
+
+export interface User {
+  id: string;
+  email: string;
+  username: string;
+  role: string;
+  created_at: string;
+}
+
+export interface Registration {
+  email: string;
+  username: string;
+  password: string;
+}
+
+interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+}
+
+type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
+
+export class AuthClient {
+  private token: string | null = null;
+  private refreshing: Promise<boolean> | null = null;
+  private readonly listeners = new Set<(signedIn: boolean) => void>();
+
+  constructor(
+    private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
+    private readonly locks: Locks | null = typeof navigator !== "undefined" && "locks" in navigator
+      ? (navigator.locks as unknown as Locks)
+      : null,
+  ) {}
+
+  get signedIn(): boolean {
+    return this.token !== null;
+  }
+
+  /** Called with `false` when the session ends (sign-out, or a refresh that failed). */
+  onChange(listener: (signedIn: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private setToken(token: string | null): void {
+    const changed = (token === null) !== (this.token === null);
+    this.token = token;
+    if (changed) for (const listener of this.listeners) listener(token !== null);
+  }
+
+  async register(registration: Registration): Promise<User> {
+    const response = await send(this.fetchFn, "/auth/register", json("POST", registration));
+    if (!response.ok) throw await problemFrom(response);
+    return (await response.json()) as User;
+  }
+
+  async login(login: string, password: string): Promise<void> {
+    const response = await send(this.fetchFn, "/auth/login", json("POST", { login, password }));
+    if (!response.ok) throw await problemFrom(response);
+    this.setToken(((await response.json()) as TokenResponse).access_token);
+  }
+
+  /**
+   * Exchange the refresh cookie for a new access token. Concurrent callers share one request, and a
+   * Web Lock serializes tabs: the auth service treats a refresh token presented twice as stolen and
+   * revokes the whole session, so two parallel refreshes with the same cookie would sign the user out.
+   */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= (async () => {
+      try {
+        const run = () => send(this.fetchFn, "/auth/refresh", { method: "POST", credentials: "same-origin" });
+        const response = this.locks ? await this.locks.request("auth-refresh", run) : await run();
+        if (!response.ok) {
+          this.setToken(null);
+          return false;
+        }
+        this.setToken(((await response.json()) as TokenResponse).access_token);
+        return true;
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await send(this.fetchFn, "/auth/logout", { method: "POST", credentials: "same-origin" });
+    } finally {
+      this.setToken(null);
+    }
+  }
+
+  /** A request with the access token; on 401, one refresh and one retry. */
+  async fetch(input: string, init: RequestInit = {}): Promise<Response> {
+    if (this.token === null && !(await this.refresh())) {
+      throw new ApiError({ status: 401, title: "Unauthorized", detail: "Please sign in." });
+    }
+    const attempt = () => {
+      const headers = new Headers(init.headers);
+      headers.set("Authorization", `Bearer ${this.token ?? ""}`);
+      return send(this.fetchFn, input, { ...init, headers });
+    };
+    const response = await attempt();
+    if (response.status !== 401) return response;
+    if (!(await this.refresh())) return response;
+    return attempt();
+  }
+
+  async me(): Promise<User> {
+    const response = await this.fetch("/auth/me");
+    if (!response.ok) throw await problemFrom(response);
+    return (await response.json()) as User;
+  }
+}
+
+export function json(method: string, body: unknown): RequestInit {
+  return { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}

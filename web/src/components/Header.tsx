@@ -1,0 +1,50 @@
+import { Link, navigate, useLocation } from "../router";
+import { useSession } from "../session";
+import { Avatar } from "./Avatar";
+
+export function Header() {
+  const { status, user, profile, signOut } = useSession();
+  const path = useLocation().split("?")[0];
+  const name = profile?.display_name || user?.username || "";
+  const current = (href: string) => (path === href ? "page" : undefined);
+  return (
+    <header className="site-header">
+      <Link href="/" className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        Profile pictures
+      </Link>
+      <nav aria-label="Main">
+        {status === "signed-in" ? (
+          <>
+            <Link href="/" aria-current={current("/")}>
+              Home
+            </Link>
+            <Link href="/profile" aria-current={current("/profile")} className="nav-profile">
+              <Avatar avatar={profile?.avatar ?? null} name={name} size={28} />
+              <span>Profile</span>
+            </Link>
+            <button
+              type="button"
+              className="button button-quiet"
+              onClick={async () => {
+                await signOut();
+                navigate("/sign-in", { replace: true });
+              }}
+            >
+              Sign out
+            </button>
+          </>
+        ) : status === "anonymous" ? (
+          <>
+            <Link href="/sign-in" aria-current={current("/sign-in")}>
+              Sign in
+            </Link>
+            <Link href="/register" className="button button-small" aria-current={current("/register")}>
+              Create account
+            </Link>
+          </>
+        ) : null}
+      </nav>
+    </header>
+  );
+}
