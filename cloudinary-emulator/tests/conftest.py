@@ -5,6 +5,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import cloudinary
 import msgspec
@@ -102,9 +103,9 @@ class Received(msgspec.Struct):
     headers: dict[str, str]
     body: bytes
 
-    def json(self) -> dict[str, object]:
+    def json(self) -> dict[str, Any]:
         """The body as JSON."""
-        value: dict[str, object] = json.loads(self.body)
+        value: dict[str, Any] = json.loads(self.body)
         return value
 
 

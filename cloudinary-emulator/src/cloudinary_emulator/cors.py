@@ -7,7 +7,16 @@ from typing import cast
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 ALLOW_METHODS = b"GET, POST, PUT, DELETE, OPTIONS"
 MAX_AGE = b"1728000"
@@ -44,8 +53,10 @@ class CloudinaryCorsMiddleware(ASGIMiddleware):
             ]
             if allowed:
                 response_headers.append((b"access-control-allow-headers", allowed.encode("latin-1")))
-            await send({"type": "http.response.start", "status": 200, "headers": response_headers})
-            await send({"type": "http.response.body", "body": b""})
+            start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 200, "headers": response_headers}
+            await send(start)
+            body: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(body)
             return
 
         async def send_with_cors(message: Message) -> None:

@@ -125,7 +125,9 @@ def render(
     """
     image, probe = open_image(data, max_pixels)
     exif = image.getexif() if keep_metadata else None
-    _draft(image, chain, probe)
+    chain = list(chain)
+    if _draft(image, chain, probe):
+        chain[0] = _pinned(chain[0], probe)
     try:
         image.load()
     except (OSError, ValueError, SyntaxError):
@@ -354,17 +356,41 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _draft(image: Image.Image, chain: list[Component], probe: Probe) -> None:
+def _pinnable(component: Component) -> bool:
+    # Modes whose whole output size follows from the first resize alone.
+    mode = component.crop or "scale"
+    one_side = (component.width is None or component.height is None) and component.aspect_ratio is None
+    return mode in ("scale", "fit", "limit", "mfit") or (mode in ("fill", "lfill", "thumb") and one_side)
+
+
+def _pinned(component: Component, probe: Probe) -> Component:
+    """After a draft decode the image is a little larger than needed, and its own rounding would change the
+    result by a pixel: pin the first resize to the size computed from the original's dimensions instead."""
+    if not _pinnable(component):
+        return component
+    size = scaled_size(component, probe.width, probe.height)
+    assert size is not None  # noqa: S101 - _draft only drafts when there is a resize
+    return msgspec.structs.replace(
+        component, crop="scale", width=float(size[0]), height=float(size[1]), aspect_ratio=None, dpr=None
+    )
+
+
+def _draft(image: Image.Image, chain: list[Component], probe: Probe) -> bool:
     """Ask libjpeg for a reduced-scale decode when the first component only shrinks the whole image."""
     if image.format not in ("JPEG", "MPO") or not chain:
-        return
-    size = scaled_size(chain[0], probe.width, probe.height)
+        return False
+    first = chain[0]
+    relative = any(value is not None and value < 1 for value in (first.width, first.height))
+    if relative and not _pinnable(first):
+        return False  # relative sizes must stay relative to the original
+    size = scaled_size(first, probe.width, probe.height)
     if size is None or size[0] >= probe.width or size[1] >= probe.height:
-        return
+        return False
     if _orientation(image) in _TRANSPOSED:
         size = (size[1], size[0])
     # draft() keeps the decoded image at least this large, so the following Lanczos step stays sharp.
     image.draft("RGB", size)
+    return True
 
 
 class _Focus:

@@ -1,0 +1,228 @@
+"""Delivery, metadata stripping, HEIC, CORS, persistence and fault injection through the HTTP API."""
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import TestClient
+from PIL import Image
+
+from cloudinary_emulator.app import create_app
+from tests.conftest import Receiver, make_settings
+from tests.conftest_values import CLOUD_NAME
+from tests.helpers import jpeg, signed, wait_until
+
+UPLOAD = f"/v1_1/{CLOUD_NAME}/image/upload"
+DESTROY = f"/v1_1/{CLOUD_NAME}/image/destroy"
+
+
+def upload(client: TestClient, params: dict[str, Any], data: bytes, name: str = "photo.jpg") -> Any:  # type: ignore[type-arg]
+    return client.post(UPLOAD, data=signed(params), files={"file": (name, data, "application/octet-stream")})
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def test_twelve_megapixel_phone_photo_is_oriented_and_stripped_on_delivery(client: TestClient) -> None:  # type: ignore[type-arg]
+    photo = jpeg(4000, 3000, orientation=6, gps=True)
+
+    body = upload(client, {"public_id": "phone", "eager": "c_thumb,g_face,h_256,w_256"}, photo).json()
+    derived = client.get(path_of(body["eager"][0]["secure_url"]))
+    original = client.get(path_of(body["secure_url"]))
+
+    assert (body["width"], body["height"]) == (3000, 4000)  # as displayed
+    assert Image.open(io.BytesIO(derived.content)).size == (256, 256)
+    assert len(Image.open(io.BytesIO(derived.content)).getexif()) == 0
+    assert original.content == photo  # the original is delivered as stored, metadata and all
+
+
+def test_incoming_transformation_with_force_strip_removes_metadata_from_the_stored_original(client: TestClient) -> None:  # type: ignore[type-arg]
+    photo = jpeg(2000, 1000, orientation=6, gps=True)
+
+    body = upload(
+        client, {"public_id": "stripped", "transformation": "c_limit,h_1024,w_1024/fl_force_strip"}, photo
+    ).json()
+    stored = Image.open(io.BytesIO(client.get(path_of(body["secure_url"])).content))
+
+    assert (body["width"], body["height"]) == (512, 1024)
+    assert stored.size == (512, 1024)
+    assert len(stored.getexif()) == 0
+    assert not {"exif", "xmp", "icc_profile"} & set(stored.info)
+
+
+def test_incoming_transformation_without_force_strip_keeps_gps(client: TestClient) -> None:  # type: ignore[type-arg]
+    body = upload(
+        client, {"public_id": "kept_gps", "transformation": "c_limit,w_500"}, jpeg(1000, 500, gps=True)
+    ).json()
+
+    stored = Image.open(io.BytesIO(client.get(path_of(body["secure_url"])).content))
+
+    assert stored.size == (500, 250)
+    assert 0x8825 in stored.getexif()
+
+
+def test_heic_upload_is_delivered_as_jpeg_and_webp(client: TestClient) -> None:  # type: ignore[type-arg]
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").convert("RGB").resize((400, 300)).save(buffer, "HEIF", quality=50)
+
+    body = upload(
+        client, {"public_id": "iphone", "eager": "c_fill,h_100,w_100"}, buffer.getvalue(), "IMG_0001.HEIC"
+    ).json()
+    webp = client.get(f"/{CLOUD_NAME}/image/upload/c_fill,h_50,w_50/iphone.webp")
+
+    assert body["format"] == "heic"
+    assert (body["eager"][0]["format"], body["eager"][0]["width"]) == ("jpg", 100)
+    assert webp.headers["content-type"] == "image/webp"
+    assert Image.open(io.BytesIO(webp.content)).size == (50, 50)
+
+
+def test_delivery_caches_derivatives_and_answers_conditional_requests(client: TestClient) -> None:  # type: ignore[type-arg]
+    upload(client, {"public_id": "cached"}, jpeg(300, 300))
+    url = f"/{CLOUD_NAME}/image/upload/w_100,c_fill,h_100/v1/cached.png"
+
+    first = client.get(url)
+    second = client.get(f"/{CLOUD_NAME}/image/upload/c_fill,h_100,w_100/cached.png")
+    not_modified = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+
+    assert first.status_code == 200 and first.headers["content-type"] == "image/png"
+    assert "max-age" in first.headers["cache-control"]
+    assert second.content == first.content and second.headers["etag"] == first.headers["etag"]
+    assert not_modified.status_code == 304
+
+
+def test_delivery_of_unknown_asset_is_404_with_x_cld_error(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.get(f"/{CLOUD_NAME}/image/upload/c_fill,w_10/avatars/missing.jpg")
+
+    assert response.status_code == 404
+    assert response.headers["x-cld-error"] == "Resource not found - avatars/missing"
+
+
+def test_delivery_with_bad_transformation_is_400_with_x_cld_error(client: TestClient) -> None:  # type: ignore[type-arg]
+    upload(client, {"public_id": "bad_t"}, jpeg(30, 30))
+
+    response = client.get(f"/{CLOUD_NAME}/image/upload/c_fill,w_abc/bad_t.jpg")
+
+    assert response.status_code == 400
+    assert response.headers["x-cld-error"] == "Invalid width in transformation: abc"
+
+
+def test_cors_preflight_echoes_origin_and_never_allows_authorization(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.options(
+        UPLOAD,
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-unique-upload-id, authorization, content-range",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert response.headers["access-control-allow-headers"] == "x-unique-upload-id, content-range"
+
+
+def test_cross_origin_upload_and_error_responses_carry_cors_headers(client: TestClient) -> None:  # type: ignore[type-arg]
+    ok = client.post(
+        UPLOAD, data=signed({}), files={"file": ("a.jpg", jpeg(5, 5))}, headers={"Origin": "http://a.test"}
+    )
+    error = client.post(UPLOAD, data={}, headers={"Origin": "http://a.test"})
+
+    assert ok.headers["access-control-allow-origin"] == "http://a.test"
+    assert error.headers["access-control-allow-origin"] == "http://a.test"
+    assert "X-Cld-Error" in error.headers["access-control-expose-headers"]
+
+
+def test_storage_survives_an_app_restart(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as client:
+        body = upload(client, {"public_id": "durable", "eager": "c_fill,h_10,w_10"}, jpeg(50, 50)).json()
+
+    with TestClient(create_app(settings)) as client:
+        original = client.get(path_of(body["secure_url"]))
+        derived = client.get(path_of(body["eager"][0]["secure_url"]))
+
+    assert original.status_code == 200 and derived.status_code == 200
+    assert Image.open(io.BytesIO(derived.content)).size == (10, 10)
+
+
+def test_fault_next_uploads_fail_then_recover(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert client.put("/_emulator/faults", json={"upload_failures": 2, "failure_status": 503}).status_code == 200
+
+    statuses = [upload(client, {}, jpeg(5, 5)).status_code for _ in range(3)]
+
+    assert statuses == [503, 503, 200]
+    assert client.get("/_emulator/faults").json()["upload_failures"] == 0
+
+
+def test_fault_destroy_failures_count_and_percentage(client: TestClient) -> None:  # type: ignore[type-arg]
+    upload(client, {"public_id": "d1"}, jpeg(5, 5))
+    client.put("/_emulator/faults", json={"destroy_failures": 1})
+
+    first = client.post(DESTROY, data=signed({"public_id": "d1"}))
+    second = client.post(DESTROY, data=signed({"public_id": "d1"}))
+    client.put("/_emulator/faults", json={"destroy_failure_percent": 100})
+    third = client.post(DESTROY, data=signed({"public_id": "d1"}))
+
+    assert (first.status_code, second.json(), third.status_code) == (500, {"result": "ok"}, 500)
+
+
+def test_fault_slow_responses(client: TestClient) -> None:  # type: ignore[type-arg]
+    client.put("/_emulator/faults", json={"response_delay_ms": 300})
+
+    started = time.monotonic()
+    upload(client, {}, jpeg(5, 5))
+
+    assert time.monotonic() - started >= 0.3
+
+
+def test_fault_switches_are_validated_and_reset(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert client.put("/_emulator/faults", json={"no_such_switch": 1}).status_code == 400
+    client.put("/_emulator/faults", json={"upload_failures": 5})
+
+    assert client.delete("/_emulator/faults").status_code == 204
+    assert client.get("/_emulator/faults").json()["upload_failures"] == 0
+
+
+def test_faults_from_the_environment_are_the_defaults(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, faults={"upload_failures": 1}))) as client:
+        assert upload(client, {}, jpeg(5, 5)).status_code == 500
+        assert upload(client, {}, jpeg(5, 5)).status_code == 200
+
+
+def notifications(client: TestClient) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    result: list[dict[str, Any]] = client.get("/_emulator/notifications").json()
+    return result
+
+
+def test_fault_drop_and_duplicate_notifications(client: TestClient, receiver: Receiver) -> None:  # type: ignore[type-arg]
+    client.put("/_emulator/faults", json={"notification_drop": 1, "notification_duplicate": 1})
+
+    upload(client, {"public_id": "n1", "notification_url": receiver.url}, jpeg(5, 5))
+    upload(client, {"public_id": "n2", "notification_url": receiver.url}, jpeg(5, 5))
+
+    wait_until(lambda: len(receiver.received) == 2)
+    assert [r.json()["public_id"] for r in receiver.received] == ["n2", "n2"]
+    assert notifications(client)[0]["status"] == "dropped"
+
+
+def test_fault_reorder_notifications(client: TestClient, receiver: Receiver) -> None:  # type: ignore[type-arg]
+    client.put("/_emulator/faults", json={"notification_reorder": True})
+
+    upload(client, {"public_id": "r1", "notification_url": receiver.url}, jpeg(5, 5))
+    upload(client, {"public_id": "r2", "notification_url": receiver.url}, jpeg(5, 5))
+
+    wait_until(lambda: len(receiver.received) == 2)
+    assert [r.json()["public_id"] for r in receiver.received] == ["r2", "r1"]
+
+
+def test_fault_delayed_notification_still_arrives(client: TestClient, receiver: Receiver) -> None:  # type: ignore[type-arg]
+    client.put("/_emulator/faults", json={"notification_delay_ms": 200})
+
+    upload(client, {"public_id": "late", "notification_url": receiver.url}, jpeg(5, 5))
+
+    assert receiver.received == []  # not before the delay
+    wait_until(lambda: receiver.received)
+    assert notifications(client)[0]["status"] == "delivered"
