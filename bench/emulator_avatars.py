@@ -28,7 +28,8 @@ RESULTS = Path(__file__).parent / "results" / "emulator_avatars.json"
 def phone_photo() -> bytes:
     """4000x3000 JPEG with noise (so decoding costs what a photo costs) and EXIF orientation 6."""
     noise = Image.effect_noise((1000, 750), 64).resize((4000, 3000), Image.Resampling.BILINEAR)
-    image = Image.merge("RGB", (noise, Image.linear_gradient("L").resize((4000, 3000)), noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    gradient = Image.linear_gradient("L").resize((4000, 3000))
+    image = Image.merge("RGB", (noise, gradient, noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
     exif = Image.Exif()
     exif[0x0112] = 6
     buffer = io.BytesIO()

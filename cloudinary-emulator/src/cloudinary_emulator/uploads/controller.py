@@ -120,7 +120,7 @@ def _processing_entry(emulator: Emulator, result: UploadResult, item: EagerItem,
     return {"status": "processing", "batch_id": batch_id, "url": url, "secure_url": url}
 
 
-def _envelope(notification_type: str, request_id: str | None, api_key: str) -> dict[str, Any]:
+def _envelope(notification_type: str, request_id: str | None) -> dict[str, Any]:
     return {
         "notification_type": notification_type,
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -144,7 +144,7 @@ async def _after_upload(
     }
     upload_urls = [url for url in (options.get("notification_url"), emulator.settings.notification_url) if url]
     for url in dict.fromkeys(upload_urls):
-        payload = _envelope("upload", request_id, account.api_key) | body
+        payload = _envelope("upload", request_id) | body
         payload["signature_key"] = account.api_key
         payload["notification_context"] = context
         emulator.notifier.send(url, payload)
@@ -159,7 +159,7 @@ async def _after_upload(
         options.get("eager_notification_url") or options.get("notification_url") or emulator.settings.notification_url
     )
     if eager_url:
-        payload = _envelope("eager", request_id, account.api_key)
+        payload = _envelope("eager", request_id)
         payload |= {
             "eager": eager,
             "asset_id": result.asset.asset_id,
