@@ -117,7 +117,7 @@ async def provide_caller(request: Request[Any, Any, Any], state: State) -> Claim
     return await verifier.verify(token.strip())
 
 
-async def provide_user_id(caller: Claims) -> str:
+async def provide_user_id(caller: NamedDependency[Claims]) -> str:
     """The caller's user id (the token's `sub`)."""
     return caller.sub
 

@@ -5,24 +5,24 @@ from litestar.testing import TestClient
 from devstack.mongo import MongoServer
 from profile_service.app import create_app
 from profile_service.config import Settings
-from tests.conftest import wait_until_ready
+from tests.conftest import Client, make_settings, wait_until_ready
 
 
-def test_health_answers_ok(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_health_answers_ok(client: Client) -> None:
     response = client.get("/health")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-def test_ready_answers_when_mongodb_does(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_ready_answers_when_mongodb_does(client: Client) -> None:
     response = client.get("/ready")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
 
 
-def test_every_response_carries_a_request_id(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_every_response_carries_a_request_id(client: Client) -> None:
     supplied = client.get("/health", headers={"X-Request-ID": "abc-123"})
     generated = client.get("/health")
 
@@ -30,7 +30,7 @@ def test_every_response_carries_a_request_id(client: TestClient) -> None:  # typ
     assert len(generated.headers["x-request-id"]) == 32
 
 
-def test_unknown_route_is_a_problem_details_404(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_unknown_route_is_a_problem_details_404(client: Client) -> None:
     response = client.get("/no/such/route")
 
     assert response.status_code == 404
@@ -38,7 +38,7 @@ def test_unknown_route_is_a_problem_details_404(client: TestClient) -> None:  # 
     assert response.json()["status"] == 404
 
 
-def test_openapi_schema_is_served(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_openapi_schema_is_served(client: Client) -> None:
     response = client.get("/schema/openapi.json")
 
     assert response.status_code == 200
@@ -49,7 +49,7 @@ def test_ready_is_503_while_mongodb_is_down_and_recovers(settings: Settings, mon
     if not mongo_server.can_restart:
         # An external MongoDB (MONGODB_URI, testcontainers) cannot be killed from here: prove the
         # same path with a server that does not exist, then check the real one is ready.
-        down = Settings(mongodb_uri="mongodb://127.0.0.1:1", database=settings.database, mongodb_timeout_ms=200)
+        down = make_settings(mongodb_uri="mongodb://127.0.0.1:1", database=settings.database, mongodb_timeout_ms=200)
         with TestClient(create_app(down)) as client:
             response = client.get("/ready")
             assert response.status_code == 503

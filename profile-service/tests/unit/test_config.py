@@ -2,27 +2,58 @@ import pytest
 
 from profile_service.config import Settings, SettingsError
 
+REQUIRED = {
+    "MONGODB_URI": "mongodb://db",
+    "CLOUDINARY_URL": "cloudinary://key:secret@cloud",
+    "AUTH_ISSUER": "http://auth",
+    "AUTH_JWKS_URL": "http://auth/.well-known/jwks.json",
+    "PUBLIC_WEBHOOK_URL": "http://profile/webhooks/cloudinary",
+}
+
 
 def test_from_env_reads_prefixed_and_standard_names() -> None:
-    settings = Settings.from_env(
-        {"MONGODB_URI": "mongodb://db", "PROFILE_PORT": "9002", "AUTH_JWKS_URL": "http://auth/.well-known/jwks.json"}
-    )
+    settings = Settings.from_env({**REQUIRED, "PROFILE_PORT": "9002"})
 
     assert settings.mongodb_uri == "mongodb://db"
     assert settings.port == 9002
     assert settings.auth_jwks_url == "http://auth/.well-known/jwks.json"
 
 
-def test_from_env_names_the_missing_variable() -> None:
-    with pytest.raises(SettingsError, match="missing required variable MONGODB_URI"):
-        Settings.from_env({})
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_from_env_names_each_missing_required_variable(name: str) -> None:
+    environ = {k: v for k, v in REQUIRED.items() if k != name}
+
+    with pytest.raises(SettingsError, match=f"missing required variable {name}"):
+        Settings.from_env(environ)
 
 
 def test_from_env_names_the_malformed_variable() -> None:
     with pytest.raises(SettingsError, match="PROFILE_PORT"):
-        Settings.from_env({"MONGODB_URI": "mongodb://db", "PROFILE_PORT": "eighty"})
+        Settings.from_env({**REQUIRED, "PROFILE_PORT": "eighty"})
 
 
 def test_from_env_rejects_a_misspelt_variable() -> None:
     with pytest.raises(SettingsError, match="unknown variable PROFILE_PROT"):
-        Settings.from_env({"MONGODB_URI": "mongodb://db", "PROFILE_PROT": "9002"})
+        Settings.from_env({**REQUIRED, "PROFILE_PROT": "9002"})
+
+
+def test_from_env_rejects_a_cloudinary_url_without_credentials() -> None:
+    with pytest.raises(SettingsError, match="CLOUDINARY_URL"):
+        Settings.from_env({**REQUIRED, "CLOUDINARY_URL": "cloudinary://cloud"})
+
+
+def test_lists_are_comma_separated() -> None:
+    settings = Settings.from_env({**REQUIRED, "PROFILE_AVATAR_SIZES": "32, 96", "PROFILE_AVATAR_FORMATS": "JPG,png"})
+
+    assert settings.avatar_sizes == (32, 96)
+    assert settings.avatar_formats == ("jpg", "png")
+
+
+def test_sizes_larger_than_the_maximum_dimension_are_refused() -> None:
+    with pytest.raises(SettingsError, match="AVATAR_SIZES"):
+        Settings.from_env({**REQUIRED, "PROFILE_AVATAR_SIZES": "64,4096"})
+
+
+def test_upload_ttl_cannot_exceed_what_the_back_dated_timestamp_allows() -> None:
+    with pytest.raises(SettingsError, match="PROFILE_UPLOAD_TTL_SECONDS"):
+        Settings.from_env({**REQUIRED, "PROFILE_UPLOAD_TTL_SECONDS": "7200"})

@@ -8,6 +8,8 @@ replaced asset in the same document) -> mark intent -> hand replaced assets to t
 
 import logging
 
+from litestar.di import NamedDependency
+
 from profile_service.avatars.cloudinary import Asset
 from profile_service.avatars.intents import APPLICABLE, Intent, IntentRepository, IntentStatus
 from profile_service.avatars.ordering import Verdict
@@ -136,11 +138,11 @@ class UploadApplier:
 
 
 def provide_applier(
-    profiles: ProfileRepository,
-    intents: IntentRepository,
-    outbox: OutboxRepository,
-    settings: Settings,
-    metrics: Metrics,
+    profiles: NamedDependency[ProfileRepository],
+    intents: NamedDependency[IntentRepository],
+    outbox: NamedDependency[OutboxRepository],
+    settings: NamedDependency[Settings],
+    metrics: NamedDependency[Metrics],
 ) -> UploadApplier:
     """The applier over this request's repositories."""
     return UploadApplier(

@@ -6,7 +6,7 @@ one place (`configure_sdk`, called at app start) and every call runs in a worker
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
@@ -63,13 +63,15 @@ def configure_sdk(account: CloudinaryAccount) -> None:
     """Point the SDK's process-global configuration at `account` (the one place it is configured)."""
     cloudinary.reset_config()
     cloudinary.config(
-        **account.options,
-        cloud_name=account.cloud_name,
-        api_key=account.api_key,
-        api_secret=account.api_secret,
-        upload_prefix=account.upload_prefix,
-        signature_algorithm=account.signature_algorithm,
-        secure=True,
+        **{
+            **account.options,
+            "cloud_name": account.cloud_name,
+            "api_key": account.api_key,
+            "api_secret": account.api_secret,
+            "upload_prefix": account.upload_prefix,
+            "signature_algorithm": account.signature_algorithm,
+            "secure": True,
+        }
     )
     logger.info(
         "cloudinary configured", extra={"cloud_name": account.cloud_name, "upload_prefix": account.upload_prefix}
@@ -89,6 +91,7 @@ class Asset(msgspec.Struct):
     created_at: str | None = None
 
 
+@runtime_checkable
 class AssetStore(Protocol):
     """The Cloudinary calls the service makes; tests of controllers pass a fake."""
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+from litestar.di import NamedDependency
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -145,6 +146,6 @@ async def create_indexes(db: Database) -> None:
 INDEX_CREATORS.append(create_indexes)
 
 
-def provide_intents(db: Database) -> IntentRepository:
+def provide_intents(db: NamedDependency[Database]) -> IntentRepository:
     """The repository over this request's database."""
     return IntentRepository(db)

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -127,6 +128,6 @@ async def create_indexes(db: Database) -> None:
 INDEX_CREATORS.append(create_indexes)
 
 
-def provide_outbox(db: Database, state: State) -> OutboxRepository:
+def provide_outbox(db: NamedDependency[Database], state: State) -> OutboxRepository:
     """The outbox over this request's database; scheduling a job wakes this instance's worker."""
     return OutboxRepository(db, getattr(state, "outbox_wake", None))

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from litestar.di import NamedDependency
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -207,6 +208,6 @@ async def create_indexes(db: Database) -> None:
 INDEX_CREATORS.append(create_indexes)
 
 
-def provide_profiles(db: Database) -> ProfileRepository:
+def provide_profiles(db: NamedDependency[Database]) -> ProfileRepository:
     """The repository over this request's database."""
     return ProfileRepository(db)

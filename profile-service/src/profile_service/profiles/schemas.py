@@ -6,7 +6,7 @@ from typing import Annotated
 import msgspec
 
 # Printable text: no control characters (a bio may hold newlines and tabs).
-_NAME = msgspec.Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")
+_NAME = msgspec.Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$")
 _BIO = msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 
 

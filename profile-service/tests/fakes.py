@@ -1,0 +1,78 @@
+"""Hand-written fakes with the same methods as the real collaborators (for controller unit tests only)."""
+
+from datetime import UTC, datetime
+
+from profile_service.avatars.cloudinary import Asset
+from profile_service.errors import NotFound
+from profile_service.profiles.repository import ProfileRepository
+from profile_service.profiles.schemas import Profile, ProfileChange, PublicProfile
+
+
+def make_profile(**overrides: object) -> Profile:
+    """A profile with plausible values."""
+    values: dict[str, object] = {
+        "user_id": "u1",
+        "username": "alice",
+        "display_name": None,
+        "bio": "",
+        "avatar": None,
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    values.update(overrides)
+    return Profile(**values)  # type: ignore[arg-type]
+
+
+class FakeProfileRepository(ProfileRepository):
+    """Profiles in a dict (a subclass, because Litestar checks dependency types)."""
+
+    def __init__(self) -> None:  # no super().__init__: there is no database
+        self.profiles: dict[str, Profile] = {}
+
+    async def ensure(self, user_id: str, username: str | None) -> Profile:
+        """Create on first access."""
+        profile = self.profiles.setdefault(user_id, make_profile(user_id=user_id, username=username))
+        profile.username = username
+        return profile
+
+    async def get(self, user_id: str) -> Profile:
+        """The profile or NotFound."""
+        if user_id not in self.profiles:
+            raise NotFound("There is no profile for this user.")
+        return self.profiles[user_id]
+
+    async def change(self, user_id: str, change: ProfileChange) -> None:
+        """Apply set fields."""
+        profile = self.profiles[user_id]
+        if isinstance(change.display_name, str):
+            profile.display_name = change.display_name
+        if isinstance(change.bio, str):
+            profile.bio = change.bio
+
+    async def public(self, username: str) -> PublicProfile:
+        """Public view or NotFound."""
+        for profile in self.profiles.values():
+            if profile.username == username:
+                return PublicProfile(username=username, display_name=profile.display_name, bio=profile.bio, avatar=None)
+        raise NotFound("There is no profile with this username.")
+
+
+class FakeAssets:
+    """Cloudinary's assets in a dict; records destroys."""
+
+    def __init__(self) -> None:
+        self.assets: dict[str, Asset] = {}
+        self.destroyed: list[str] = []
+
+    async def resource(self, public_id: str) -> Asset | None:
+        """The asset or None."""
+        return self.assets.get(public_id)
+
+    async def destroy(self, public_id: str) -> str:
+        """Forget the asset."""
+        self.destroyed.append(public_id)
+        return "ok" if self.assets.pop(public_id, None) else "not found"
+
+    async def list_public_ids(self, prefix: str) -> list[tuple[str, str | None]]:
+        """Everything under the prefix."""
+        return [(pid, None) for pid in self.assets if pid.startswith(prefix)]

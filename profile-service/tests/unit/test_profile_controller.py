@@ -1,0 +1,83 @@
+from collections.abc import Iterator
+
+import pytest
+from litestar.di import Provide
+from litestar.testing import create_test_client
+
+from profile_service.auth import Claims
+from profile_service.errors import EXCEPTION_HANDLERS
+from profile_service.profiles.controller import ProfileController
+from tests.conftest import Client
+from tests.fakes import FakeProfileRepository
+
+
+@pytest.fixture
+def repository() -> FakeProfileRepository:
+    return FakeProfileRepository()
+
+
+@pytest.fixture
+def client(repository: FakeProfileRepository) -> Iterator[Client]:
+    async def caller() -> Claims:
+        return Claims(sub="u1", username="alice")
+
+    with create_test_client(
+        ProfileController,
+        dependencies={"caller": Provide(caller), "profiles": Provide(lambda: repository, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        debug=False,
+    ) as test_client:
+        yield test_client
+
+
+def test_get_me_creates_the_profile_on_first_access(client: Client, repository: FakeProfileRepository) -> None:
+    response = client.get("/profiles/me")
+
+    assert response.status_code == 200
+    assert response.json()["user_id"] == "u1"
+    assert response.json()["username"] == "alice"
+    assert "u1" in repository.profiles
+
+
+def test_patch_me_changes_display_name_and_bio(client: Client) -> None:
+    response = client.patch("/profiles/me", json={"display_name": "Alice A.", "bio": "Hi\nthere"})
+
+    assert response.status_code == 200
+    assert response.json()["display_name"] == "Alice A."
+    assert response.json()["bio"] == "Hi\nthere"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"display_name": ""},
+        {"display_name": "   "},
+        {"display_name": "x" * 81},
+        {"display_name": "bad\u0000name"},
+        {"bio": "y" * 501},
+        {"avatar": {"secure_url": "https://evil"}},
+        {"display_name": 3},
+        [],
+    ],
+)
+def test_patch_me_rejects_bad_input_with_problem_details(client: Client, body: object) -> None:
+    response = client.patch("/profiles/me", json=body)
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_public_profile_by_username(client: Client) -> None:
+    client.patch("/profiles/me", json={"display_name": "Alice"})
+
+    response = client.get("/profiles/alice")
+
+    assert response.status_code == 200
+    assert response.json() == {"username": "alice", "display_name": "Alice", "bio": "", "avatar": None}
+
+
+def test_unknown_username_is_a_404_problem(client: Client) -> None:
+    response = client.get("/profiles/nobody")
+
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
