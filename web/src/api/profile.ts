@@ -38,7 +38,7 @@ export interface UploadParams {
   status_url: string;
 }
 
-export type IntentStatus = "pending" | "applied" | "rejected" | "superseded";
+export type IntentStatus = "pending" | "applied" | "rejected" | "superseded" | "expired";
 
 export interface IntentState {
   status: IntentStatus;

@@ -159,6 +159,14 @@ describe("uploadAvatar", () => {
     expect(error.message).toContain("too many pixels");
   });
 
+  it("reports an upload whose intent lapsed as expired, which a retry can fix", async () => {
+    const error = (await uploadAvatar(new FakeApi(["expired"]), scripted(ok(1)), fakeClock(), request).catch(
+      (e: unknown) => e,
+    )) as UploadError;
+    expect(error.kind).toBe("expired");
+    expect(error.retryable).toBe(true);
+  });
+
   it("maps a failed post to a person's words", async () => {
     const cases: [PostResult, string][] = [
       [{ status: 0, body: "", cldError: null }, "network"],

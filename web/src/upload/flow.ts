@@ -143,6 +143,8 @@ export async function uploadAvatar(
     confirmedByClient = true;
   }
   if (state.status === "rejected") throw new UploadError("rejected", state.reason);
+  // The intent lapsed before any confirmation reached the service: the permission expired.
+  if (state.status === "expired") throw new UploadError("expired");
   if (state.status === "pending") throw new UploadError("timeout");
   return { params, response, state, confirmedByClient };
 }

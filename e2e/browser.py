@@ -1,0 +1,117 @@
+"""Browser end-to-end helpers: the built web app served by `vite preview`, Debian's chromium, axe-core.
+
+Chromium must start: a browser test that cannot launch its browser fails, it is never skipped
+(not even with CI=true), so a machine without chromium cannot pass `make test` by accident.
+"""
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from devstack.mongo import free_port
+from devstack.processes import ServerProcess
+from e2e.stack import ARTIFACTS, ROOT, Stack
+
+WEB = ROOT / "web"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def build_web() -> Path:
+    """`npm ci` when needed, then `npm run build`; fails the test with npm's output if either fails."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is not installed: the browser test needs it to build the web app")
+    steps = [] if (WEB / "node_modules" / ".bin" / "vite").exists() else [[npm, "ci", "--no-audit", "--no-fund"]]
+    for args in [*steps, [npm, "run", "build"]]:
+        done = subprocess.run(args, cwd=WEB, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(args[1:])} failed in web/:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return WEB / "dist"
+
+
+@contextmanager
+def serve_web(stack: Stack) -> Iterator[str]:
+    """`vite preview` of the built app, proxying /auth, /.well-known and /profiles to this stack."""
+    port = free_port()
+    process = ServerProcess(
+        name="web",
+        args=[
+            str(WEB / "node_modules" / ".bin" / "vite"),
+            "preview",
+            str(WEB),
+            "--config",
+            str(WEB / "vite.config.ts"),
+            "--port",
+            str(port),
+            "--strictPort",
+            "--host",
+            "127.0.0.1",
+        ],
+        env={"AUTH_URL": stack.url("auth"), "PROFILE_URL": stack.url("profile")},
+        base_url=f"http://127.0.0.1:{port}",
+        log_path=ARTIFACTS / f"{stack.run_id}-web.log",
+        health_path="/",
+    )
+    process.start()
+    try:
+        yield process.base_url
+    finally:
+        process.stop()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's chromium through Playwright; a launch failure fails the test loudly."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/install-system-deps.sh)")
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        except Exception as exc:  # Playwright raises its own Error type; any failure here is fatal
+            pytest.fail(f"chromium could not start: {exc}")
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+    """Run axe-core on the page; the violations of the given impacts, summarized."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in web/")
+    page.add_script_tag(path=str(AXE))
+    results: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [node["target"] for node in violation["nodes"]][:5],
+        }
+        for violation in results["violations"]
+        if violation["impact"] in impacts
+    ]
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """No serious or critical axe-core violations; the full report is kept as an artifact."""
+    violations = axe_violations(page)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(violations, indent=2))
+    assert violations == [], f"axe-core found serious problems on {name}:\n{json.dumps(violations, indent=2)}"
