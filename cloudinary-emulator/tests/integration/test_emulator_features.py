@@ -219,7 +219,8 @@ def test_fault_reorder_notifications(client: TestClient, receiver: Receiver) -> 
 
 
 def test_fault_delayed_notification_still_arrives(client: TestClient, receiver: Receiver) -> None:  # type: ignore[type-arg]
-    client.put("/_emulator/faults", json={"notification_delay_ms": 200})
+    # Long enough that even a slow machine checks "nothing yet" well before the delay ends.
+    client.put("/_emulator/faults", json={"notification_delay_ms": 1500})
 
     upload(client, {"public_id": "late", "notification_url": receiver.url}, jpeg(5, 5))
 
