@@ -1,5 +1,6 @@
 """Fixtures for end-to-end tests: the stack's real processes, stopped when the test module ends."""
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -7,15 +8,24 @@ import pytest
 from devstack.mongo import MongoServer
 from e2e.stack import ARTIFACTS, ROOT, Stack
 
-__all__ = ["ARTIFACTS", "ROOT"]
+__all__ = ["ARTIFACTS", "ROOT", "running_stack"]
+
+
+@contextlib.contextmanager
+def running_stack(
+    mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory, **extra_env: dict[str, str]
+) -> Iterator[Stack]:
+    """A stack whose processes get `extra_env[name]` on top of the `make dev` variables; stopped on exit."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    running = Stack(mongodb_uri=mongo_server.uri, work_dir=tmp_path_factory.mktemp("stack"))
+    try:
+        yield running.start(**extra_env)
+    finally:
+        running.stop()
 
 
 @pytest.fixture(scope="module")
 def stack(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Emulator, auth-service and profile-service running against the session's MongoDB."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    running = Stack(mongodb_uri=mongo_server.uri, work_dir=tmp_path_factory.mktemp("stack"))
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_stack(mongo_server, tmp_path_factory) as running:
+        yield running
