@@ -6,6 +6,8 @@ interface Props {
   /** Displayed size in CSS pixels (the picture is square). */
   size: number;
   className?: string;
+  /** Beside a text label that already names it: hidden from assistive technology. */
+  decorative?: boolean;
 }
 
 /** `srcset` from the eager sizes, so each place downloads the smallest picture that stays sharp. */
@@ -20,15 +22,16 @@ export function initials(name: string): string {
   return (parts.length > 1 ? parts[0][0] + parts[1][0] : (parts[0] ?? "?").slice(0, 2)).toUpperCase();
 }
 
-export function Avatar({ avatar, name, size, className = "" }: Props) {
+export function Avatar({ avatar, name, size, className = "", decorative = false }: Props) {
   const style = { width: size, height: size };
   if (avatar === null) {
     return (
       <span
         className={`avatar avatar-default ${className}`}
         style={{ ...style, fontSize: size * 0.38 }}
-        role="img"
-        aria-label={`${name} has no profile picture yet`}
+        role={decorative ? undefined : "img"}
+        aria-label={decorative ? undefined : `${name} has no profile picture yet`}
+        aria-hidden={decorative || undefined}
         data-testid="avatar-default"
       >
         {initials(name)}
@@ -45,7 +48,7 @@ export function Avatar({ avatar, name, size, className = "" }: Props) {
       sizes={`${size}px`}
       width={size}
       height={size}
-      alt={`${name}'s profile picture`}
+      alt={decorative ? "" : `${name}'s profile picture`}
       data-testid="avatar"
       decoding="async"
     />

@@ -20,7 +20,7 @@ export function Header() {
               Home
             </Link>
             <Link href="/profile" aria-current={current("/profile")} className="nav-profile">
-              <Avatar avatar={profile?.avatar ?? null} name={name} size={28} />
+              <Avatar avatar={profile?.avatar ?? null} name={name} size={28} decorative />
               <span>Profile</span>
             </Link>
             <button
