@@ -19,7 +19,7 @@ def running_stack(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     running = Stack(mongodb_uri=mongo_server.uri, work_dir=tmp_path_factory.mktemp("stack"))
     try:
-        yield running.start(**extra_env)
+        yield running.start(names=("emulator", "auth", "profile"), **extra_env)
     finally:
         running.stop()
 

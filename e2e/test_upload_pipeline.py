@@ -1,6 +1,7 @@
 """The upload pipeline end to end: real processes (MongoDB stand-in, emulator, auth-service, profile-service)
 and real HTTP: sign -> multipart POST to the emulator -> signed notification -> profile."""
 
+import functools
 import hashlib
 import io
 import json
@@ -80,12 +81,18 @@ def test_happy_path_sets_every_avatar_size(pipeline: Stack, user: User) -> None:
     assert avatar["secure_url"] == cloudinary["secure_url"]
     assert set(avatar["variants"]) == {"64", "128", "256", "512"}
     for size, url in avatar["variants"].items():
-        served = wait_for(f"{url} to be served", lambda u=url: (r := httpx.get(u, timeout=30)).status_code == 200 and r)
-        assert Image.open(io.BytesIO(served.content)).size == (int(size), int(size))
+        served = wait_for(f"{url} to be served", functools.partial(served_image, url))
+        assert served.size == (int(size), int(size))
     original = httpx.get(avatar["secure_url"], timeout=30)
     assert Image.open(io.BytesIO(original.content)).size == (320, 240)
     public = httpx.get(pipeline.url("profile", f"/profiles/{user.username}"), timeout=30).json()
     assert public["avatar"]["secure_url"] == avatar["secure_url"]
+
+
+def served_image(url: str) -> Image.Image | None:
+    """The image at `url`, once it is served."""
+    response = httpx.get(url, timeout=30)
+    return Image.open(io.BytesIO(response.content)) if response.status_code == 200 else None
 
 
 def delivered(pipeline: Stack, public_id: str, kind: str = "upload") -> dict:  # type: ignore[type-arg]
@@ -169,7 +176,7 @@ def test_an_older_upload_notified_after_a_newer_one_is_ignored_and_destroyed(pip
     faults(pipeline, notification_drop=4)
     older, _ = uploaded(pipeline, user, seed=1)
     newer, _ = uploaded(pipeline, user, seed=2)
-    logged = wait_for("four dropped notifications", lambda: len(n := notifications(pipeline)) >= 4 and n)
+    logged = wait_for("four dropped notifications", lambda: n if len(n := notifications(pipeline)) >= 4 else None)
     by_id = {n["public_id"]: n for n in logged if n["notification_type"] == "upload"}
 
     for ticket in (newer, older):  # deliver the newer upload's notification first

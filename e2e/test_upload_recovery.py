@@ -1,0 +1,143 @@
+"""Recovery without the webhook: reconciliation of lapsed intents, and a MongoDB outage while a notification
+arrives. Its own stack, with short-lived upload parameters and a fast reconciliation loop; the outage test
+kills the session's MongoDB, so it runs last in this module and waits for every process to recover."""
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from devstack.mongo import MongoServer
+from e2e.conftest import running_stack
+from e2e.pipeline import (
+    faults,
+    image_bytes,
+    notifications,
+    profile,
+    register,
+    reset_emulator,
+    sign,
+    status,
+    upload,
+    wait_for,
+    wait_for_status,
+)
+from e2e.stack import Stack
+
+TTL_SECONDS = 5
+ENV = {
+    "profile": {
+        "PROFILE_UPLOAD_TTL_SECONDS": str(TTL_SECONDS),
+        "PROFILE_UPLOAD_GRACE_SECONDS": "0",
+        "PROFILE_RECONCILE_INTERVAL_SECONDS": "0.5",
+        "PROFILE_OUTBOX_POLL_SECONDS": "0.2",
+        "PROFILE_MONGODB_TIMEOUT_MS": "1000",
+    },
+    "emulator": {"EMULATOR_NOTIFICATION_BACKOFF": "0.5", "EMULATOR_NOTIFICATION_RETRIES": "6"},
+}
+
+
+@pytest.fixture(scope="module")
+def recovering(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack whose upload parameters lapse after 5 s and whose reconciliation runs twice a second."""
+    with running_stack(mongo_server, tmp_path_factory, **ENV) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def clean_emulator(recovering: Stack) -> None:
+    """Faults off, empty notification log."""
+    reset_emulator(recovering)
+
+
+def test_a_dropped_notification_is_recovered_by_reconciliation(recovering: Stack) -> None:
+    user = register(recovering)
+    faults(recovering, notification_drop=2)  # the upload and the eager notification
+    ticket = sign(recovering, user)
+    response = upload(ticket, image_bytes())
+    assert response.status_code == 200, response.text
+    wait_for("both notifications dropped", lambda: len(notifications(recovering, ticket["public_id"])) >= 2)
+    assert status(recovering, user, ticket)["status"] == "pending"
+
+    wait_for_status(recovering, user, ticket, "applied", timeout=TTL_SECONDS + 15)
+
+    assert profile(recovering, user)["avatar"]["version"] == response.json()["version"]
+
+
+def test_an_unused_intent_expires_and_cloudinary_refuses_its_parameters(recovering: Stack) -> None:
+    user = register(recovering)
+    ticket = sign(recovering, user)
+
+    wait_for_status(recovering, user, ticket, "expired", timeout=TTL_SECONDS + 15)
+    response = upload(ticket, image_bytes())
+
+    # The signed timestamp is back-dated, so Cloudinary's one-hour window closes with the intent.
+    assert response.status_code == 401
+    assert "Stale request" in response.json()["error"]["message"]
+    assert profile(recovering, user)["avatar"] is None
+
+
+def wait_until_ready(stack: Stack, name: str) -> None:
+    wait_for(
+        f"{name} /ready",
+        lambda: _ready(stack.url(name, "/ready")),
+        timeout=30,
+    )
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_mongodb_down_when_the_notification_arrives_is_a_503_and_the_retry_applies_it(
+    recovering: Stack, mongo_server: MongoServer
+) -> None:
+    user = register(recovering)
+    profile(recovering, user)  # the token's key is cached before the outage
+    ticket = sign(recovering, user)
+    if mongo_server.can_restart:
+        mongo_server.kill()
+        restore = mongo_server.restart
+    else:
+        # An external MongoDB cannot be stopped from here: cut the profile service off from it instead.
+        process = recovering.processes["profile"]
+        process.stop()
+        process.env = {**process.env, "MONGODB_URI": "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500"}
+        process.start()
+        restore = _reconnect(recovering)
+    try:
+        response = upload(ticket, image_bytes())
+        assert response.status_code == 200, response.text
+        refused = wait_for(
+            "a notification attempt answered 503",
+            lambda: any(
+                attempt.get("status_code") == 503
+                for note in notifications(recovering, ticket["public_id"])
+                for attempt in note["attempts"]
+            ),
+        )
+        assert refused
+    finally:
+        restore()
+    wait_until_ready(recovering, "profile")
+    wait_until_ready(recovering, "auth")
+
+    wait_for_status(recovering, user, ticket, "applied", timeout=30)
+
+    upload_note = next(n for n in notifications(recovering, ticket["public_id"]) if n["notification_type"] == "upload")
+    assert upload_note["status"] == "delivered"
+    assert [a.get("status_code") for a in upload_note["attempts"]][-1] == 200
+    assert profile(recovering, user)["avatar"]["public_id"] == ticket["public_id"]
+
+
+def _reconnect(stack: Stack) -> Callable[[], None]:
+    def restore() -> None:
+        process = stack.processes["profile"]
+        process.stop()
+        process.env = {**process.env, "MONGODB_URI": stack.mongodb_uri}
+        process.start()
+
+    return restore
