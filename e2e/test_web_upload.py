@@ -202,6 +202,7 @@ def test_phone_photo_upload_in_a_real_browser(stack: Stack, web: str, browser: B
         "() => document.querySelector('[data-testid=upload-progress]')?.value === 100", timeout=TIMEOUT_MS
     )
     shot(page, "05-uploaded")
+    expect(page.get_by_test_id("savings")).to_contain_text("smaller")
     expect(page.get_by_test_id("upload-status")).to_have_text("Your new profile picture is up.", timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("upload-error")).to_have_count(0)
     profile_avatar = avatar_image(page, "img.profile-avatar")

@@ -111,6 +111,10 @@ export function AvatarUploader() {
         onProgress: (fraction) => setProgress(Math.round(fraction * 100)),
       });
       await reloadProfile();
+      // Done with the photo: free the decoded pixels and show the result where it now lives.
+      release(sourceRef.current);
+      sourceRef.current = null;
+      setSource(null);
       setStep("done");
       setNotice("Your new profile picture is up.");
     } catch (e) {
@@ -213,7 +217,7 @@ export function AvatarUploader() {
         }}
       />
 
-      {source?.kind === "decoded" && crop && (step === "ready" || step === "error" || busy || step === "done") && (
+      {source?.kind === "decoded" && crop && (step === "ready" || step === "error" || busy) && (
         <CropEditor
           previewUrl={source.previewUrl}
           size={source.size}
