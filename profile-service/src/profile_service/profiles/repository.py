@@ -160,7 +160,7 @@ class ProfileRepository:
 
     async def avatar_public_ids(self, public_ids: list[str]) -> set[str]:
         """Which of `public_ids` some profile shows right now."""
-        cursor = self._collection.find({"avatar.public_id": {"$in": public_ids}}, {"avatar.public_id": True})
+        cursor = self._collection.find({"avatar.public_id": {"$in": public_ids}}, {"avatar": True})
         return {doc["avatar"]["public_id"] async for doc in cursor}
 
     async def current_public_id(self, user_id: str) -> str | None:

@@ -1,0 +1,82 @@
+"""The outbox against the Mongo stand-in: leases, retries with backoff, dead letters. Cloudinary is the
+configured account's upload_prefix, 127.0.0.1:9, where nothing listens: every destroy fails for real."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from profile_service.avatars.cloudinary import CloudinaryAccount, CloudinaryAssets, configure_sdk
+from profile_service.config import Settings
+from profile_service.metrics import Metrics
+from profile_service.outbox.repository import OutboxRepository, create_indexes
+from profile_service.outbox.worker import OutboxWorker, backoff_seconds
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=2000
+    )
+    await create_indexes(client[settings.database])
+    configure_sdk(CloudinaryAccount.from_url(settings.cloudinary_url))
+    try:
+        yield client[settings.database]
+    finally:
+        await client.close()
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff_seconds(n, 2.0, 10.0) for n in (1, 2, 3, 4, 5)] == [2.0, 4.0, 8.0, 10.0, 10.0]
+
+
+async def test_scheduling_the_same_destroy_twice_is_one_job(db: AsyncDatabase[dict[str, Any]]) -> None:
+    outbox = OutboxRepository(db)
+
+    created = [await outbox.schedule_destroy("p/u1/a", reason="replaced") for _ in range(2)]
+
+    assert created == [True, False]
+    assert await outbox.counts() == {"pending": 1}
+
+
+async def test_two_workers_never_claim_the_same_job(db: AsyncDatabase[dict[str, Any]]) -> None:
+    outbox = OutboxRepository(db)
+    for i in range(10):
+        await outbox.schedule_destroy(f"p/u1/{i}", reason="replaced")
+
+    first, second = await asyncio.gather(outbox.claim("w1", 30), outbox.claim("w2", 30))
+
+    assert len(first) + len(second) == 10
+    assert not {j.id for j in first} & {j.id for j in second}
+    assert await outbox.claim("w3", 30) == []
+
+
+async def test_a_failing_destroy_is_retried_then_dead_lettered(
+    db: AsyncDatabase[dict[str, Any]], settings: Settings
+) -> None:
+    tight = msgspec_replace(
+        settings, outbox_max_attempts=3, outbox_backoff_seconds=0.01, outbox_backoff_max_seconds=0.02
+    )
+    worker = OutboxWorker(db, CloudinaryAssets(timeout=0.5), tight, Metrics(), asyncio.Event())
+    await OutboxRepository(db).schedule_destroy("p/u1/gone", reason="replaced")
+
+    for _ in range(200):
+        await worker.run_once()
+        if (await OutboxRepository(db).counts()).get("dead"):
+            break
+        await asyncio.sleep(0.01)
+
+    job = await db["outbox"].find_one({"_id": "destroy:p/u1/gone"})
+    assert job is not None
+    assert job["status"] == "dead"
+    assert job["attempts"] == 3
+    assert "CloudinaryUnavailable" in job["last_error"]
+
+
+def msgspec_replace(settings: Settings, **changes: Any) -> Settings:
+    import msgspec
+
+    return msgspec.structs.replace(settings, **changes)

@@ -1,0 +1,151 @@
+"""The exact query and update shapes the repositories rely on, against whichever server the session uses
+(the nx-27017 stand-in here, real MongoDB in CI): if one of these fails, the repositories are wrong there."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+
+@pytest.fixture
+async def db(mongodb_uri: str, database_name: str) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=2000
+    )
+    try:
+        yield client[database_name]
+    finally:
+        await client.close()
+
+
+async def test_upsert_with_set_on_insert_then_read(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    update = {
+        "$setOnInsert": {"avatar": None, "avatar_seq": 0, "applied_seq": 0, "retired": []},
+        "$set": {"username": "a"},
+    }
+
+    await profiles.update_one({"_id": "u1"}, update, upsert=True)
+    await profiles.update_one({"_id": "u1"}, {**update, "$set": {"username": "b"}}, upsert=True)
+
+    assert await profiles.find_one({"_id": "u1"}) == {
+        "_id": "u1",
+        "avatar": None,
+        "avatar_seq": 0,
+        "applied_seq": 0,
+        "retired": [],
+        "username": "b",
+    }
+
+
+async def test_sequence_compare_and_set_matches_once(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "avatar_seq": 3})
+
+    first = await profiles.update_one({"_id": "u1", "avatar_seq": 3}, {"$set": {"avatar_seq": 4}})
+    second = await profiles.update_one({"_id": "u1", "avatar_seq": 3}, {"$set": {"avatar_seq": 4}})
+
+    assert (first.matched_count, second.matched_count) == (1, 0)
+
+
+async def test_ordering_guard_sets_avatar_and_records_the_replaced_one(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    await profiles.insert_one({"_id": "u1", "applied_seq": 1, "avatar": {"public_id": "p/u1/a"}, "retired": []})
+    update = {
+        "$set": {"avatar": {"public_id": "p/u1/b", "updated_at": when}, "applied_seq": 2, "updated_ms": 1},
+        "$push": {"retired": "p/u1/a"},
+    }
+
+    applied = await profiles.update_one({"_id": "u1", "applied_seq": 1}, update)
+    stale = await profiles.update_one({"_id": "u1", "applied_seq": 1}, update)
+    doc = await profiles.find_one({"_id": "u1"})
+
+    assert (applied.matched_count, stale.matched_count) == (1, 0)
+    assert doc is not None
+    assert doc["avatar"]["updated_at"] == when  # a datetime inside a sub-document written whole stays a datetime
+    assert doc["retired"] == ["p/u1/a"]
+    await profiles.update_one({"_id": "u1"}, {"$pull": {"retired": "p/u1/a"}})
+    assert (await profiles.find_one({"_id": "u1"}) or {})["retired"] == []
+
+
+async def test_avatar_public_id_lookup_with_in(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_many([{"_id": "u1", "avatar": {"public_id": "a"}}, {"_id": "u2", "avatar": None}])
+
+    # A dotted projection ({"avatar.public_id": True}) returns no avatar on the stand-in: project the sub-document.
+    found = await profiles.find({"avatar.public_id": {"$in": ["a", "b"]}}, {"avatar": True}).to_list()
+
+    assert [d["avatar"]["public_id"] for d in found] == ["a"]
+
+
+async def test_intent_public_id_is_unique_and_status_transition_is_conditional(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    intents = db["upload_intents"]
+    await intents.create_index("public_id", unique=True)
+    await intents.insert_one({"_id": "i1", "public_id": "p/u1/i1", "status": "pending", "expires_ms": 100})
+    with pytest.raises(DuplicateKeyError):
+        await intents.insert_one({"_id": "i2", "public_id": "p/u1/i1", "status": "pending", "expires_ms": 100})
+
+    moved = await intents.update_one(
+        {"_id": "i1", "status": {"$in": ["pending", "expired"]}}, {"$set": {"status": "applied"}}
+    )
+    again = await intents.update_one(
+        {"_id": "i1", "status": {"$in": ["pending", "expired"]}}, {"$set": {"status": "applied"}}
+    )
+
+    assert (moved.matched_count, again.matched_count) == (1, 0)
+
+
+async def test_overdue_intents_by_integer_time(db: AsyncDatabase[dict[str, Any]]) -> None:
+    intents = db["upload_intents"]
+    await intents.insert_many(
+        [
+            {"_id": "a", "status": "pending", "expires_ms": 100},
+            {"_id": "b", "status": "pending", "expires_ms": 300},
+            {"_id": "c", "status": "applied", "expires_ms": 50},
+        ]
+    )
+    await intents.update_one({"_id": "b"}, {"$set": {"expires_ms": 150}})
+
+    found = await intents.find({"status": "pending", "expires_ms": {"$lt": 200}}).sort("expires_ms", 1).to_list()
+
+    assert [d["_id"] for d in found] == ["a", "b"]
+    assert await intents.count_documents({"status": "pending", "expires_ms": {"$lt": 200}}) == 2
+
+
+async def test_counts_by_status_with_group(db: AsyncDatabase[dict[str, Any]]) -> None:
+    intents = db["upload_intents"]
+    await intents.insert_many(
+        [{"_id": "a", "status": "pending"}, {"_id": "b", "status": "pending"}, {"_id": "c", "status": "applied"}]
+    )
+
+    cursor = await intents.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
+
+    assert {d["_id"]: d["n"] async for d in cursor} == {"pending": 2, "applied": 1}
+
+
+async def test_outbox_claim_is_exclusive_until_the_lease_lapses(db: AsyncDatabase[dict[str, Any]]) -> None:
+    outbox = db["outbox"]
+    await outbox.insert_one({"_id": "destroy:x", "status": "pending", "due_ms": 0, "lease_ms": 0, "attempts": 0})
+    claim = {"$set": {"lease_ms": 10_000, "owner": "w1"}, "$inc": {"attempts": 1}}
+
+    first = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_ms": {"$lt": 5_000}}, claim)
+    second = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_ms": {"$lt": 5_000}}, claim)
+    after_lapse = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_ms": {"$lt": 20_000}}, claim)
+
+    assert (first.matched_count, second.matched_count, after_lapse.matched_count) == (1, 0, 1)
+    assert (await outbox.find_one({"_id": "destroy:x"}) or {})["attempts"] == 2
+
+
+async def test_duplicate_job_id_is_a_duplicate_key_error(db: AsyncDatabase[dict[str, Any]]) -> None:
+    outbox = db["outbox"]
+    await outbox.insert_one({"_id": "destroy:x"})
+
+    with pytest.raises(DuplicateKeyError):
+        await outbox.insert_one({"_id": "destroy:x"})
