@@ -1,0 +1,446 @@
+"""Render the Kustomize manifests under deploy/k8s without a kustomize binary, validate them against the
+Kubernetes JSON schemas bundled in the `kubernetes-validate` package, and check the project's policies.
+
+The renderer implements only the Kustomization fields the manifests use, with kustomize's semantics:
+
+- `resources`: files (multi-document YAML) and directories holding a kustomization.yaml, built recursively;
+- `patches`: RFC 6902 (JSON patch) operations only, inline (`patch`) or from a file (`path`), with a `target` of
+  `kind` and a literal `name` (and optionally `group`/`version`); a patch that matches nothing is an error;
+- `namespace`: set on every object (all of ours are namespaced);
+- `replicas`: `spec.replicas` of the Deployment/StatefulSet/ReplicaSet of that name;
+- `images`: `newName`, `newTag`, `digest` for containers and initContainers of pod templates.
+
+They run in kustomize's order (patches, namespace, replicas, images). Anything else in a Kustomization
+(strategic-merge patches, generators, labels, name prefixes, ...) raises `Unsupported` instead of being ignored.
+"""
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonpatch
+import kubernetes_validate  # type: ignore[import-untyped]
+import yaml
+
+Obj = dict[str, Any]
+
+KNOWN_FIELDS = {"apiVersion", "kind", "resources", "namespace", "images", "replicas", "patches"}
+TARGET_FIELDS = {"kind", "name", "group", "version"}
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume"}
+REPLICATED = {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
+
+# Kubernetes versions the manifests must be valid for: the oldest still commonly run, and the newest bundled.
+K8S_VERSIONS = ("1.30", "1.37")
+
+# Variables whose values are secrets: only ever from a Secret. Plus any name that says it is one.
+SECRET_ENV = {"MONGODB_URI", "CLOUDINARY_URL", "AUTH_SERVICE_CLIENTS", "AUTH_SIGNING_KEY"}
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|PRIVATE|CREDENTIAL")
+SECRET_VALUE = re.compile(r"mongodb(\+srv)?://|cloudinary://|-----BEGIN|api_secret", re.IGNORECASE)
+
+# Health endpoints per Deployment: (readiness, liveness). nginx's config (deploy/nginx) only has /healthz.
+PROBES = {
+    "auth-service": ("/ready", "/health"),
+    "profile-service": ("/ready", "/health"),
+    "web": ("/healthz", "/healthz"),
+}
+
+
+class Unsupported(Exception):
+    """The Kustomization uses something this renderer does not implement (so it refuses to guess)."""
+
+
+class RenderError(Exception):
+    """The Kustomization is wrong in a way kustomize would reject too."""
+
+
+# Rendering.
+
+
+def load_documents(path: Path) -> list[Obj]:
+    """Every non-empty YAML document of a file; each must be a mapping."""
+    docs = []
+    for doc in yaml.safe_load_all(path.read_text()):
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            raise RenderError(f"{path}: a document is not a mapping")
+        docs.append(doc)
+    return docs
+
+
+def render(directory: Path) -> list[Obj]:
+    """`kustomize build directory`, for the subset described in the module docstring."""
+    kustomization = load_documents(directory / "kustomization.yaml")[0]
+    unknown = set(kustomization) - KNOWN_FIELDS
+    if unknown:
+        raise Unsupported(f"{directory}: unsupported kustomization fields {sorted(unknown)}")
+    if kustomization.get("kind", "Kustomization") != "Kustomization":
+        raise Unsupported(f"{directory}: not a Kustomization")
+
+    objects: list[Obj] = []
+    for entry in kustomization.get("resources", []):
+        path = (directory / entry).resolve()
+        objects.extend(render(path) if path.is_dir() else load_documents(path))
+    _check_unique(objects, directory)
+
+    for patch in kustomization.get("patches", []):
+        _apply_patch(objects, patch, directory)
+    if "namespace" in kustomization:
+        for obj in objects:
+            if obj["kind"] in CLUSTER_SCOPED:
+                raise Unsupported(f"namespace transformer on cluster-scoped {obj['kind']}")
+            obj["metadata"]["namespace"] = kustomization["namespace"]
+    for entry in kustomization.get("replicas", []):
+        _set_replicas(objects, entry)
+    for entry in kustomization.get("images", []):
+        _set_image(objects, entry)
+    return objects
+
+
+def _check_unique(objects: list[Obj], directory: Path) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for obj in objects:
+        key = (obj["apiVersion"], obj["kind"], obj["metadata"]["name"])
+        if key in seen:
+            raise RenderError(f"{directory}: {key} is defined twice")
+        seen.add(key)
+
+
+def _matches(obj: Obj, target: Obj) -> bool:
+    group, _, version = obj["apiVersion"].rpartition("/")
+    return (
+        obj["kind"] == target.get("kind", obj["kind"])
+        and obj["metadata"]["name"] == target.get("name", obj["metadata"]["name"])
+        and group == target.get("group", group)
+        and version == target.get("version", version)
+    )
+
+
+def _apply_patch(objects: list[Obj], patch: Obj, directory: Path) -> None:
+    target = patch.get("target")
+    if not isinstance(target, dict) or set(target) - TARGET_FIELDS or "kind" not in target:
+        raise Unsupported(f"patch target must be a mapping of {sorted(TARGET_FIELDS)} with a kind: {target!r}")
+    # kustomize reads the target name as a regular expression; only literal names are supported here.
+    if not re.fullmatch(r"[a-z0-9.-]+", str(target.get("name", "x"))):
+        raise Unsupported(f"patch target name {target.get('name')!r} is not a literal name")
+    if ("patch" in patch) == ("path" in patch):
+        raise RenderError(f"a patch needs exactly one of `patch` or `path`: {patch!r}")
+    text = patch["patch"] if "patch" in patch else (directory / patch["path"]).read_text()
+    operations = yaml.safe_load(text)
+    if not isinstance(operations, list) or not all(isinstance(op, dict) and "op" in op for op in operations):
+        raise Unsupported("only JSON 6902 patches (a list of operations) are supported, not strategic merge")
+    matched = [i for i, obj in enumerate(objects) if _matches(obj, target)]
+    if not matched:
+        raise RenderError(f"patch target {target!r} matches no resource")
+    for i in matched:
+        try:
+            objects[i] = jsonpatch.apply_patch(objects[i], operations)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            raise RenderError(f"patch on {target!r} failed: {exc}") from exc
+
+
+def _set_replicas(objects: list[Obj], entry: Obj) -> None:
+    matched = [o for o in objects if o["kind"] in REPLICATED and o["metadata"]["name"] == entry["name"]]
+    if not matched:
+        raise RenderError(f"replicas: no workload named {entry['name']!r}")
+    for obj in matched:
+        obj["spec"]["replicas"] = int(entry["count"])
+
+
+def split_image(image: str) -> tuple[str, str]:
+    """(name, ":tag" or "@digest" or ""), as kustomize splits an image reference (a registry port is not a tag)."""
+    if "@" in image:
+        name, digest = image.split("@", 1)
+        return name, "@" + digest
+    colon = image.rfind(":")
+    if colon > image.rfind("/"):
+        return image[:colon], image[colon:]
+    return image, ""
+
+
+def pod_specs(obj: Obj) -> Iterator[Obj]:
+    """The pod spec of a workload (Deployment-like objects and bare Pods)."""
+    if obj["kind"] == "Pod":
+        yield obj["spec"]
+    elif obj["kind"] in REPLICATED:
+        yield obj["spec"]["template"]["spec"]
+
+
+def containers(pod_spec: Obj) -> Iterator[Obj]:
+    """Containers then init containers."""
+    yield from pod_spec.get("containers", [])
+    yield from pod_spec.get("initContainers", [])
+
+
+def _set_image(objects: list[Obj], entry: Obj) -> None:
+    for obj in objects:
+        for spec in pod_specs(obj):
+            for container in containers(spec):
+                name, suffix = split_image(container["image"])
+                if name != entry["name"]:
+                    continue
+                if "digest" in entry:
+                    suffix = "@" + entry["digest"]
+                elif "newTag" in entry:
+                    suffix = ":" + str(entry["newTag"])
+                container["image"] = entry.get("newName", name) + suffix
+
+
+# Schema validation.
+
+
+def schema_errors(obj: Obj, versions: Iterable[str] = K8S_VERSIONS) -> list[str]:
+    """Problems validating one object against the bundled (strict: no unknown fields) schemas; [] if valid."""
+    problems = []
+    for version in versions:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.path)
+            problems.append(f"{describe(obj)} (k8s {version}) at {where}: {exc.message}")
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            problems.append(f"{describe(obj)} (k8s {version}): {exc.message}")
+    return problems
+
+
+# Policies.
+
+
+def describe(obj: Obj) -> str:
+    """`Kind/name`."""
+    return f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
+
+
+def of_kind(objects: Iterable[Obj], kind: str) -> list[Obj]:
+    """Objects of one kind."""
+    return [o for o in objects if o["kind"] == kind]
+
+
+def by_name(objects: Iterable[Obj], kind: str) -> dict[str, Obj]:
+    """Objects of one kind by name."""
+    return {o["metadata"]["name"]: o for o in of_kind(objects, kind)}
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    """A non-empty matchLabels selector matches these labels."""
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def policy_problems(objects: list[Obj]) -> list[str]:
+    """Everything the project requires of any rendering (base or overlay); [] when all hold."""
+    problems = []
+    deployments = of_kind(objects, "Deployment")
+    accounts = by_name(objects, "ServiceAccount")
+    problems += [f"{describe(o)}: secrets must come from outside the repository" for o in of_kind(objects, "Secret")]
+    for cm in of_kind(objects, "ConfigMap"):
+        for key, value in cm.get("data", {}).items():
+            if key in SECRET_ENV or SECRET_NAME.search(key) or SECRET_VALUE.search(str(value)):
+                problems.append(f"{describe(cm)}: {key} looks secret; use a Secret")
+    for dep in deployments:
+        problems += _deployment_problems(dep, accounts)
+        problems += _hpa_and_pdb_problems(dep, objects)
+    problems += _service_problems(objects)
+    return problems
+
+
+def _deployment_problems(dep: Obj, accounts: dict[str, Obj]) -> list[str]:
+    name, where = dep["metadata"]["name"], describe(dep)
+    problems = []
+    template = dep["spec"]["template"]
+    if not selects(dep["spec"]["selector"].get("matchLabels", {}), template["metadata"].get("labels", {})):
+        problems.append(f"{where}: selector does not match the pod labels")
+    spec = template["spec"]
+    if spec.get("automountServiceAccountToken") is not False:
+        problems.append(f"{where}: automountServiceAccountToken must be false")
+    if spec.get("enableServiceLinks") is not False:
+        problems.append(f"{where}: enableServiceLinks must be false (injected *_SERVICE_* variables)")
+    account = accounts.get(spec.get("serviceAccountName", ""))
+    if account is None or account.get("automountServiceAccountToken") is not False:
+        problems.append(f"{where}: needs its own ServiceAccount with automountServiceAccountToken false")
+    pod_sc = spec.get("securityContext", {})
+    tmp_volumes = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+    for c in containers(spec):
+        cwhere = f"{where} container {c['name']}"
+        sc = c.get("securityContext", {})
+        if sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True:
+            problems.append(f"{cwhere}: runAsNonRoot")
+        if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+            problems.append(f"{cwhere}: runs as uid 0")
+        if sc.get("readOnlyRootFilesystem") is not True:
+            problems.append(f"{cwhere}: readOnlyRootFilesystem")
+        if sc.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{cwhere}: allowPrivilegeEscalation must be false")
+        if "ALL" not in sc.get("capabilities", {}).get("drop", []) or sc.get("capabilities", {}).get("add"):
+            problems.append(f"{cwhere}: capabilities must drop ALL and add none")
+        if sc.get("seccompProfile", pod_sc.get("seccompProfile", {})).get("type") != "RuntimeDefault":
+            problems.append(f"{cwhere}: seccompProfile RuntimeDefault")
+        if not any(m["mountPath"] == "/tmp" and m["name"] in tmp_volumes for m in c.get("volumeMounts", [])):  # noqa: S108
+            problems.append(f"{cwhere}: no writable emptyDir at /tmp")
+        resources = c.get("resources", {})
+        for kind in ("requests", "limits"):
+            for resource in ("cpu", "memory"):
+                if resource not in resources.get(kind, {}):
+                    problems.append(f"{cwhere}: no {kind}.{resource}")
+        readiness, liveness = PROBES.get(name, (None, None))
+        if readiness is None:
+            problems.append(f"{cwhere}: no probe policy for this Deployment")
+        for probe, path in (("readinessProbe", readiness), ("livenessProbe", liveness)):
+            if c.get(probe, {}).get("httpGet", {}).get("path") != path:
+                problems.append(f"{cwhere}: {probe} must GET {path}")
+        problems += _env_problems(c, cwhere)
+    return problems
+
+
+def _env_problems(container: Obj, where: str) -> list[str]:
+    problems = []
+    for var in container.get("env", []):
+        secretish = var["name"] in SECRET_ENV or SECRET_NAME.search(var["name"])
+        if "value" in var and (secretish or SECRET_VALUE.search(str(var["value"]))):
+            problems.append(f"{where}: {var['name']} has a literal value; use valueFrom.secretKeyRef")
+        elif secretish and "secretKeyRef" not in var.get("valueFrom", {}):
+            problems.append(f"{where}: {var['name']} must come from valueFrom.secretKeyRef")
+    for source in container.get("envFrom", []):
+        if "secretRef" not in source:
+            problems.append(f"{where}: envFrom only from Secrets (a ConfigMap could carry secret-ish names)")
+    return problems
+
+
+def _hpa_and_pdb_problems(dep: Obj, objects: list[Obj]) -> list[str]:
+    name, where = dep["metadata"]["name"], describe(dep)
+    labels = dep["spec"]["template"]["metadata"].get("labels", {})
+    problems = []
+    hpas = [
+        h
+        for h in of_kind(objects, "HorizontalPodAutoscaler")
+        if h["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+    ]
+    if len(hpas) != 1 or hpas[0]["apiVersion"] != "autoscaling/v2":
+        problems.append(f"{where}: needs exactly one autoscaling/v2 HorizontalPodAutoscaler")
+    else:
+        spec = hpas[0]["spec"]
+        cpu = [m for m in spec.get("metrics", []) if m.get("resource", {}).get("name") == "cpu"]
+        if not cpu:
+            problems.append(f"{where}: its HPA does not scale on CPU")
+        if not 1 <= spec.get("minReplicas", 1) <= spec["maxReplicas"]:
+            problems.append(f"{where}: its HPA bounds are inconsistent")
+    pdbs = [p for p in of_kind(objects, "PodDisruptionBudget") if selects(p["spec"]["selector"]["matchLabels"], labels)]
+    if len(pdbs) != 1:
+        problems.append(f"{where}: needs exactly one PodDisruptionBudget selecting its pods")
+    return problems
+
+
+def _service_problems(objects: list[Obj]) -> list[str]:
+    problems = []
+    pods = [(d["spec"]["template"]["metadata"]["labels"], d["spec"]["template"]["spec"]) for d in of_kind(objects, "Deployment")]
+    services = by_name(objects, "Service")
+    for svc in services.values():
+        targets = [spec for labels, spec in pods if selects(svc["spec"].get("selector", {}), labels)]
+        if not targets:
+            problems.append(f"{describe(svc)}: selector matches no Deployment's pods")
+            continue
+        named = {p.get("name") for spec in targets for c in spec["containers"] for p in c.get("ports", [])}
+        numbered = {p["containerPort"] for spec in targets for c in spec["containers"] for p in c.get("ports", [])}
+        for port in svc["spec"]["ports"]:
+            if port.get("targetPort", port["port"]) not in named | numbered:
+                problems.append(f"{describe(svc)}: targetPort {port.get('targetPort')} is not a container port")
+    for ingress in of_kind(objects, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                svc = services.get(backend["name"])
+                ports = {p.get("name") for p in svc["spec"]["ports"]} | {p["port"] for p in svc["spec"]["ports"]} if svc else set()
+                if svc is None or next(iter(backend["port"].values())) not in ports:
+                    problems.append(f"{describe(ingress)}: {path['path']} points at no Service port")
+    return problems
+
+
+def overlay_problems(objects: list[Obj], base: list[Obj]) -> list[str]:
+    """What the production overlay must add to the base: replicas, bigger resources, spread, pinned images."""
+    problems = []
+    base_deps = by_name(base, "Deployment")
+    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in of_kind(objects, "HorizontalPodAutoscaler")}
+    namespaces = {o["metadata"].get("namespace") for o in objects}
+    if len(namespaces) != 1 or None in namespaces:
+        problems.append(f"every object needs the one namespace, got {namespaces}")
+    for dep in of_kind(objects, "Deployment"):
+        name, where = dep["metadata"]["name"], describe(dep)
+        replicas = dep["spec"].get("replicas", 1)
+        if replicas < 2:
+            problems.append(f"{where}: replicas {replicas} < 2")
+        hpa = hpas.get(name)
+        if hpa is None or hpa["spec"].get("minReplicas", 1) < max(2, replicas):
+            problems.append(f"{where}: its HPA must keep at least the {replicas} replicas")
+        spec = dep["spec"]["template"]["spec"]
+        labels = dep["spec"]["template"]["metadata"]["labels"]
+        spread = {
+            t["topologyKey"]
+            for t in spec.get("topologySpreadConstraints", [])
+            if selects(t.get("labelSelector", {}).get("matchLabels", {}), labels)
+        }
+        if not {"topology.kubernetes.io/zone", "kubernetes.io/hostname"} <= spread:
+            problems.append(f"{where}: no topology spread across zones and nodes for its own pods")
+        base_containers = {c["name"]: c for c in base_deps[name]["spec"]["template"]["spec"]["containers"]}
+        for c in spec["containers"]:
+            image_name, suffix = split_image(c["image"])
+            if "/" not in image_name or not suffix or suffix == ":latest":
+                problems.append(f"{where}: image {c['image']} must be a registry path with a pinned tag or digest")
+            for kind in ("requests", "limits"):
+                for resource in ("cpu", "memory"):
+                    new = quantity(c["resources"][kind][resource])
+                    old = quantity(base_containers[c["name"]]["resources"][kind][resource])
+                    if new < old:
+                        problems.append(f"{where}: {kind}.{resource} smaller than the base's")
+            if c["resources"] == base_containers[c["name"]]["resources"]:
+                problems.append(f"{where}: resources unchanged from the base")
+    return problems
+
+
+_SUFFIXES = {"m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+
+
+def quantity(value: str | int | float) -> float:
+    """A Kubernetes quantity as a number (the suffixes used here: m, k, M, G, Ki, Mi, Gi)."""
+    match = re.fullmatch(r"([0-9.]+)([a-zA-Z]*)", str(value))
+    if match is None or match.group(2) not in _SUFFIXES:
+        raise ValueError(f"unsupported quantity {value!r}")
+    return float(match.group(1)) * _SUFFIXES[match.group(2)]
+
+
+# Environment, as a pod would see it.
+
+
+def pod_environment(dep: Obj, objects: list[Obj], secrets: list[Obj]) -> dict[str, str]:
+    """The first container's environment, resolving configMapKeyRef from `objects` and secretKeyRef from
+    `secrets`; KeyError when a referenced ConfigMap, Secret or key does not exist."""
+    config_maps = by_name(objects, "ConfigMap")
+    secret_data = {s["metadata"]["name"]: s.get("stringData", {}) for s in secrets}
+    env = {}
+    for var in dep["spec"]["template"]["spec"]["containers"][0].get("env", []):
+        if "value" in var:
+            env[var["name"]] = str(var["value"])
+        elif "configMapKeyRef" in var["valueFrom"]:
+            ref = var["valueFrom"]["configMapKeyRef"]
+            env[var["name"]] = str(config_maps[ref["name"]]["data"][ref["key"]])
+        else:
+            ref = var["valueFrom"]["secretKeyRef"]
+            env[var["name"]] = str(secret_data[ref["name"]][ref["key"]])
+    return env
+
+
+def url_host(url: str) -> str:
+    """The host name of a URL."""
+    return urlsplit(url).hostname or ""
+
+
+def dump(objects: list[Obj]) -> str:
+    """The rendering as one multi-document YAML stream (what `kustomize build` prints), for debugging."""
+    return yaml.safe_dump_all(json.loads(json.dumps(objects)), sort_keys=False)
+
+
+def deep_copy(objects: list[Obj]) -> list[Obj]:
+    """A copy to break on purpose."""
+    return copy.deepcopy(objects)
