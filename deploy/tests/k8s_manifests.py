@@ -112,7 +112,7 @@ def _check_unique(objects: list[Obj], directory: Path) -> None:
 
 def _matches(obj: Obj, target: Obj) -> bool:
     group, _, version = obj["apiVersion"].rpartition("/")
-    return (
+    return bool(
         obj["kind"] == target.get("kind", obj["kind"])
         and obj["metadata"]["name"] == target.get("name", obj["metadata"]["name"])
         and group == target.get("group", group)
@@ -335,7 +335,10 @@ def _hpa_and_pdb_problems(dep: Obj, objects: list[Obj]) -> list[str]:
 
 def _service_problems(objects: list[Obj]) -> list[str]:
     problems = []
-    pods = [(d["spec"]["template"]["metadata"]["labels"], d["spec"]["template"]["spec"]) for d in of_kind(objects, "Deployment")]
+    pods = [
+        (d["spec"]["template"]["metadata"]["labels"], d["spec"]["template"]["spec"])
+        for d in of_kind(objects, "Deployment")
+    ]
     services = by_name(objects, "Service")
     for svc in services.values():
         targets = [spec for labels, spec in pods if selects(svc["spec"].get("selector", {}), labels)]
@@ -351,9 +354,13 @@ def _service_problems(objects: list[Obj]) -> list[str]:
         for rule in ingress["spec"]["rules"]:
             for path in rule["http"]["paths"]:
                 backend = path["backend"]["service"]
-                svc = services.get(backend["name"])
-                ports = {p.get("name") for p in svc["spec"]["ports"]} | {p["port"] for p in svc["spec"]["ports"]} if svc else set()
-                if svc is None or next(iter(backend["port"].values())) not in ports:
+                target = services.get(backend["name"])
+                ports = set()
+                if target is not None:
+                    ports = {p.get("name") for p in target["spec"]["ports"]} | {
+                        p["port"] for p in target["spec"]["ports"]
+                    }
+                if next(iter(backend["port"].values())) not in ports:
                     problems.append(f"{describe(ingress)}: {path['path']} points at no Service port")
     return problems
 
