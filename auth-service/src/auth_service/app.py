@@ -7,6 +7,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from auth_service import __version__
+from auth_service.account.controller import AccountController
+from auth_service.account.service import provide_accounts
+from auth_service.activity.controller import ActivityController
+from auth_service.activity.schemas import provide_client_info
 from auth_service.clients.controller import ClientTokenController
 from auth_service.clock import Clock, utc_now
 from auth_service.config import Settings
@@ -15,10 +19,13 @@ from auth_service.errors import EXCEPTION_HANDLERS
 from auth_service.health import HealthController
 from auth_service.keys import JwksController, load_keys
 from auth_service.logs import RequestContextMiddleware, logging_config
+from auth_service.mfa.controller import MfaController
+from auth_service.mfa.totp import TotpCipher
 from auth_service.passwords import Passwords
 from auth_service.sessions.controller import SessionController
 from auth_service.tokens import TokenService, provide_user_claims
 from auth_service.users.controller import UserController
+from auth_service.workers import workers_lifespan
 
 # Every body this service accepts is a few hundred bytes; anything near this is abuse (413).
 MAX_BODY_BYTES = 64 * 1024
@@ -33,12 +40,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
     keys = load_keys(settings)
     tokens = TokenService(keys, issuer=settings.issuer, ttl_seconds=settings.access_token_ttl_seconds, clock=clock)
     return Litestar(
-        route_handlers=[HealthController, JwksController, UserController, SessionController, ClientTokenController],
+        route_handlers=[
+            HealthController,
+            JwksController,
+            UserController,
+            SessionController,
+            ClientTokenController,
+            AccountController,
+            MfaController,
+            ActivityController,
+        ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "current_user": Provide(provide_user_claims),
+            "client_info": Provide(provide_client_info, sync_to_thread=False),
+            "accounts": Provide(provide_accounts, sync_to_thread=False),
         },
-        lifespan=[mongo_lifespan],
+        # Workers start after (and stop before) the Mongo client.
+        lifespan=[mongo_lifespan, workers_lifespan],
         middleware=[RequestContextMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
@@ -53,6 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
                 "key_set": keys,
                 "tokens": tokens,
                 "passwords": Passwords.from_settings(settings),
+                "totp_cipher": TotpCipher(settings.mfa_encryption_key) if settings.mfa_encryption_key else None,
             }
         ),
         debug=False,

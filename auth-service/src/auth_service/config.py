@@ -1,5 +1,7 @@
 """Settings, read once from the environment and validated at start-up."""
 
+import base64
+import binascii
 import os
 import re
 from collections.abc import Mapping
@@ -52,6 +54,33 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     login_max_failures_per_address: Annotated[int, msgspec.Meta(ge=1)] = 50
     login_window_seconds: Annotated[int, msgspec.Meta(ge=1)] = 900
     service_clients: list[ServiceClient] = []
+    # Account e-mail: an outbox in MongoDB, sent over SMTP by a worker in every instance.
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    mail_from: Annotated[str, msgspec.Meta(min_length=3)] = "no-reply@localhost"
+    # Base URL of the web app; links in e-mails point at its pages.
+    public_web_url: Annotated[str, msgspec.Meta(pattern="^https?://")] = "http://localhost:8080"
+    password_reset_ttl_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 30
+    email_change_ttl_minutes: Annotated[int, msgspec.Meta(ge=1, le=10080)] = 60
+    # The outbox worker (e-mail and account deletion): lease, polling, retries with exponential backoff.
+    outbox_worker: bool = True
+    outbox_poll_seconds: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    outbox_lease_seconds: Annotated[int, msgspec.Meta(ge=1)] = 60
+    outbox_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 10
+    outbox_backoff_seconds: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    outbox_backoff_max_seconds: Annotated[float, msgspec.Meta(ge=0)] = 3600.0
+    # TOTP: secrets are stored AES-GCM encrypted with this key (32 bytes, base64url); without it MFA is off.
+    mfa_encryption_key: str | None = None
+    mfa_issuer: Annotated[str, msgspec.Meta(min_length=1, max_length=60)] = "Profile Pictures"
+    mfa_challenge_ttl_seconds: Annotated[int, msgspec.Meta(ge=30, le=3600)] = 300
+    mfa_max_failures: Annotated[int, msgspec.Meta(ge=1)] = 5
+    # Account deletion calls profile-service with a service token minted here for this audience.
+    profile_service_url: Annotated[str, msgspec.Meta(pattern="^https?://")] | None = None
+    internal_audience: Annotated[str, msgspec.Meta(min_length=1)] = "profile-service-internal"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -71,7 +100,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise SettingsError(f"invalid configuration: AUTH_SERVICE_CLIENTS is not JSON ({exc})") from None
         if settings.signing_keys_dir is None and settings.signing_key is None:
             raise SettingsError("invalid configuration: set AUTH_SIGNING_KEYS_DIR or AUTH_SIGNING_KEY")
+        if settings.mfa_encryption_key is not None and not _is_aes_key(settings.mfa_encryption_key):
+            raise SettingsError("invalid configuration: AUTH_MFA_ENCRYPTION_KEY must be 32 bytes in base64url")
         return settings
+
+
+def _is_aes_key(value: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _name_variables(message: str) -> str:

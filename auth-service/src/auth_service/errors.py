@@ -56,6 +56,12 @@ class Conflict(AppError):
     status_code = HTTPStatus.CONFLICT
 
 
+class Gone(AppError):
+    """The thing existed but can no longer be used (a used or expired link)."""
+
+    status_code = HTTPStatus.GONE
+
+
 class TooManyRequests(AppError):
     """Throttled; `Retry-After` says when to try again."""
 

@@ -50,7 +50,7 @@ def logging_config(level: str) -> LoggingConfig:
         # Litestar logs uncaught exceptions on its own "litestar" logger: send it to the JSON root handler too.
         loggers={"litestar": {"level": "INFO", "propagate": True}, "uvicorn.access": {"level": "WARNING"}},
         log_exceptions="always",
-        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 429, 503},
+        disable_stack_trace={400, 401, 403, 404, 405, 409, 410, 413, 429, 503},
     )
 
 

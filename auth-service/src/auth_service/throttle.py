@@ -1,4 +1,4 @@
-"""Login throttling shared by every instance: failure counters in MongoDB, one document per key and window.
+"""Throttling shared by every instance: failure counters in MongoDB, one document per key and window.
 
 Fixed windows keyed by their start time: a counter is created with `$inc` + upsert (atomic on one
 document), so concurrent failures on several instances all count, and a stale window is simply never
@@ -30,8 +30,10 @@ class LoginThrottle:
         max_per_address: int,
         window_seconds: int,
         clock: Clock,
+        message: str = "Too many failed sign-in attempts; try again later.",
     ) -> None:
         self._collection = collection
+        self._message = message
         self._limits = {"account": max_per_account, "address": max_per_address}
         self._window = window_seconds
         self._clock = clock
@@ -55,9 +57,7 @@ class LoginThrottle:
         async for doc in self._collection.find({"_id": {"$in": list(ids)}}):
             if doc["count"] >= self._limits[ids[doc["_id"]]]:
                 retry_after = max(1, math.ceil((end - self._clock()).total_seconds()))
-                raise TooManyRequests(
-                    "Too many failed sign-in attempts; try again later.", headers={"Retry-After": str(retry_after)}
-                )
+                raise TooManyRequests(self._message, headers={"Retry-After": str(retry_after)})
 
     async def record_failure(self, login: str, address: str) -> None:
         """Count one failed attempt against both the account and the address."""
@@ -76,9 +76,15 @@ class LoginThrottle:
         await self._collection.delete_one({"_id": f"account:{self._keys(login, address)['account']}:{start}"})
 
 
+# The same counters guard second-factor codes (per account and address) and password-reset requests.
+MFA_COLLECTION = "mfa_failures"
+RESET_COLLECTION = "reset_requests"
+
+
 async def create_indexes(db: Database) -> None:
     """TTL on the window's expiry."""
-    await db[COLLECTION].create_index("expires_at", expireAfterSeconds=0)
+    for name in (COLLECTION, MFA_COLLECTION, RESET_COLLECTION):
+        await db[name].create_index("expires_at", expireAfterSeconds=0)
 
 
 INDEX_CREATORS.append(create_indexes)

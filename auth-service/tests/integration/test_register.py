@@ -16,7 +16,7 @@ def test_register_answers_the_public_user(client: TestClient) -> None:  # type: 
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "email", "username", "role", "created_at"}
+    assert set(body) == {"id", "email", "username", "role", "created_at", "mfa_enabled", "recovery_codes_left"}
     assert body["email"] == "alice@example.com"
     assert body["role"] == "user"
 

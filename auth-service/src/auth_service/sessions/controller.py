@@ -2,12 +2,18 @@
 
 from datetime import timedelta
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Response, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromCookie, JSONBody
 
+from auth_service.activity.repository import provide_activity
+from auth_service.activity.schemas import ClientInfo
 from auth_service.db import Database
+from auth_service.mfa.challenges import COLLECTION as CHALLENGES
+from auth_service.mfa.challenges import ChallengeRepository
+from auth_service.mfa.schemas import MfaLogin, MfaRequired
+from auth_service.mfa.service import provide_mfa
 from auth_service.sessions.repository import provide_families, provide_refresh_tokens
 from auth_service.sessions.schemas import IssuedSession
 from auth_service.sessions.service import SessionService
@@ -34,6 +40,10 @@ def provide_sessions(db: NamedDependency[Database], state: State) -> SessionServ
         clock=state.clock,
     )
     return SessionService(
+        activity=provide_activity(db, state),
+        mfa=provide_mfa(db, state),
+        challenges=ChallengeRepository(db[CHALLENGES]),
+        challenge_ttl=timedelta(seconds=settings.mfa_challenge_ttl_seconds),
         users=provide_users(db),
         families=provide_families(db),
         refresh_tokens=provide_refresh_tokens(db),
@@ -74,12 +84,26 @@ class SessionController(Controller):
     async def login(
         self,
         data: JSONBody[Credentials],
-        request: Request[None, None, State],
+        state: State,
+        client_info: NamedDependency[ClientInfo],
+        sessions: NamedDependency[SessionService],
+    ) -> Response[AccessToken | MfaRequired]:
+        """Exchange credentials for an access token and a refresh cookie, or for an MFA challenge."""
+        outcome = await sessions.login(data, client_info)
+        if isinstance(outcome, MfaRequired):
+            return Response(outcome, headers=NO_STORE)
+        return _with_cookie(state, outcome)  # type: ignore[return-value]
+
+    @post("/login/mfa", status_code=200)
+    async def login_mfa(
+        self,
+        data: JSONBody[MfaLogin],
+        state: State,
+        client_info: NamedDependency[ClientInfo],
         sessions: NamedDependency[SessionService],
     ) -> Response[AccessToken]:
-        """Exchange credentials for an access token and a refresh cookie."""
-        address = request.client.host if request.client else "unknown"
-        return _with_cookie(request.app.state, await sessions.login(data, address))
+        """Finish a sign-in with a TOTP or recovery code."""
+        return _with_cookie(state, await sessions.login_mfa(data.mfa_token, data.code, client_info))
 
     @post("/refresh", status_code=200)
     async def refresh(

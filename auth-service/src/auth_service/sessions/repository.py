@@ -51,6 +51,14 @@ class FamilyRepository:
         """Revoke the family (idempotent: the first revocation time is kept)."""
         await self._collection.update_one({"_id": family_id, "revoked_at": None}, {"$set": {"revoked_at": now}})
 
+    async def revoke_all(self, user_id: str, now: datetime, *, keep: str | None = None) -> int:
+        """Revoke every sign-in of the user except `keep` (the caller's own); how many were revoked."""
+        query: dict[str, Any] = {"user_id": user_id, "revoked_at": None}
+        if keep is not None:
+            query["_id"] = {"$ne": keep}
+        result = await self._collection.update_many(query, {"$set": {"revoked_at": now}})
+        return result.modified_count
+
 
 class RefreshTokenRepository:
     """Refresh tokens by hash."""
@@ -88,6 +96,7 @@ def provide_refresh_tokens(db: NamedDependency[Database]) -> RefreshTokenReposit
 async def create_indexes(db: Database) -> None:
     """TTL on expiry (datetimes) for both collections; lookups are by `_id` only."""
     await db[FAMILIES].create_index("expires_at", expireAfterSeconds=0)
+    await db[FAMILIES].create_index("user_id")
     await db[REFRESH_TOKENS].create_index("expires_at", expireAfterSeconds=0)
 
 

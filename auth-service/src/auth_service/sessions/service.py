@@ -9,20 +9,26 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from auth_service.activity.repository import ActivityRepository
+from auth_service.activity.schemas import SIGN_IN, SIGN_IN_FAILED, ClientInfo
 from auth_service.clock import Clock
-from auth_service.errors import Unauthorized
+from auth_service.errors import Forbidden, Unauthorized
+from auth_service.mfa.challenges import ChallengeRepository
+from auth_service.mfa.schemas import MfaRequired
+from auth_service.mfa.service import MfaService
 from auth_service.passwords import Passwords
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import Family, IssuedSession, RefreshToken
 from auth_service.throttle import LoginThrottle
 from auth_service.tokens import TokenService
-from auth_service.users.repository import UserRepository
+from auth_service.users.repository import DELETING, UserRepository
 from auth_service.users.schemas import Credentials, User
 
 logger = logging.getLogger(__name__)
 
 BAD_CREDENTIALS = "Wrong login or password."
 BAD_REFRESH = "The refresh token is invalid, expired or revoked; sign in again."
+BAD_CHALLENGE = "The sign-in step has expired or is not valid; sign in again."
 
 
 def hash_refresh_token(token: str) -> str:
@@ -45,7 +51,15 @@ class SessionService:
         audience: str,
         refresh_ttl: timedelta,
         clock: Clock,
+        activity: ActivityRepository,
+        mfa: MfaService,
+        challenges: ChallengeRepository,
+        challenge_ttl: timedelta,
     ) -> None:
+        self._activity = activity
+        self._mfa = mfa
+        self._challenges = challenges
+        self._challenge_ttl = challenge_ttl
         self._users = users
         self._families = families
         self._refresh_tokens = refresh_tokens
@@ -56,19 +70,47 @@ class SessionService:
         self._refresh_ttl = refresh_ttl
         self._clock = clock
 
-    async def login(self, credentials: Credentials, address: str) -> IssuedSession:
-        """A new session for valid credentials; the same 401 for an unknown login and a wrong password."""
+    async def login(self, credentials: Credentials, client: ClientInfo) -> IssuedSession | MfaRequired:
+        """A new session for valid credentials (or an MFA challenge); the same 401 for unknown login or password."""
+        address = client.ip
         await self._throttle.check(credentials.login, address)
         user = await self._users.find_by_login(credentials.login)
         valid = await self._passwords.verify(user.password_hash if user else None, credentials.password)
         if user is None or not valid:
             await self._throttle.record_failure(credentials.login, address)
+            if user is not None:
+                await self._activity.record(user.id, SIGN_IN_FAILED, client, "password")
             logger.info("sign-in failed", extra={"client": address})
             raise Unauthorized(BAD_CREDENTIALS)
         await self._throttle.reset_account(credentials.login, address)
+        if user.status == DELETING:
+            raise Forbidden("This account is being deleted.")
         if self._passwords.needs_rehash(user.password_hash):
             new_hash = await self._passwords.hash(credentials.password)
             await self._users.set_password_hash(user.id, new_hash, now=self._clock())
+        if user.mfa_enabled:
+            token = await self._challenges.create(user.id, now=self._clock(), ttl=self._challenge_ttl)
+            return MfaRequired(mfa_token=token, expires_in=int(self._challenge_ttl.total_seconds()))
+        await self._activity.record(user.id, SIGN_IN, client, "password")
+        return await self._start(user)
+
+    async def login_mfa(self, mfa_token: str, code: str, client: ClientInfo) -> IssuedSession:
+        """Finish a sign-in with a TOTP or recovery code; each challenge allows a few attempts and one success."""
+        challenge = await self._challenges.find_open(mfa_token, now=self._clock())
+        user = await self._users.get(challenge.user_id) if challenge else None
+        if challenge is None or user is None or user.status == DELETING:
+            raise Unauthorized(BAD_CHALLENGE)
+        method = await self._mfa.verify(user, code, client)
+        if method is None:
+            await self._challenges.fail(challenge)
+            await self._activity.record(user.id, SIGN_IN_FAILED, client, "second factor")
+            raise Unauthorized("The code is wrong or was already used.")
+        if not await self._challenges.consume(challenge, now=self._clock()):
+            raise Unauthorized(BAD_CHALLENGE)
+        await self._activity.record(user.id, SIGN_IN, client, f"password + {method}")
+        return await self._start(user)
+
+    async def _start(self, user: User) -> IssuedSession:
         now = self._clock()
         # A sign-in lasts the refresh TTL from login; rotating does not extend it.
         family = Family(id=str(uuid.uuid4()), user_id=user.id, created_at=now, expires_at=now + self._refresh_ttl)
@@ -91,7 +133,7 @@ class SessionService:
             raise Unauthorized(BAD_REFRESH)
         family = await self._families.get(claimed.family_id)
         user = await self._users.get(claimed.user_id)
-        if family is None or family.revoked_at is not None or user is None:
+        if family is None or family.revoked_at is not None or user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
         return await self._issue(user, family)
 

@@ -1,10 +1,13 @@
-"""`/auth/register` and `/auth/me`."""
+"""`/auth/register` and `/auth/me` (read, delete)."""
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
+from auth_service.account.schemas import Accepted, AccountDeletion
+from auth_service.account.service import AccountService
+from auth_service.activity.schemas import ClientInfo
 from auth_service.errors import Unauthorized
 from auth_service.passwords import Passwords
 from auth_service.tokens import CurrentUser
@@ -43,3 +46,15 @@ class UserController(Controller):
         if (user := await users.get(current_user.sub)) is None:
             raise Unauthorized("The account no longer exists.")
         return PublicUser.of(user)
+
+    @delete("/me", status_code=202)
+    async def delete_account(
+        self,
+        data: JSONBody[AccountDeletion],
+        current_user: CurrentUser,
+        client_info: NamedDependency[ClientInfo],
+        accounts: NamedDependency[AccountService],
+    ) -> Accepted:
+        """Queue the account's deletion (profile-service first, then here); sign-in stops at once."""
+        await accounts.delete_account(current_user, data.password, data.code, client_info)
+        return Accepted(status="deleting", detail="The account is being deleted.")

@@ -16,6 +16,7 @@ from auth_service.users.schemas import User, normalize_email
 
 COLLECTION = "users"
 UNIQUE_FIELDS = ("email", "username")
+DELETING = "deleting"
 
 
 def _duplicate_field(exc: DuplicateKeyError) -> str:
@@ -63,6 +64,68 @@ class UserRepository:
         await self._collection.update_one(
             {"_id": user_id}, {"$set": {"password_hash": password_hash, "updated_at": now}}
         )
+
+    async def set_password(self, user_id: str, password_hash: str, *, now: datetime) -> None:
+        """Replace the password (change or reset)."""
+        await self.set_password_hash(user_id, password_hash, now=now)
+
+    async def set_email(self, user_id: str, email: str, *, now: datetime) -> None:
+        """Change the e-mail address; Conflict when another account has it (the unique index decides)."""
+        try:
+            await self._collection.update_one(
+                {"_id": user_id, "status": {"$ne": DELETING}}, {"$set": {"email": email, "updated_at": now}}
+            )
+        except DuplicateKeyError:
+            raise Conflict("That email is already registered.", field="email") from None
+
+    async def email_taken(self, email: str) -> bool:
+        """Whether some account already uses this address (a hint only: the unique index is the guard)."""
+        return await self._collection.count_documents({"email": email}, limit=1) > 0
+
+    async def mark_deleting(self, user_id: str, *, now: datetime) -> None:
+        """From now on the account cannot sign in; the deletion job finishes the work."""
+        await self._collection.update_one({"_id": user_id}, {"$set": {"status": DELETING, "updated_at": now}})
+
+    async def delete(self, user_id: str) -> None:
+        """Remove the account document for good."""
+        await self._collection.delete_one({"_id": user_id})
+
+    async def start_totp(self, user_id: str, encrypted_secret: str) -> bool:
+        """Store a new, unconfirmed TOTP secret unless TOTP is already enabled."""
+        result = await self._collection.update_one(
+            {"_id": user_id, "totp_status": {"$ne": "enabled"}},
+            {"$set": {"totp_status": "pending", "totp_secret": encrypted_secret, "totp_last_step": 0}},
+        )
+        return result.modified_count == 1
+
+    async def enable_totp(self, user_id: str, encrypted_secret: str, step: int, code_hashes: list[str]) -> bool:
+        """Switch the pending secret on (only the secret the code was checked against) with recovery codes."""
+        result = await self._collection.update_one(
+            {"_id": user_id, "totp_status": "pending", "totp_secret": encrypted_secret},
+            {"$set": {"totp_status": "enabled", "totp_last_step": step, "recovery_codes": code_hashes}},
+        )
+        return result.modified_count == 1
+
+    async def disable_totp(self, user_id: str) -> None:
+        """Forget the secret and the recovery codes."""
+        await self._collection.update_one(
+            {"_id": user_id},
+            {"$unset": {"totp_status": "", "totp_secret": "", "totp_last_step": "", "recovery_codes": ""}},
+        )
+
+    async def use_totp_step(self, user_id: str, step: int) -> bool:
+        """Record `step` as used if it is newer than the last used one: a code works once (compare-and-set)."""
+        result = await self._collection.update_one(
+            {"_id": user_id, "totp_last_step": {"$lt": step}}, {"$set": {"totp_last_step": step}}
+        )
+        return result.modified_count == 1
+
+    async def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        """Remove one recovery code if it is still there: each works once, even under concurrent use."""
+        result = await self._collection.update_one(
+            {"_id": user_id, "recovery_codes": code_hash}, {"$pull": {"recovery_codes": code_hash}}
+        )
+        return result.modified_count == 1
 
     @staticmethod
     def _to_user(doc: dict[str, Any] | None) -> User | None:

@@ -19,6 +19,14 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def check_email(email: str, field: str = "email") -> str:
+    """The normalized address; ValueError (a 400 from msgspec) if it is not shaped like one."""
+    email = normalize_email(email)
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise ValueError(f"`{field}` is not an e-mail address")
+    return email
+
+
 class Registration(msgspec.Struct, forbid_unknown_fields=True):
     """What a client sends to create an account."""
 
@@ -28,9 +36,7 @@ class Registration(msgspec.Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         # Raised here, msgspec reports it as a 400 validation error like any other field problem.
-        self.email = normalize_email(self.email)
-        if not _EMAIL.match(self.email) or len(self.email) > 254:
-            raise ValueError("`email` is not an e-mail address")
+        self.email = check_email(self.email)
 
 
 class Credentials(msgspec.Struct, forbid_unknown_fields=True):
@@ -50,6 +56,18 @@ class User(msgspec.Struct, kw_only=True):
     role: str = "user"
     created_at: datetime
     updated_at: datetime
+    # `active`, or `deleting` once deletion is queued: such an account cannot sign in.
+    status: str = "active"
+    # TOTP: absent, `pending` (enrolled, not confirmed) or `enabled`; the secret is AES-GCM encrypted.
+    totp_status: str | None = None
+    totp_secret: str | None = None
+    totp_last_step: int = 0
+    recovery_codes: list[str] = []
+
+    @property
+    def mfa_enabled(self) -> bool:
+        """Whether sign-in needs a second factor."""
+        return self.totp_status == "enabled"
 
 
 class PublicUser(msgspec.Struct, kw_only=True):
@@ -60,8 +78,18 @@ class PublicUser(msgspec.Struct, kw_only=True):
     username: str
     role: str
     created_at: datetime
+    mfa_enabled: bool = False
+    recovery_codes_left: int = 0
 
     @classmethod
     def of(cls, user: User) -> "PublicUser":
         """The public view of a stored user."""
-        return cls(id=user.id, email=user.email, username=user.username, role=user.role, created_at=user.created_at)
+        return cls(
+            id=user.id,
+            email=user.email,
+            username=user.username,
+            role=user.role,
+            created_at=user.created_at,
+            mfa_enabled=user.mfa_enabled,
+            recovery_codes_left=len(user.recovery_codes) if user.mfa_enabled else 0,
+        )

@@ -1,0 +1,69 @@
+"""Account e-mail: messages are written to the outbox by request handlers and sent over SMTP by its worker."""
+
+import logging
+from email.message import EmailMessage
+from urllib.parse import urlencode
+
+import aiosmtplib
+import msgspec
+
+from auth_service.config import Settings
+from auth_service.outbox import Job, Outbox
+
+logger = logging.getLogger(__name__)
+
+EMAIL = "email"
+
+
+class Email(msgspec.Struct, kw_only=True):
+    """A plain-text message to one recipient."""
+
+    to: str
+    subject: str
+    text: str
+
+
+class MailNotConfigured(Exception):
+    """AUTH_SMTP_HOST is not set: the job waits (and retries) until it is."""
+
+
+def web_link(settings: Settings, page: str, **query: str) -> str:
+    """A link to a page of the web app, e.g. `/reset-password?token=...`."""
+    return f"{settings.public_web_url.rstrip('/')}/{page.lstrip('/')}?{urlencode(query)}"
+
+
+async def enqueue_email(outbox: Outbox, email: Email) -> None:
+    """Write the message to the outbox; the worker sends it."""
+    await outbox.enqueue(EMAIL, msgspec.to_builtins(email))
+
+
+class Mailer:
+    """Sends outbox e-mail jobs over SMTP (aiosmtplib)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def send_job(self, job: Job) -> None:
+        """The outbox handler: raise to retry later."""
+        await self.send(msgspec.convert(job.payload, Email))
+
+    async def send(self, email: Email) -> None:
+        """Deliver one message."""
+        settings = self._settings
+        if settings.smtp_host is None:
+            raise MailNotConfigured("AUTH_SMTP_HOST is not set")
+        message = EmailMessage()
+        message["From"] = settings.mail_from
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message.set_content(email.text)
+        await aiosmtplib.send(
+            message,
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            start_tls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_seconds,
+        )
+        logger.info("mail sent", extra={"subject": email.subject})
