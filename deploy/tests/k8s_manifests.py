@@ -37,8 +37,8 @@ REPLICATED = {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"
 K8S_VERSIONS = ("1.30", "1.37")
 
 # Variables whose values are secrets: only ever from a Secret. Plus any name that says it is one.
-SECRET_ENV = {"MONGODB_URI", "CLOUDINARY_URL", "AUTH_SERVICE_CLIENTS", "AUTH_SIGNING_KEY"}
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|PRIVATE|CREDENTIAL")
+SECRET_ENV = {"MONGODB_URI", "CLOUDINARY_URL", "AUTH_SERVICE_CLIENTS"}
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|PRIVATE|CREDENTIAL|_KEY$")
 SECRET_VALUE = re.compile(r"mongodb(\+srv)?://|cloudinary://|-----BEGIN|api_secret", re.IGNORECASE)
 
 # Health endpoints per Deployment: (readiness, liveness). nginx's config (deploy/nginx) only has /healthz.

@@ -184,6 +184,10 @@ BREAKAGES: dict[str, tuple[Callable[[list[Obj]], Any], str]] = {
         lambda o: _container(o, "profile-service")["env"].append({"name": "MONGODB_URI", "value": "mongodb://u:p@db"}),
         "MONGODB_URI has a literal value",
     ),
+    "literal password": (
+        lambda o: _container(o, "auth-service")["env"].append({"name": "AUTH_SMTP_PASSWORD", "value": "hunter2"}),
+        "AUTH_SMTP_PASSWORD has a literal value",
+    ),
     "client list from a ConfigMap": (
         lambda o: _env(o, "auth-service", "AUTH_SERVICE_CLIENTS").update(
             valueFrom={"configMapKeyRef": {"name": "avatars-config", "key": "x"}}
