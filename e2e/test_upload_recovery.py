@@ -2,7 +2,14 @@
 arrives. Its own stack, with short-lived upload parameters and a fast reconciliation loop; the outage test
 kills the session's MongoDB, so it runs last in this module and waits for every process to recover."""
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -10,6 +17,7 @@ import pytest
 from devstack.mongo import MongoServer
 from e2e.conftest import running_stack
 from e2e.pipeline import (
+    exists,
     faults,
     image_bytes,
     notifications,
@@ -22,7 +30,7 @@ from e2e.pipeline import (
     wait_for,
     wait_for_status,
 )
-from e2e.stack import Stack
+from e2e.stack import API_KEY, CLOUD_NAME, Stack
 
 TTL_SECONDS = 5
 ENV = {
@@ -141,3 +149,49 @@ def _reconnect(stack: Stack) -> Callable[[], None]:
         process.start()
 
     return restore
+
+
+def test_orphan_sweep_reports_in_dry_run_then_destroys_unreferenced_assets(recovering: Stack) -> None:
+    user = register(recovering)
+    kept = sign(recovering, user)
+    assert upload(kept, image_bytes()).status_code == 200
+    wait_for_status(recovering, user, kept, "applied")
+    orphan = f"profiles/{user.id}/left-behind"
+    params = {"public_id": orphan, "timestamp": str(int(time.time()))}
+    params["signature"] = cloudinary_signature(params, recovering.api_secret)
+    manual = httpx.post(
+        recovering.url("emulator", f"/v1_1/{CLOUD_NAME}/image/upload"),
+        data={**params, "api_key": API_KEY},
+        files={"file": ("o.png", image_bytes(), "image/png")},
+        timeout=30,
+    )
+    assert manual.status_code == 200, manual.text
+    env = {**os.environ, **recovering.environments()["profile"], "PROFILE_ORPHAN_MIN_AGE_SECONDS": "0"}
+
+    dry = reconcile_cli(env, "--dry-run")
+    assert orphan in dry["orphans"]["orphans"]
+    assert kept["public_id"] not in dry["orphans"]["orphans"]
+    assert exists(recovering, orphan)
+
+    reconcile_cli(env, "--orphans")
+
+    wait_for("the orphan to be destroyed by the service's outbox", lambda: not exists(recovering, orphan))
+    assert exists(recovering, kept["public_id"])
+
+
+def cloudinary_signature(params: dict[str, str], secret: str) -> str:
+    to_sign = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return hashlib.sha1((to_sign + secret).encode()).hexdigest()  # noqa: S324 - Cloudinary's scheme
+
+
+def reconcile_cli(env: dict[str, str], *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "profile_service.reconcile", *args],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
