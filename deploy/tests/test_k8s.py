@@ -280,6 +280,7 @@ def test_public_host_issuer_webhook_url_and_ingress_agree(request: pytest.Fixtur
     host = rule["host"]
 
     assert url_host(config["AUTH_ISSUER"]) == host
+    assert config["PUBLIC_WEB_URL"] == f"https://{host}"
     assert config["PUBLIC_WEBHOOK_URL"] == f"https://{host}/webhooks/cloudinary"
     assert any(host in tls["hosts"] and tls["secretName"] for tls in ingress["tls"])
     routes = {p["path"]: (p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]}
@@ -306,6 +307,7 @@ def test_services_accept_the_rendered_environment(
     assert auth.issuer == profile.auth_issuer
     assert profile.auth_jwks_url == "http://auth-service:8001/.well-known/jwks.json"
     assert profile.public_webhook_url.startswith("https://")
+    assert auth.public_web_url.startswith("https://")
 
 
 def test_service_links_would_stop_the_services(base: list[Obj], example_secrets: list[Obj]) -> None:
