@@ -80,3 +80,18 @@ def msgspec_replace(settings: Settings, **changes: Any) -> Settings:
     import msgspec
 
     return msgspec.structs.replace(settings, **changes)
+
+
+async def test_reconciliation_hands_over_replaced_assets_left_on_a_profile(
+    db: AsyncDatabase[dict[str, Any]], settings: Settings
+) -> None:
+    from profile_service.reconcile import Reconciler
+
+    # As if the process died between the guarded profile write and the outbox insert.
+    await db["profiles"].insert_one({"_id": "u1", "applied_seq": 2, "avatar": None, "retired": ["p/u1/old"]})
+
+    report = await Reconciler(db, CloudinaryAssets(timeout=0.5), settings, Metrics()).reconcile_overdue()
+
+    assert report.retired_handed_over == 1
+    assert await db["outbox"].find_one({"_id": "destroy:p/u1/old"}) is not None
+    assert (await db["profiles"].find_one({"_id": "u1"}) or {})["retired"] == []
