@@ -64,6 +64,15 @@ def test_python_images_are_multi_stage_and_install_from_the_lock_file(compose: d
         assert "uv sync --frozen" in text, f"{name}: does not install from uv.lock"
 
 
+def test_python_images_run_as_the_numeric_uid_the_kubernetes_manifests_enforce() -> None:
+    # runAsNonRoot can only be checked by the kubelet for a numeric USER.
+    for name in ("auth-service", "profile-service", "cloudinary-emulator"):
+        assert re.search(r"^USER 10001:10001$", (ROOT / name / "Dockerfile").read_text(), re.MULTILINE), name
+    for name in ("auth-service", "profile-service"):
+        deployment = load_yaml(ROOT / "deploy" / "k8s" / "base" / name / "deployment.yaml")
+        assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 10001, name
+
+
 def test_services_wait_for_healthy_dependencies(compose: dict[str, Any]) -> None:
     for name in ("auth-service", "profile-service"):
         depends = compose["services"][name]["depends_on"]
