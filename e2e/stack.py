@@ -1,4 +1,5 @@
-"""The stack as real processes on free 127.0.0.1 ports: emulator, auth-service, profile-service.
+"""The stack as real processes on free 127.0.0.1 ports: emulator, auth-service, profile-service (and, on
+request, an in-process SMTP sink catching auth-service's e-mail).
 
 MongoDB is the test session's server (devstack's pytest plugin); each `Stack` gets databases of its
 own. Every process is stopped when the stack stops, and its log is kept under `e2e/artifacts/`.
@@ -8,10 +9,12 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from devstack.mailsink import MailSink
 from devstack.mongo import free_port
 from devstack.processes import ServerProcess
-from devstack.secrets import ensure_signing_key
+from devstack.secrets import ensure_aes_key, ensure_signing_key
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "e2e" / "artifacts"
@@ -27,9 +30,14 @@ class Stack:
     mongodb_uri: str
     work_dir: Path
     api_secret: str = field(default_factory=lambda: uuid.uuid4().hex + uuid.uuid4().hex)
-    ports: dict[str, int] = field(default_factory=lambda: {n: free_port() for n in ("emulator", "auth", "profile")})
+    ports: dict[str, int] = field(
+        default_factory=lambda: {n: free_port() for n in ("emulator", "auth", "profile", "mail", "mail_web")}
+    )
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, ServerProcess] = field(default_factory=dict)
+    # Where links in account e-mail point (the web app under test, when there is one).
+    web_url: str = "http://localhost:8080"
+    mail_sink: MailSink | None = None
 
     def url(self, name: str, path: str = "") -> str:
         """Base URL of one process, plus `path`."""
@@ -62,6 +70,14 @@ class Stack:
                 "AUTH_ISSUER": self.issuer,
                 "AUTH_SIGNING_KEYS_DIR": str(keys_dir),
                 "AUTH_COOKIE_SECURE": "false",
+                # Account e-mail goes to the in-process sink (`start_mail_sink`); read it with `mail()`.
+                "AUTH_SMTP_HOST": "127.0.0.1",
+                "AUTH_SMTP_PORT": str(self.ports["mail"]),
+                "AUTH_MAIL_FROM": "no-reply@e2e.test",
+                "AUTH_PUBLIC_WEB_URL": self.web_url,
+                "AUTH_MFA_ENCRYPTION_KEY": ensure_aes_key(self.work_dir / "mfa_encryption_key"),
+                "AUTH_PROFILE_SERVICE_URL": self.url("profile"),
+                "AUTH_OUTBOX_POLL_SECONDS": "0.5",
             },
             "profile": {
                 "MONGODB_URI": self.mongodb_uri,
@@ -77,6 +93,8 @@ class Stack:
     def start(self, names: tuple[str, ...] = ("emulator", "auth", "profile"), **extra_env: dict[str, str]) -> "Stack":
         """Start the named processes in order (each waits for its /health); `extra_env[name]` adds variables."""
         envs = self.environments()
+        if "auth" in names:
+            self.start_mail_sink()
         modules = {"emulator": "cloudinary_emulator", "auth": "auth_service", "profile": "profile_service"}
         for name in names:
             process = ServerProcess(
@@ -90,9 +108,23 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        """Stop every process this stack started, last started first."""
+        """Stop every process this stack started, last started first, then the mail sink."""
         for process in reversed(list(self.processes.values())):
             process.stop()
+        if self.mail_sink is not None:
+            self.mail_sink.stop()
+
+    def start_mail_sink(self) -> MailSink:
+        """Catch the auth service's e-mail in this process (SMTP on `ports["mail"]`, JSON on `ports["mail_web"]`)."""
+        if self.mail_sink is None:
+            self.mail_sink = MailSink(
+                self.work_dir / "mail", smtp_port=self.ports["mail"], web_port=self.ports["mail_web"]
+            ).start()
+        return self.mail_sink
+
+    def mail(self) -> list[dict[str, Any]]:
+        """Every message caught so far, oldest first: `{id, received_at, from, to, subject, text, links}`."""
+        return self.start_mail_sink().messages()
 
     def restart(self, name: str) -> None:
         """Stop one process and start it again with the same environment."""

@@ -83,7 +83,7 @@ def alive(pids: set[int]) -> set[int]:
 @pytest.fixture(scope="module")
 def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    ports = {name: free_port() for name in ("auth", "profile", "emulator", "web", "mongo")}
+    ports = {name: free_port() for name in ("auth", "profile", "emulator", "web", "mongo", "mail", "mail_web")}
     data_dir = tmp_path_factory.mktemp("devdata")
     log = ARTIFACTS / "make-dev.log"
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "CLOUDINARY_URL")}

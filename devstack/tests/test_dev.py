@@ -1,3 +1,4 @@
+import base64
 import os
 from pathlib import Path
 
@@ -26,12 +27,42 @@ def test_cloudinary_url_is_generated_once_for_the_emulator_port(tmp_path: Path) 
 
 
 def test_ports_default_to_the_documented_ones_and_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AUTH_PORT", "PROFILE_PORT", "EMULATOR_PORT", "WEB_PORT", "MONGO_PORT"):
+    for name in ("AUTH_PORT", "PROFILE_PORT", "EMULATOR_PORT", "WEB_PORT", "MONGO_PORT", "MAIL_PORT", "MAIL_WEB_PORT"):
         monkeypatch.delenv(name, raising=False)
-    assert dev.Ports.from_env() == dev.Ports(auth=8001, profile=8002, emulator=8003, web=8080, mongo=27018)
+    assert dev.Ports.from_env() == dev.Ports(
+        auth=8001, profile=8002, emulator=8003, web=8080, mongo=27018, mail=8025, mail_web=8026
+    )
 
     monkeypatch.setenv("WEB_PORT", "9090")
+    monkeypatch.setenv("MAIL_PORT", "9025")
     assert dev.Ports.from_env().web == 9090
+    assert dev.Ports.from_env().mail_web == 9026
+
+
+def test_auth_sends_mail_to_the_sink_with_links_to_the_web_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    for name in (
+        "AUTH_SMTP_HOST",
+        "AUTH_SMTP_PORT",
+        "AUTH_PUBLIC_WEB_URL",
+        "AUTH_MFA_ENCRYPTION_KEY",
+        "AUTH_MAIL_FROM",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    ports = dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5, mail=6, mail_web=7)
+
+    envs = dev.stack_environment(tmp_path, ports, "mongodb://db")
+    again = dev.stack_environment(tmp_path, ports, "mongodb://db")
+
+    auth = envs["auth"]
+    assert (auth["AUTH_SMTP_HOST"], auth["AUTH_SMTP_PORT"]) == ("127.0.0.1", "6")
+    assert auth["AUTH_PUBLIC_WEB_URL"] == "http://localhost:4"
+    assert auth["AUTH_MAIL_FROM"] == "no-reply@localhost"
+    assert auth["AUTH_PROFILE_SERVICE_URL"] == "http://127.0.0.1:2"
+    assert len(base64.urlsafe_b64decode(auth["AUTH_MFA_ENCRYPTION_KEY"])) == 32
+    assert again["auth"]["AUTH_MFA_ENCRYPTION_KEY"] == auth["AUTH_MFA_ENCRYPTION_KEY"]
+    assert (tmp_path / "mfa_encryption_key").stat().st_mode & 0o077 == 0
+    assert envs["mail"] == {"MAIL_PORT": "6", "MAIL_WEB_PORT": "7", "DEVSTACK_DATA_DIR": str(tmp_path)}
 
 
 def test_environment_overrides_every_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,8 @@
 """`make dev`: the whole stack on one machine under one supervisor, with one prefixed log.
 
-MongoDB (launcher in `devstack.mongo`) starts first, then honcho runs the emulator, both services
-and the web front. Ctrl-C stops every process; the stand-in MongoDB is stopped last.
+MongoDB (launcher in `devstack.mongo`) starts first, then honcho runs the emulator, both services,
+the dev mail sink (`devstack.mailsink`) and the web front. Ctrl-C stops every process; the stand-in
+MongoDB is stopped last.
 """
 
 import os
@@ -17,7 +18,7 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 
 from devstack.mongo import start_mongodb
-from devstack.secrets import ensure_cloudinary_url, ensure_signing_key
+from devstack.secrets import ensure_aes_key, ensure_cloudinary_url, ensure_signing_key
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,17 @@ class Ports:
     emulator: int
     web: int
     mongo: int
+    mail: int = 8025
+    mail_web: int = 8026
 
     @classmethod
     def from_env(cls) -> "Ports":
-        """Read `AUTH_PORT`, `PROFILE_PORT`, `EMULATOR_PORT`, `WEB_PORT`, `MONGO_PORT`."""
+        """Read `AUTH_PORT`, `PROFILE_PORT`, `EMULATOR_PORT`, `WEB_PORT`, `MONGO_PORT`, `MAIL_PORT`, `MAIL_WEB_PORT`."""
         env = os.environ
+        mail = int(env.get("MAIL_PORT", "8025"))
         return cls(
+            mail=mail,
+            mail_web=int(env.get("MAIL_WEB_PORT", str(mail + 1))),
             auth=int(env.get("AUTH_PORT", "8001")),
             profile=int(env.get("PROFILE_PORT", "8002")),
             emulator=int(env.get("EMULATOR_PORT", "8003")),
@@ -96,6 +102,14 @@ def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, d
             "AUTH_PORT": str(ports.auth),
             "AUTH_SIGNING_KEYS_DIR": env.get("AUTH_SIGNING_KEYS_DIR", str(keys_dir)),
             "AUTH_COOKIE_SECURE": env.get("AUTH_COOKIE_SECURE", "false"),
+            # Account e-mail goes to the `mail` process (the dev SMTP sink); links point at the web app.
+            "AUTH_SMTP_HOST": env.get("AUTH_SMTP_HOST", "127.0.0.1"),
+            "AUTH_SMTP_PORT": env.get("AUTH_SMTP_PORT", str(ports.mail)),
+            "AUTH_MAIL_FROM": env.get("AUTH_MAIL_FROM", "no-reply@localhost"),
+            "AUTH_PUBLIC_WEB_URL": env.get("AUTH_PUBLIC_WEB_URL", f"http://localhost:{ports.web}"),
+            "AUTH_MFA_ENCRYPTION_KEY": env.get("AUTH_MFA_ENCRYPTION_KEY")
+            or ensure_aes_key(data / "mfa_encryption_key"),
+            "AUTH_PROFILE_SERVICE_URL": env.get("AUTH_PROFILE_SERVICE_URL", f"http://127.0.0.1:{ports.profile}"),
         },
         "profile": {
             **common,
@@ -105,6 +119,11 @@ def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, d
             "PUBLIC_WEBHOOK_URL": env.get(
                 "PUBLIC_WEBHOOK_URL", f"http://127.0.0.1:{ports.profile}/webhooks/cloudinary"
             ),
+        },
+        "mail": {
+            "MAIL_PORT": str(ports.mail),
+            "MAIL_WEB_PORT": str(ports.mail_web),
+            "DEVSTACK_DATA_DIR": str(data),
         },
         "web": {
             "WEB_PORT": str(ports.web),
@@ -120,12 +139,17 @@ def _announce_when_ready(ports: Ports, stop: threading.Event) -> None:
         f"http://127.0.0.1:{ports.auth}/ready",
         f"http://127.0.0.1:{ports.profile}/ready",
         f"http://127.0.0.1:{ports.web}/",
+        f"http://127.0.0.1:{ports.mail_web}/messages.json",
     ]
     pending = list(urls)
     while pending and not stop.wait(0.5):
         pending = [url for url in pending if not _answers(url)]
     if not pending:
-        print(f"\n  Stack is up. Open http://localhost:{ports.web}/  (Ctrl-C stops everything)\n", flush=True)
+        print(
+            f"\n  Stack is up. Open http://localhost:{ports.web}/  (caught mail: http://localhost:{ports.mail_web}/)"
+            "  (Ctrl-C stops everything)\n",
+            flush=True,
+        )
 
 
 def _answers(url: str) -> bool:
@@ -149,6 +173,7 @@ def run(root: Path) -> int:
             "emulator": f"{python} -m cloudinary_emulator",
             "auth": f"{python} -m auth_service",
             "profile": f"{python} -m profile_service",
+            "mail": f"{python} -m devstack.mailsink",
             "web": f"npm --prefix web run dev -- --port {ports.web} --strictPort --host 127.0.0.1",
         }
         manager = Manager(Printer(sys.stdout))

@@ -1,5 +1,6 @@
 """Development secrets, generated once into the git-ignored `.data/` folder and reused afterwards."""
 
+import base64
 import secrets
 import string
 from datetime import UTC, datetime
@@ -38,6 +39,17 @@ def ensure_cloudinary_url(path: Path, emulator_port: int) -> str:
     path.write_text(url + "\n")
     path.chmod(0o600)
     return url
+
+
+def ensure_aes_key(path: Path) -> str:
+    """A random 256-bit key in base64url kept in `path` (auth-service's AUTH_MFA_ENCRYPTION_KEY)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
 
 
 def ensure_token(path: Path) -> str:
