@@ -25,6 +25,10 @@ class FaultSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     notification_delay_ms: Annotated[int, msgspec.Meta(ge=0, le=60_000)] = 0
     notification_duplicate: Annotated[int, msgspec.Meta(ge=0)] = 0
     notification_reorder: bool = False
+    # Each notification independently, with this probability in percent (drop wins over duplicate).
+    notification_drop_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.0
+    notification_duplicate_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.0
+    notification_reorder_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.0
 
 
 class FaultError(ValueError):
@@ -84,10 +88,15 @@ class Faults:
             return None
 
     def take_notification_fault(self) -> tuple[bool, bool]:
-        """(drop, duplicate) for the next notification."""
+        """(drop, duplicate) for the next notification: the counts first, then the percentages."""
         with self._lock:
             drop = self._current.notification_drop > 0
             duplicate = not drop and self._current.notification_duplicate > 0
+            if not drop and not duplicate:
+                # Test fault injection, not security: a plain PRNG is what we want.
+                drop = random.random() * 100 < self._current.notification_drop_percent  # noqa: S311
+                duplicate = not drop and random.random() * 100 < self._current.notification_duplicate_percent  # noqa: S311
+                return drop, duplicate
             if drop:
                 self._current = msgspec.structs.replace(
                     self._current, notification_drop=self._current.notification_drop - 1
@@ -97,6 +106,13 @@ class Faults:
                     self._current, notification_duplicate=self._current.notification_duplicate - 1
                 )
             return drop, duplicate
+
+    def take_notification_reorder(self) -> bool:
+        """Whether to hold this notification back until the next one has been sent."""
+        current = self._current
+        if current.notification_reorder:
+            return True
+        return random.random() * 100 < current.notification_reorder_percent  # noqa: S311
 
     @staticmethod
     def _convert(values: dict[str, Any]) -> FaultSettings:

@@ -103,7 +103,8 @@ class Notifier:
             copy = msgspec.structs.replace(notification, id=uuid.uuid4().hex, attempts=[], duplicate=True)
             self.log.append(copy)
             copies.append(copy)
-        if self._faults.current.notification_reorder:
+        # A held notification goes out after the next one whatever that one's own draw says.
+        if self._held is not None or self._faults.take_notification_reorder():
             self._reorder(copies)
         else:
             for item in copies:

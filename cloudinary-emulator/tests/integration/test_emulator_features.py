@@ -227,3 +227,29 @@ def test_fault_delayed_notification_still_arrives(client: TestClient, receiver: 
     assert receiver.received == []  # not before the delay
     wait_until(lambda: receiver.received)
     assert notifications(client)[0]["status"] == "delivered"
+
+
+def test_fault_notification_percentages(client: TestClient, receiver: Receiver) -> None:  # type: ignore[type-arg]
+    client.put("/_emulator/faults", json={"notification_drop_percent": 100})
+    upload(client, {"public_id": "p1", "notification_url": receiver.url}, jpeg(5, 5))
+    client.put("/_emulator/faults", json={"notification_drop_percent": 0, "notification_duplicate_percent": 100})
+    upload(client, {"public_id": "p2", "notification_url": receiver.url}, jpeg(5, 5))
+    client.put("/_emulator/faults", json={"notification_duplicate_percent": 0, "notification_reorder_percent": 100})
+    upload(client, {"public_id": "p3", "notification_url": receiver.url}, jpeg(5, 5))
+    client.put("/_emulator/faults", json={"notification_reorder_percent": 0})
+    upload(client, {"public_id": "p4", "notification_url": receiver.url}, jpeg(5, 5))
+
+    wait_until(lambda: len(receiver.received) == 4)
+    # p1 dropped; p2 twice; p3 held back until p4 (drawn "no reorder") has gone out.
+    assert [r.json()["public_id"] for r in receiver.received] == ["p2", "p2", "p4", "p3"]
+    log = notifications(client)
+    assert [(n["public_id"], n["status"] == "dropped", n["duplicate"]) for n in log][:3] == [
+        ("p1", True, False),
+        ("p2", False, False),
+        ("p2", False, True),
+    ]
+
+
+def test_fault_notification_percentages_are_validated(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert client.put("/_emulator/faults", json={"notification_drop_percent": 101}).status_code == 400
+    assert client.put("/_emulator/faults", json={"notification_reorder_percent": -1}).status_code == 400
