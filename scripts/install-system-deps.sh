@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs and a fresh machine may lack; run as root (CI) or with sudo.
+# Debian packages the test suite (and make bench) needs and a fresh machine may lack; run as root (CI) or with sudo.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v make >/dev/null 2>&1 || need+=(make)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)  # make bench: the HTTP load generator
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0
