@@ -1,5 +1,7 @@
 """Fixtures shared by the unit and integration tests."""
 
+import base64
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -20,6 +22,7 @@ KID = "20250101-current"
 CLIENT_ID = "profile-worker"
 CLIENT_SECRET = "s3cret-for-tests-only-0123456789abcdef"
 PASSWORD = "correct horse battery"
+MFA_KEY = base64.urlsafe_b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
 
 def pem(key: Ed25519PrivateKey) -> str:
@@ -79,6 +82,9 @@ def make_settings(mongodb_uri: str, database: str, keys_dir: Path, **overrides: 
         "login_max_failures_per_account": 3,
         "login_max_failures_per_address": 20,
         "login_window_seconds": 60,
+        "mfa_encryption_key": MFA_KEY,
+        # Tests drive the outbox workers themselves (`drain`), so nothing happens behind their back.
+        "outbox_worker": False,
         "service_clients": [
             ServiceClient(
                 client_id=CLIENT_ID,
@@ -153,3 +159,36 @@ def refresh(client: TestClient, refresh_token: str) -> Any:  # type: ignore[type
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for an access token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def drain(client: TestClient, outbox: str = "email_outbox") -> int:  # type: ignore[type-arg]
+    """Run the app's worker for `outbox` until no job is due now; how many jobs it claimed."""
+    worker = client.app.state.workers[outbox]
+    total = 0
+    while claimed := client.blocking_portal.call(worker.run_once):
+        total += claimed
+    return total
+
+
+def stored(client: TestClient, collection: str, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    """Documents of one of the app's collections, read through its own client and loop."""
+
+    async def fetch() -> list[dict[str, Any]]:
+        docs: list[dict[str, Any]] = await client.app.state.mongo.db[collection].find(query or {}).to_list()
+        return docs
+
+    return client.blocking_portal.call(fetch)
+
+
+def outbox_mail(client: TestClient, to: str) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    """Messages queued for `to`, oldest first (payloads; sent ones have forgotten theirs)."""
+    jobs = sorted(stored(client, "email_outbox"), key=lambda d: (d["due_ms"], d["created_at"]))
+    return [d["payload"] for d in jobs if "payload" in d and d["payload"]["to"] == to]
+
+
+def mailed_token(client: TestClient, to: str, page: str) -> str:  # type: ignore[type-arg]
+    """The token of the newest link to `page` mailed to `to`."""
+    for mail in reversed(outbox_mail(client, to)):
+        if match := re.search(rf"/{page}\?token=([\w-]+)", mail["text"]):
+            return match.group(1)
+    raise AssertionError(f"no {page} link mailed to {to}")

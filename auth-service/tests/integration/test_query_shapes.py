@@ -4,6 +4,7 @@ They pass on real MongoDB and on the nx-27017 stand-in alike; if a server ever d
 module says which shape broke before any API test does.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,9 +12,13 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
+from auth_service.account.tokens import ActionTokenRepository
+from auth_service.activity.repository import ActivityRepository
+from auth_service.activity.schemas import ClientInfo
 from auth_service.clock import utc_now
 from auth_service.db import Database
-from auth_service.errors import Conflict, TooManyRequests
+from auth_service.errors import BadRequest, Conflict, Gone, TooManyRequests
+from auth_service.outbox import Outbox
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import Family, RefreshToken
 from auth_service.throttle import LoginThrottle
@@ -117,3 +122,95 @@ async def test_throttle_counters_count_every_failure_and_keep_a_datetime_expiry(
     docs = await db["login_failures"].find({}).to_list()
     assert sorted(d["count"] for d in docs) == [3, 3]
     assert all(isinstance(d["expires_at"], datetime) for d in docs)
+
+
+async def test_totp_enrolment_matches_a_null_or_missing_status_with_in_not_ne(db: Database) -> None:
+    # The stand-in's update_one does not match `$ne` against null; `$in: [None, ...]` agrees on both servers.
+    users = UserRepository(db["users"])
+    now = utc_now()
+    await users.create(_user(now, "u", "a@example.com", "alice"))
+    await db["users"].insert_one({"_id": "legacy", "email": "l@example.com", "username": "legacy"})
+
+    assert await users.start_totp("u", "v1.secret")
+    assert await users.start_totp("legacy", "v1.secret")
+    assert await users.enable_totp("u", "v1.secret", 10, ["h1", "h2"])
+    assert not await users.start_totp("u", "v1.other")
+
+
+async def test_totp_steps_only_move_forward_and_recovery_codes_pull_once(db: Database) -> None:
+    users = UserRepository(db["users"])
+    now = utc_now()
+    await users.create(_user(now, "u", "a@example.com", "alice"))
+    await users.start_totp("u", "v1.secret")
+    await users.enable_totp("u", "v1.secret", 10, ["h1", "h2"])
+
+    assert not await users.use_totp_step("u", 10)
+    assert await users.use_totp_step("u", 11)
+    assert not await users.use_totp_step("u", 11)
+    assert await users.use_recovery_code("u", "h1")
+    assert not await users.use_recovery_code("u", "h1")
+    user = await users.get("u")
+    assert user is not None
+    assert (user.totp_last_step, user.recovery_codes) == (11, ["h2"])
+
+
+async def test_revoking_all_families_but_one(db: Database) -> None:
+    families = FamilyRepository(db["sessions"])
+    now = utc_now()
+    for family_id in ("a", "b", "c"):
+        await families.create(Family(id=family_id, user_id="u", created_at=now, expires_at=now + timedelta(days=1)))
+    await families.create(Family(id="other", user_id="v", created_at=now, expires_at=now + timedelta(days=1)))
+
+    revoked = await families.revoke_all("u", now, keep="b")
+
+    assert revoked == 2
+    assert [(await families.get(f)).revoked_at is None for f in ("a", "b", "c", "other")] == [False, True, False, True]  # type: ignore[union-attr]
+
+
+async def test_action_tokens_are_consumed_once_and_expire(db: Database) -> None:
+    tokens = ActionTokenRepository(db["action_tokens"])
+    now = utc_now()
+    token = await tokens.issue("password_reset", "u", now=now, ttl=timedelta(minutes=30))
+    late = await tokens.issue("password_reset", "u", now=now, ttl=timedelta(minutes=30))
+
+    used = await tokens.consume(token, "password_reset", now=now)
+    with pytest.raises(Gone):
+        await tokens.consume(token, "password_reset", now=now)
+    with pytest.raises(Gone):
+        await tokens.consume(late, "password_reset", now=now + timedelta(minutes=30))
+    with pytest.raises(BadRequest):
+        await tokens.consume(token, "email_change", now=now)
+
+    assert used.user_id == "u"
+
+
+async def test_activity_keyset_pages_on_time_then_id(db: Database) -> None:
+    now = utc_now()
+    clock = iter([now, now, now + timedelta(seconds=1), now + timedelta(seconds=1), now + timedelta(seconds=2)])
+    activity = ActivityRepository(db["activity"], lambda: next(clock))
+    for _ in range(5):
+        await activity.record("u", "sign_in", ClientInfo(ip="1.2.3.4", user_agent="t"))
+
+    first = await activity.page("u", 2)
+    second = await activity.page("u", 2, first.next_cursor)
+    third = await activity.page("u", 2, second.next_cursor)
+
+    ids = [e.id for page in (first, second, third) for e in page.events]
+    assert len(ids) == len(set(ids)) == 5
+    assert third.next_cursor is None
+    assert all(isinstance(d["at"], datetime) for d in await db["activity"].find({}).to_list())
+
+
+async def test_outbox_claims_are_exclusive_until_the_lease_lapses(db: Database) -> None:
+    now = utc_now()
+    times = {"now": now}
+    outbox = Outbox(db["email_outbox"], lambda: times["now"])
+    await outbox.enqueue("email", {"to": "a@example.com"}, job_id="j")
+    assert not await outbox.enqueue("email", {"to": "a@example.com"}, job_id="j")
+
+    first, second = await asyncio.gather(outbox.claim("w1", 60), outbox.claim("w2", 60))
+    times["now"] = now + timedelta(seconds=61)
+    after_lease = await outbox.claim("w3", 60)
+
+    assert len(first) + len(second) == 1
+    assert [j.attempts for j in after_lease] == [2]

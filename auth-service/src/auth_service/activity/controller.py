@@ -4,7 +4,7 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, Parameter
+from litestar.params import QueryParameter
 
 from auth_service.activity.repository import ActivityRepository, provide_activity
 from auth_service.activity.schemas import ActivityPage
@@ -23,8 +23,8 @@ class ActivityController(Controller):
         self,
         current_user: CurrentUser,
         activity: NamedDependency[ActivityRepository],
-        limit: Annotated[FromQuery[int], Parameter(ge=1, le=100)] = 20,
-        cursor: Annotated[FromQuery[str | None], Parameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> ActivityPage:
         """A page of events; pass `next_cursor` back as `cursor` for the next one."""
         return await activity.page(current_user.sub, limit, cursor)

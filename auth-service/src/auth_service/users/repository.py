@@ -16,7 +16,7 @@ from auth_service.users.schemas import User, normalize_email
 
 COLLECTION = "users"
 UNIQUE_FIELDS = ("email", "username")
-DELETING = "deleting"
+ACTIVE, DELETING = "active", "deleting"
 
 
 def _duplicate_field(exc: DuplicateKeyError) -> str:
@@ -73,7 +73,7 @@ class UserRepository:
         """Change the e-mail address; Conflict when another account has it (the unique index decides)."""
         try:
             await self._collection.update_one(
-                {"_id": user_id, "status": {"$ne": DELETING}}, {"$set": {"email": email, "updated_at": now}}
+                {"_id": user_id, "status": {"$in": [None, ACTIVE]}}, {"$set": {"email": email, "updated_at": now}}
             )
         except DuplicateKeyError:
             raise Conflict("That email is already registered.", field="email") from None
@@ -92,8 +92,9 @@ class UserRepository:
 
     async def start_totp(self, user_id: str, encrypted_secret: str) -> bool:
         """Store a new, unconfirmed TOTP secret unless TOTP is already enabled."""
+        # `$in: [None, ...]` rather than `$ne`: the stand-in's update_one does not match `$ne` against null.
         result = await self._collection.update_one(
-            {"_id": user_id, "totp_status": {"$ne": "enabled"}},
+            {"_id": user_id, "totp_status": {"$in": [None, "pending"]}},
             {"$set": {"totp_status": "pending", "totp_secret": encrypted_secret, "totp_last_step": 0}},
         )
         return result.modified_count == 1
