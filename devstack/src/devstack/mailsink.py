@@ -156,6 +156,8 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, default=Path(os.environ.get("DEVSTACK_DATA_DIR", ".data")) / "mail")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # aiosmtpd logs every connection step at INFO; one line per message (ours) is enough.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     smtp_port = int(os.environ.get("MAIL_PORT", "8025"))
     web_port = int(os.environ.get("MAIL_WEB_PORT", str(smtp_port + 1)))
     sink = MailSink(args.dir, smtp_port=smtp_port, web_port=web_port).start()
