@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import msgspec
+
 from profile_service.avatars.cloudinary import Asset
 from profile_service.errors import NotFound
 from profile_service.profiles.repository import ProfileRepository
@@ -48,11 +50,17 @@ class FakeProfileRepository(ProfileRepository):
             profile.display_name = change.display_name
         if isinstance(change.bio, str):
             profile.bio = change.bio
+        if isinstance(change.location, str):
+            profile.location = change.location
+        if change.website is not msgspec.UNSET:
+            profile.website = change.website
+        if isinstance(change.visibility, str):
+            profile.visibility = change.visibility
 
-    async def public(self, username: str) -> PublicProfile:
-        """Public view or NotFound."""
+    async def public(self, username: str, viewer_id: str | None = None) -> PublicProfile:
+        """Public view or NotFound (private ones for their owner only)."""
         for profile in self.profiles.values():
-            if profile.username == username:
+            if profile.username == username and (profile.visibility == "public" or profile.user_id == viewer_id):
                 return PublicProfile(username=username, display_name=profile.display_name, bio=profile.bio, avatar=None)
         raise NotFound("There is no profile with this username.")
 

@@ -7,7 +7,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from profile_service import __version__
-from profile_service.auth import provide_caller, provide_user_id
+from profile_service.auth import provide_caller, provide_optional_caller, provide_service_caller, provide_user_id
 from profile_service.avatars.apply import provide_applier
 from profile_service.avatars.cloudinary import provide_account, provide_assets
 from profile_service.avatars.controller import AvatarController
@@ -21,7 +21,8 @@ from profile_service.lifespan import services_lifespan
 from profile_service.logs import RequestContextMiddleware, logging_config
 from profile_service.metrics import MetricsController, provide_metrics
 from profile_service.outbox.repository import provide_outbox
-from profile_service.profiles.controller import ProfileController
+from profile_service.profiles.controller import InternalController, ProfileController
+from profile_service.profiles.deletion import provide_deletion
 from profile_service.profiles.repository import provide_profiles
 
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProfileController,
             AvatarController,
             CloudinaryWebhookController,
+            InternalController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
@@ -43,11 +45,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "account": Provide(provide_account, sync_to_thread=False),
             "assets": Provide(provide_assets, sync_to_thread=False),
             "caller": Provide(provide_caller),
+            "optional_caller": Provide(provide_optional_caller),
+            "service_caller": Provide(provide_service_caller),
             "user_id": Provide(provide_user_id),
             "profiles": Provide(provide_profiles, sync_to_thread=False),
             "intents": Provide(provide_intents, sync_to_thread=False),
             "outbox": Provide(provide_outbox, sync_to_thread=False),
             "applier": Provide(provide_applier, sync_to_thread=False),
+            "deletion": Provide(provide_deletion, sync_to_thread=False),
         },
         lifespan=[mongo_lifespan, services_lifespan],
         middleware=[RequestContextMiddleware()],

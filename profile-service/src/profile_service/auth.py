@@ -17,7 +17,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from profile_service.errors import Unauthorized
+from profile_service.errors import Forbidden, Unauthorized
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,12 @@ class Claims(msgspec.Struct, frozen=True):
 
     sub: str
     username: str | None = None
+    scope: str | None = None
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """The space-separated `scope` claim (service tokens) as a set."""
+        return frozenset((self.scope or "").split())
 
 
 class KeySet:
@@ -117,10 +123,38 @@ async def provide_caller(request: Request[Any, Any, Any], state: State) -> Claim
     return await verifier.verify(token.strip())
 
 
+async def provide_optional_caller(request: Request[Any, Any, Any], state: State) -> Claims | None:
+    """The verified claims when a valid bearer token is sent, else None (public routes that the owner sees
+    differently). An invalid or expired token counts as no token: a public page must not fail on it."""
+    if not request.headers.get("authorization"):
+        return None
+    try:
+        return await provide_caller(request, state)
+    except Unauthorized:
+        return None
+
+
+async def provide_service_caller(request: Request[Any, Any, Any], state: State) -> Claims:
+    """The claims of a service token (the internal audience); user tokens fail the audience check: 401."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A service token is required.", headers=BEARER_CHALLENGE)
+    verifier: TokenVerifier = state.service_token_verifier
+    return await verifier.verify(token.strip())
+
+
+def require_scope(claims: Claims, scope: str) -> None:
+    """Forbidden (403) unless the service token grants `scope`."""
+    if scope not in claims.scopes:
+        raise Forbidden(f"The service token does not grant the {scope!r} scope.")
+
+
 async def provide_user_id(caller: NamedDependency[Claims]) -> str:
     """The caller's user id (the token's `sub`)."""
     return caller.sub
 
 
 Caller = NamedDependency[Claims]
+OptionalCaller = NamedDependency[Claims | None]
+ServiceCaller = NamedDependency[Claims]
 UserId = NamedDependency[str]

@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     browser_upload_prefix: Annotated[str, msgspec.Meta(pattern=r"^https?://")] | None = None
     # Tokens.
     auth_audience: str = "profile-service"
+    # `aud` of service tokens for /internal/* (the auth service's account deletion).
+    internal_audience: Annotated[str, msgspec.Meta(min_length=1)] = "profile-service-internal"
     jwks_min_refresh_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
     jwks_max_age_seconds: Annotated[float, msgspec.Meta(gt=0)] = 300.0
     # Avatar policy, enforced on every uploaded asset and published at /profiles/me/avatar/policy.
@@ -65,6 +67,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     avatar_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]+$")] = "profiles"
 
     def __post_init__(self) -> None:
+        if self.internal_audience == self.auth_audience:
+            raise ValueError("PROFILE_INTERNAL_AUDIENCE must differ from PROFILE_AUTH_AUDIENCE (user tokens)")
         if self.avatar_min_dimension > self.avatar_max_dimension:
             raise ValueError("PROFILE_AVATAR_MIN_DIMENSION exceeds PROFILE_AVATAR_MAX_DIMENSION")
         if not self.avatar_sizes or any(not 8 <= s <= self.avatar_max_dimension for s in self.avatar_sizes):

@@ -47,15 +47,16 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.metrics = Metrics()
     app.state.outbox_wake = asyncio.Event()
     async with httpx.AsyncClient() as http:
-        app.state.token_verifier = TokenVerifier(
-            KeySet(
-                settings.auth_jwks_url,
-                http,
-                min_refresh=settings.jwks_min_refresh_seconds,
-                max_age=settings.jwks_max_age_seconds,
-            ),
-            issuer=settings.auth_issuer,
-            audience=settings.auth_audience,
+        keys = KeySet(
+            settings.auth_jwks_url,
+            http,
+            min_refresh=settings.jwks_min_refresh_seconds,
+            max_age=settings.jwks_max_age_seconds,
+        )
+        # One key set, two audiences: user access tokens, and service tokens for /internal/*.
+        app.state.token_verifier = TokenVerifier(keys, issuer=settings.auth_issuer, audience=settings.auth_audience)
+        app.state.service_token_verifier = TokenVerifier(
+            keys, issuer=settings.auth_issuer, audience=settings.internal_audience
         )
         worker = OutboxWorker(mongo.db, app.state.assets, settings, app.state.metrics, app.state.outbox_wake)
         reconciler = Reconciler(mongo.db, app.state.assets, settings, app.state.metrics, app.state.outbox_wake)

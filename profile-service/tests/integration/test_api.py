@@ -55,6 +55,8 @@ def test_patch_me_persists_and_the_public_view_shows_it(client: Client, token: T
         "display_name": "Alice",
         "bio": "hello",
         "avatar": None,
+        "location": "",
+        "website": None,
     }
 
 

@@ -149,3 +149,108 @@ async def test_duplicate_job_id_is_a_duplicate_key_error(db: AsyncDatabase[dict[
 
     with pytest.raises(DuplicateKeyError):
         await outbox.insert_one({"_id": "destroy:x"})
+
+
+async def test_dotted_set_creates_and_changes_nested_preferences(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "username": "a"})  # an older profile without preferences
+    await profiles.insert_one({"_id": "u2", "preferences": {"theme": "system", "notifications": {"email": True}}})
+
+    await profiles.update_one({"_id": "u1"}, {"$set": {"preferences.theme": "dark", "visibility": "private"}})
+    await profiles.update_one({"_id": "u2"}, {"$set": {"preferences.notifications.sms": True}})
+    await profiles.update_one({"_id": "u2"}, {"$set": {"preferences.notifications.email": False}})
+    one, two = await profiles.find_one({"_id": "u1"}), await profiles.find_one({"_id": "u2"})
+
+    assert one is not None and two is not None
+    assert one["preferences"] == {"theme": "dark"}
+    assert one["visibility"] == "private"
+    assert two["preferences"]["theme"] == "system"
+    # Booleans written with $set may come back as 1/0 on the stand-in: the repository decodes leniently.
+    assert bool(two["preferences"]["notifications"]["sms"]) is True
+    assert bool(two["preferences"]["notifications"]["email"]) is False
+
+
+async def test_intents_of_a_user_are_found_and_superseded_with_update_many(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    intents = db["upload_intents"]
+    await intents.insert_many(
+        [
+            {"_id": "a", "user_id": "u1", "public_id": "p/u1/a", "status": "pending"},
+            {"_id": "b", "user_id": "u1", "public_id": "p/u1/b", "status": "applied"},
+            {"_id": "c", "user_id": "u1", "public_id": "p/u1/c", "status": "rejected"},
+            {"_id": "d", "user_id": "u2", "public_id": "p/u2/d", "status": "pending"},
+        ]
+    )
+
+    found = await intents.find({"user_id": "u1"}, {"public_id": True}).to_list()
+    result = await intents.update_many(
+        {"user_id": "u1", "status": {"$in": ["pending", "expired", "applied"]}},
+        {"$set": {"status": "superseded", "reason": "account deleted", "updated_ms": 1}},
+    )
+
+    assert sorted(d["public_id"] for d in found) == ["p/u1/a", "p/u1/b", "p/u1/c"]
+    assert result.matched_count == 2
+    statuses = {d["_id"]: d["status"] async for d in intents.find({})}
+    assert statuses == {"a": "superseded", "b": "superseded", "c": "rejected", "d": "pending"}
+
+
+async def test_a_done_outbox_job_is_rearmed_with_unset(db: AsyncDatabase[dict[str, Any]]) -> None:
+    outbox = db["outbox"]
+    await outbox.insert_one({"_id": "destroy:x", "status": "done", "attempts": 1, "purge": {"at": 1}, "lease_ms": 0})
+
+    rearm = {"$set": {"status": "pending", "due_ms": 5, "attempts": 0}, "$unset": {"purge": "", "outcome": ""}}
+    first = await outbox.update_one({"_id": "destroy:x", "status": "done"}, rearm)
+    second = await outbox.update_one({"_id": "destroy:x", "status": "done"}, rearm)
+    doc = await outbox.find_one({"_id": "destroy:x"})
+
+    assert (first.matched_count, second.matched_count) == (1, 0)
+    assert doc is not None and doc["status"] == "pending" and "purge" not in doc
+
+
+async def test_sequence_claim_only_from_zero_records_the_claimer(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_many([{"_id": "u1", "avatar_seq": 0}, {"_id": "u2", "avatar_seq": 2}])
+    claim = {"$set": {"avatar_seq": 1, "migration_intent": "i1"}}
+
+    fresh = await profiles.update_one({"_id": "u1", "avatar_seq": 0}, claim)
+    used = await profiles.update_one({"_id": "u2", "avatar_seq": 0}, claim)
+
+    assert (fresh.matched_count, used.matched_count) == (1, 0)
+    assert (await profiles.find_one({"_id": "u1"}) or {})["migration_intent"] == "i1"
+
+
+async def test_tombstone_insert_is_idempotent_by_id(db: AsyncDatabase[dict[str, Any]]) -> None:
+    deleted = db["deleted_users"]
+    await deleted.insert_one({"_id": "u1", "deleted_at": datetime(2026, 1, 1, tzinfo=UTC)})
+
+    with pytest.raises(DuplicateKeyError):
+        await deleted.insert_one({"_id": "u1", "deleted_at": datetime(2026, 1, 2, tzinfo=UTC)})
+    assert await deleted.find_one({"_id": "u1"}) is not None
+    assert await deleted.find_one({"_id": "u2"}) is None
+
+
+async def test_migration_records_by_compound_string_id_and_status(db: AsyncDatabase[dict[str, Any]]) -> None:
+    migrations = db["migrations"]
+    await migrations.insert_one({"_id": "u1:abc", "user_id": "u1", "status": "uploading", "updated_ms": 1})
+    with pytest.raises(DuplicateKeyError):
+        await migrations.insert_one({"_id": "u1:abc", "user_id": "u1", "status": "uploading", "updated_ms": 2})
+
+    moved = await migrations.update_one(
+        {"_id": "u1:abc"}, {"$set": {"status": "migrated", "updated_ms": 3}, "$unset": {"reason": ""}}
+    )
+
+    assert moved.matched_count == 1
+    assert (await migrations.find_one({"_id": "u1:abc"}) or {})["status"] == "migrated"
+
+
+async def test_find_one_and_delete_returns_the_removed_document(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "avatar": {"public_id": "p/u1/a"}, "retired": ["p/u1/old"]})
+
+    removed = await profiles.find_one_and_delete({"_id": "u1"})
+    again = await profiles.find_one_and_delete({"_id": "u1"})
+
+    assert removed is not None and removed["avatar"]["public_id"] == "p/u1/a" and removed["retired"] == ["p/u1/old"]
+    assert again is None
+    assert await profiles.find_one({"_id": "u1"}) is None

@@ -58,6 +58,17 @@ def test_patch_me_changes_display_name_and_bio(client: Client) -> None:
         {"avatar": {"secure_url": "https://evil"}},
         {"display_name": 3},
         [],
+        {"location": "z" * 201},
+        {"location": "bad\u0007bell"},
+        {"website": "javascript:alert(1)"},
+        {"website": "https://" + "a" * 200 + ".com"},
+        {"visibility": "friends"},
+        {"visibility": None},
+        {"preferences": {"theme": "blue"}},
+        {"preferences": {"font": "big"}},
+        {"preferences": {"notifications": {"email": "yes"}}},
+        {"preferences": {"notifications": {"push": True}}},
+        {"preferences": []},
     ],
 )
 def test_patch_me_rejects_bad_input_with_problem_details(client: Client, body: object) -> None:
@@ -67,13 +78,32 @@ def test_patch_me_rejects_bad_input_with_problem_details(client: Client, body: o
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_patch_me_changes_location_website_and_visibility(client: Client) -> None:
+    response = client.patch(
+        "/profiles/me",
+        json={"location": "12 Rue X\nParis", "website": "https://alice.example", "visibility": "private"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["location"] == "12 Rue X\nParis"
+    assert response.json()["website"] == "https://alice.example"
+    assert response.json()["visibility"] == "private"
+
+
 def test_public_profile_by_username(client: Client) -> None:
     client.patch("/profiles/me", json={"display_name": "Alice"})
 
     response = client.get("/profiles/alice")
 
     assert response.status_code == 200
-    assert response.json() == {"username": "alice", "display_name": "Alice", "bio": "", "avatar": None}
+    assert response.json() == {
+        "username": "alice",
+        "display_name": "Alice",
+        "bio": "",
+        "avatar": None,
+        "location": "",
+        "website": None,
+    }
 
 
 def test_unknown_username_is_a_404_problem(client: Client) -> None:

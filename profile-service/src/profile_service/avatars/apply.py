@@ -17,9 +17,10 @@ from profile_service.avatars.policy import AvatarPolicy
 from profile_service.avatars.signing import eager_transformation
 from profile_service.clock import utcnow
 from profile_service.config import Settings
+from profile_service.errors import NotFound
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
-from profile_service.profiles.repository import ProfileRepository, avatar_document
+from profile_service.profiles.repository import AvatarApplied, ProfileRepository, avatar_document
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +97,13 @@ class UploadApplier:
             seq=intent.seq,
             updated_at=utcnow(),
         )
-        result = await self._profiles.apply_avatar(
-            intent.user_id, seq=intent.seq, avatar=avatar, public_id=asset.public_id
-        )
+        try:
+            result = await self._profiles.apply_avatar(
+                intent.user_id, seq=intent.seq, avatar=avatar, public_id=asset.public_id
+            )
+        except NotFound:
+            # The profile was deleted (account deletion) after this upload was signed: never resurrect it.
+            result = AvatarApplied(Verdict.SUPERSEDED)
         if result.verdict is Verdict.SUPERSEDED:
             await self._outbox.schedule_destroy(
                 intent.public_id, reason="superseded", user_id=intent.user_id, intent_id=intent.id

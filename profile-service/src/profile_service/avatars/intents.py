@@ -99,6 +99,20 @@ class IntentRepository:
         )
         return {doc["public_id"] async for doc in cursor}
 
+    async def public_ids_of(self, user_id: str) -> list[str]:
+        """Every public_id ever signed for the user (whatever became of it), while its record is kept."""
+        cursor = self._collection.find({"user_id": user_id}, {"public_id": True})
+        return [doc["public_id"] async for doc in cursor]
+
+    async def supersede_all(self, user_id: str, reason: str) -> int:
+        """Mark every intent of the user that could still be applied (or is applied) superseded: after an
+        account deletion none of them may ever reach a profile. Returns how many changed."""
+        result = await self._collection.update_many(
+            {"user_id": user_id, "status": {"$in": [*(s.value for s in APPLICABLE), IntentStatus.APPLIED.value]}},
+            {"$set": {"status": IntentStatus.SUPERSEDED.value, "reason": reason, "updated_ms": now_ms()}},
+        )
+        return result.modified_count
+
     async def count_by_status(self) -> dict[str, int]:
         """How many intents are in each status."""
         pipeline: list[dict[str, Any]] = [{"$group": {"_id": "$status", "n": {"$sum": 1}}}]
@@ -141,6 +155,7 @@ async def create_indexes(db: Database) -> None:
     await collection.create_index([("public_id", ASCENDING)], unique=True, name="public_id")
     await collection.create_index([("status", ASCENDING), ("expires_ms", ASCENDING)], name="status_expires")
     await collection.create_index([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")
+    await collection.create_index([("user_id", ASCENDING)], name="user_id")
 
 
 INDEX_CREATORS.append(create_indexes)

@@ -49,7 +49,7 @@ class OutboxRepository:
     async def schedule_destroy(
         self, public_id: str, *, reason: str, user_id: str | None = None, intent_id: str | None = None
     ) -> bool:
-        """Schedule destruction of `public_id`; idempotent. True if this call created the job."""
+        """Schedule destruction of `public_id`; idempotent. True if this call created (or re-armed) the job."""
         job = Job(
             id=f"destroy:{public_id}",
             public_id=public_id,
@@ -63,7 +63,17 @@ class OutboxRepository:
         try:
             await self._collection.insert_one(msgspec.to_builtins(job, builtin_types=(datetime,)))
         except DuplicateKeyError:
-            return False
+            # Already scheduled. A finished job is armed again: the asset exists again (an upload that landed
+            # after its destroy ran, say), and destroying it once more is harmless ("not found" is done).
+            result = await self._collection.update_one(
+                {"_id": job.id, "status": DONE},
+                {
+                    "$set": {"status": PENDING, "due_ms": now_ms(), "attempts": 0, "lease_ms": 0, "reason": reason},
+                    "$unset": {"purge": "", "outcome": ""},
+                },
+            )
+            if result.matched_count == 0:
+                return False
         if self._wake is not None:
             self._wake.set()
         return True

@@ -1,12 +1,14 @@
-"""`/profiles/me` (the owner: read, edit) and `/profiles/{username}` (anyone: the public view)."""
+"""`/profiles/me` (the owner: read, edit), `/profiles/me/preferences`, `/profiles/{username}` (the public view,
+private profiles only for their owner) and `/internal/users/{account_id}` (the auth service deletes a user)."""
 
-from litestar import Controller, get, patch
+from litestar import Controller, delete, get, patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from profile_service.auth import Caller
+from profile_service.auth import Caller, OptionalCaller, ServiceCaller, require_scope
+from profile_service.profiles.deletion import DELETE_SCOPE, ProfileDeletion
 from profile_service.profiles.repository import ProfileRepository
-from profile_service.profiles.schemas import Profile, ProfileChange, PublicProfile
+from profile_service.profiles.schemas import Preferences, PreferencesChange, Profile, ProfileChange, PublicProfile
 
 
 class ProfileController(Controller):
@@ -23,12 +25,42 @@ class ProfileController(Controller):
     async def edit(
         self, data: JSONBody[ProfileChange], caller: Caller, profiles: NamedDependency[ProfileRepository]
     ) -> Profile:
-        """Change the display name and/or bio."""
+        """Change any of display name, bio, location, website, visibility and (partially) preferences."""
         await profiles.ensure(caller.sub, caller.username)
         await profiles.change(caller.sub, data)
         return await profiles.get(caller.sub)
 
+    @get("/profiles/me/preferences", operation_id="getMyPreferences")
+    async def preferences(self, caller: Caller, profiles: NamedDependency[ProfileRepository]) -> Preferences:
+        """The caller's preferences (theme, notification choices)."""
+        return (await profiles.ensure(caller.sub, caller.username)).preferences
+
+    @patch("/profiles/me/preferences", operation_id="updateMyPreferences")
+    async def edit_preferences(
+        self, data: JSONBody[PreferencesChange], caller: Caller, profiles: NamedDependency[ProfileRepository]
+    ) -> Preferences:
+        """Change some preferences; absent ones stay."""
+        await profiles.ensure(caller.sub, caller.username)
+        await profiles.change(caller.sub, ProfileChange(preferences=data))
+        return (await profiles.get(caller.sub)).preferences
+
     @get("/profiles/{username:str}", operation_id="getPublicProfile")
-    async def public(self, username: FromPath[str], profiles: NamedDependency[ProfileRepository]) -> PublicProfile:
-        """Anyone's public profile."""
-        return await profiles.public(username)
+    async def public(
+        self, username: FromPath[str], optional_caller: OptionalCaller, profiles: NamedDependency[ProfileRepository]
+    ) -> PublicProfile:
+        """Anyone's public profile; a private one only for its owner (a valid bearer token), 404 otherwise."""
+        return await profiles.public(username, None if optional_caller is None else optional_caller.sub)
+
+
+class InternalController(Controller):
+    """Service-to-service routes: service tokens of the internal audience only."""
+
+    tags = ["internal"]
+
+    @delete("/internal/users/{account_id:str}", operation_id="deleteUserProfile")
+    async def delete_user(
+        self, account_id: FromPath[str], service_caller: ServiceCaller, deletion: NamedDependency[ProfileDeletion]
+    ) -> None:
+        """Delete the user's profile and schedule destruction of every asset of theirs; 204 also when absent."""
+        require_scope(service_caller, DELETE_SCOPE)
+        await deletion.delete_user(account_id)

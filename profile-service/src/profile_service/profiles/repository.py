@@ -16,7 +16,14 @@ from profile_service.avatars.ordering import Verdict, decide
 from profile_service.clock import from_ms, now_ms, utcnow
 from profile_service.db import INDEX_CREATORS, Database
 from profile_service.errors import NotFound
-from profile_service.profiles.schemas import Avatar, Profile, ProfileChange, PublicAvatar, PublicProfile
+from profile_service.profiles.schemas import (
+    Avatar,
+    Preferences,
+    Profile,
+    ProfileChange,
+    PublicAvatar,
+    PublicProfile,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +39,22 @@ class AvatarApplied:
     replaced: str | None = None
 
 
+DEFAULT_PREFERENCES: dict[str, Any] = msgspec.to_builtins(Preferences())
+
+
+def _preferences(raw: object) -> Preferences:
+    # Lenient: older profiles have none, and booleans written with $set come back as 1/0 on the stand-in.
+    try:
+        return msgspec.convert(raw or {}, Preferences, strict=False)
+    except msgspec.ValidationError:
+        logger.warning("stored preferences unreadable; serving defaults")
+        return Preferences()
+
+
+def _is_private(doc: dict[str, Any]) -> bool:
+    return doc.get("visibility") == "private"
+
+
 def _profile(doc: dict[str, Any]) -> Profile:
     avatar = doc.get("avatar")
     return Profile(
@@ -42,23 +65,48 @@ def _profile(doc: dict[str, Any]) -> Profile:
         avatar=None if avatar is None else msgspec.convert(avatar, Avatar, strict=False),
         created_at=doc["created_at"],
         updated_at=from_ms(doc["updated_ms"]) if doc.get("updated_ms") else doc["created_at"],
+        location=doc.get("location") or "",
+        website=doc.get("website") or None,
+        visibility="private" if _is_private(doc) else "public",
+        preferences=_preferences(doc.get("preferences")),
     )
 
 
+def change_document(change: ProfileChange) -> dict[str, Any]:
+    """The `$set` values of a change: top-level fields as they are, preferences as dotted paths (partial)."""
+    values: dict[str, Any] = msgspec.to_builtins(change)
+    preferences = values.pop("preferences", None) or {}
+    notifications = preferences.pop("notifications", None) or {}
+    values.update({f"preferences.{key}": value for key, value in preferences.items()})
+    values.update({f"preferences.notifications.{key}": value for key, value in notifications.items()})
+    return values
+
+
 class ProfileRepository:
-    """Reads and single-document atomic writes of `profiles.profiles`."""
+    """Reads and single-document atomic writes of `profiles.profiles`, and the tombstones of deleted users
+    (`profiles.deleted_users`, `_id` = user id) that keep a deleted profile from being created again."""
 
     def __init__(self, db: Database) -> None:
         self._collection: AsyncCollection[dict[str, Any]] = db["profiles"]
+        self._deleted: AsyncCollection[dict[str, Any]] = db["deleted_users"]
 
     async def ensure(self, user_id: str, username: str | None) -> Profile:
-        """The user's profile, created on first access; the token's username is kept up to date on it."""
+        """The user's profile, created on first access; the token's username is kept up to date on it.
+
+        A deleted user's profile is not created again (their access token outlives the account by minutes).
+        """
         doc = await self._collection.find_one({"_id": user_id})
+        if doc is None and await self.is_deleted(user_id):
+            raise NotFound("This account has been deleted.")
         if doc is None or (username is not None and doc.get("username") != username):
             update: dict[str, Any] = {
                 "$setOnInsert": {
                     "display_name": None,
                     "bio": "",
+                    "location": "",
+                    "website": None,
+                    "visibility": "public",
+                    "preferences": DEFAULT_PREFERENCES,
                     "avatar": None,
                     "avatar_seq": 0,
                     "applied_seq": 0,
@@ -85,14 +133,15 @@ class ProfileRepository:
 
     async def change(self, user_id: str, change: ProfileChange) -> None:
         """Set the fields the owner sent; absent ones stay."""
-        values = msgspec.to_builtins(change)
+        values = change_document(change)
         if values:
             await self._collection.update_one({"_id": user_id}, {"$set": {**values, "updated_ms": now_ms()}})
 
-    async def public(self, username: str) -> PublicProfile:
-        """The public view of the profile with this username, or NotFound."""
+    async def public(self, username: str, viewer_id: str | None = None) -> PublicProfile:
+        """The public view of the profile with this username, or NotFound; a private profile is NotFound
+        (the same answer as no profile at all) for everyone but its owner, `viewer_id`."""
         doc = await self._collection.find_one({"username": username})
-        if doc is None:
+        if doc is None or (_is_private(doc) and doc["_id"] != viewer_id):
             raise NotFound("There is no profile with this username.")
         avatar = doc.get("avatar")
         return PublicProfile(
@@ -100,7 +149,36 @@ class ProfileRepository:
             display_name=doc.get("display_name"),
             bio=doc.get("bio") or "",
             avatar=None if avatar is None else msgspec.convert(avatar, PublicAvatar, strict=False),
+            location=doc.get("location") or "",
+            website=doc.get("website") or None,
         )
+
+    async def is_deleted(self, user_id: str) -> bool:
+        """Whether the user's profile was deleted for good (account deletion)."""
+        return await self._deleted.find_one({"_id": user_id}) is not None
+
+    async def mark_deleted(self, user_id: str) -> None:
+        """Record the tombstone first, so nothing recreates the profile while it is being deleted; idempotent."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self._deleted.insert_one({"_id": user_id, "deleted_at": utcnow()})
+
+    async def delete(self, user_id: str) -> dict[str, Any] | None:
+        """Remove the profile document; returns what it held (None if there was none)."""
+        return await self._collection.find_one_and_delete({"_id": user_id})
+
+    async def claim_first_seq(self, user_id: str, claimer: str) -> bool:
+        """Take sequence 1 for `claimer` if the profile never allocated one (no upload, no deletion ever).
+
+        True also when `claimer` took it before (a resumed migration). Anything signed later gets a higher
+        sequence and wins; anything signed earlier made this fail: the ordering rule, unchanged.
+        """
+        result = await self._collection.update_one(
+            {"_id": user_id, "avatar_seq": 0}, {"$set": {"avatar_seq": 1, "migration_intent": claimer}}
+        )
+        if result.matched_count == 1:
+            return True
+        doc = await self._collection.find_one({"_id": user_id}, {"migration_intent": True, "avatar_seq": True})
+        return doc is not None and doc.get("migration_intent") == claimer and int(doc.get("avatar_seq") or 0) >= 1
 
     async def next_seq(self, user_id: str) -> int:
         """Allocate the next value of the user's upload sequence (compare-and-set on `avatar_seq`)."""

@@ -1,13 +1,20 @@
 """Wire shapes of profiles: what the owner sees, what the owner may change, what everyone may see."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
-# Printable text: no control characters (a bio may hold newlines and tabs).
+# Printable text: no control characters (a bio or an address may hold newlines and tabs).
 _NAME = msgspec.Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$")
 _BIO = msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+_LOCATION = msgspec.Meta(max_length=200, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+# An absolute http(s) URL (checked further by `check_website`), or "" to clear it.
+_WEBSITE = msgspec.Meta(max_length=200, pattern=r"^(|[hH][tT][tT][pP][sS]?://[^\s\x00-\x1f\x7f]+)$")
+
+Theme = Literal["system", "light", "dark"]
+Visibility = Literal["public", "private"]
 
 
 class Avatar(msgspec.Struct):
@@ -24,6 +31,20 @@ class Avatar(msgspec.Struct):
     updated_at: datetime
 
 
+class NotificationPreferences(msgspec.Struct):
+    """Which channels the user wants account notifications on."""
+
+    email: bool = True
+    sms: bool = False
+
+
+class Preferences(msgspec.Struct):
+    """Stored and returned; the web app applies them (the theme immediately)."""
+
+    theme: Theme = "system"
+    notifications: NotificationPreferences = msgspec.field(default_factory=NotificationPreferences)
+
+
 class Profile(msgspec.Struct):
     """The owner's view of their profile."""
 
@@ -34,13 +55,56 @@ class Profile(msgspec.Struct):
     avatar: Avatar | None
     created_at: datetime
     updated_at: datetime
+    location: str = ""
+    website: str | None = None
+    visibility: Visibility = "public"
+    preferences: Preferences = msgspec.field(default_factory=Preferences)
+
+
+class NotificationChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Notification choices to change; absent ones stay."""
+
+    email: bool | msgspec.UnsetType = msgspec.UNSET
+    sms: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class PreferencesChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Preferences to change; absent ones stay."""
+
+    theme: Theme | msgspec.UnsetType = msgspec.UNSET
+    notifications: NotificationChange | msgspec.UnsetType = msgspec.UNSET
+
+
+def check_website(url: str) -> None:
+    """Raise ValueError unless `url` is an absolute http(s) URL with a host and no credentials."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        raise ValueError("website must be a valid http(s) URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("website must be an http(s) URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("website must not contain credentials")
+    if port == 0 or ("." not in parts.hostname and parts.hostname != "localhost" and ":" not in parts.hostname):
+        raise ValueError("website must name a reachable host")
 
 
 class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
-    """What the owner may change; absent fields stay as they are."""
+    """What the owner may change; absent fields stay as they are. `website: null` (or "") clears it."""
 
     display_name: Annotated[str, _NAME] | msgspec.UnsetType = msgspec.UNSET
     bio: Annotated[str, _BIO] | msgspec.UnsetType = msgspec.UNSET
+    location: Annotated[str, _LOCATION] | msgspec.UnsetType = msgspec.UNSET
+    website: Annotated[str, _WEBSITE] | msgspec.UnsetType | None = msgspec.UNSET
+    visibility: Visibility | msgspec.UnsetType = msgspec.UNSET
+    preferences: PreferencesChange | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.website == "":
+            self.website = None
+        if isinstance(self.website, str):
+            check_website(self.website)
 
 
 class PublicAvatar(msgspec.Struct):
@@ -54,9 +118,11 @@ class PublicAvatar(msgspec.Struct):
 
 
 class PublicProfile(msgspec.Struct):
-    """The public view of a profile, by username."""
+    """The public view of a profile, by username (private profiles: only their owner gets one)."""
 
     username: str
     display_name: str | None
     bio: str
     avatar: PublicAvatar | None
+    location: str = ""
+    website: str | None = None
