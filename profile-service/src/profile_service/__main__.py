@@ -1,4 +1,7 @@
-"""`python -m profile_service`: validate the settings, then serve with uvicorn on PROFILE_HOST:PROFILE_PORT."""
+"""`profile-service` / `python -m profile_service`: serve (no arguments, or `serve`), or run a tool:
+
+profile-service migrate-local-images --help     move avatars kept on disk to Cloudinary (migration/cli.py)
+"""
 
 import sys
 
@@ -6,9 +9,11 @@ import uvicorn
 
 from profile_service.config import Settings, SettingsError
 
+USAGE = "usage: profile-service [serve | migrate-local-images ...]"
 
-def main() -> int:
-    """Entry point; exits 2 with a one-line message when the configuration is wrong."""
+
+def serve() -> int:
+    """Validate the settings, then serve with uvicorn on PROFILE_HOST:PROFILE_PORT (exit 2 if misconfigured)."""
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -24,6 +29,19 @@ def main() -> int:
         proxy_headers=True,
     )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: a subcommand, or serving as before when there is none."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] == "serve":
+        return serve()
+    if args[0] == "migrate-local-images":
+        from profile_service.migration.cli import main as migrate
+
+        return migrate(args[1:])
+    print(USAGE, file=sys.stderr)
+    return 0 if args[0] in ("-h", "--help") else 2
 
 
 if __name__ == "__main__":

@@ -181,3 +181,36 @@ def provide_assets(state: State) -> AssetStore:
     """The Cloudinary adapter (a fake in controller unit tests)."""
     assets: AssetStore = state.assets
     return assets
+
+
+class CloudinaryRefused(Exception):
+    """Cloudinary refused the upload for good (400: bad file, disallowed format); retrying will not help."""
+
+
+class CloudinaryUploader:
+    """Server-side signed uploads through the SDK's `uploader.upload` (the migration tool; browsers upload
+    directly). `params` are the same as a browser's (`signing.upload_params`); the SDK adds timestamp and
+    signature."""
+
+    def __init__(self, timeout: float = 60.0) -> None:
+        self._timeout = timeout
+
+    async def upload(self, data: bytes, filename: str, params: dict[str, str]) -> Asset:
+        """Upload and return the stored asset; CloudinaryRefused on 400, CloudinaryUnavailable otherwise."""
+        options: dict[str, Any] = {k: v for k, v in params.items() if k != "transformation"}
+        # A string `transformation` would be read by the SDK as a named transformation; this one is raw.
+        options["raw_transformation"] = params["transformation"]
+
+        def call() -> dict[str, Any]:
+            try:
+                return dict(
+                    cloudinary.uploader.upload(
+                        (filename, data), resource_type="image", timeout=self._timeout, **options
+                    )
+                )
+            except cloudinary.exceptions.BadRequest as exc:
+                raise CloudinaryRefused(str(exc)) from exc
+            except Exception as exc:
+                raise CloudinaryUnavailable(f"upload failed: {type(exc).__name__}: {exc}") from exc
+
+        return msgspec.convert(await anyio.to_thread.run_sync(call), Asset, strict=False)

@@ -37,6 +37,28 @@ def signed_timestamp(now: float, ttl_seconds: int) -> int:
     return int(now) - (CLOUDINARY_SIGNATURE_LIFETIME - ttl_seconds)
 
 
+def upload_params(
+    *,
+    public_id: str,
+    intent_id: str,
+    sizes: tuple[int, ...],
+    formats: tuple[str, ...],
+    max_dimension: int,
+    notification_url: str,
+) -> dict[str, str]:
+    """The upload parameters every avatar upload uses (browser or server-side), without timestamp and signature."""
+    return {
+        "allowed_formats": ",".join(formats),
+        "context": f"intent_id={intent_id}",
+        "eager": "|".join(eager_transformation(size) for size in sizes),
+        "eager_async": "true",
+        "notification_url": notification_url,
+        "overwrite": "false",
+        "public_id": public_id,
+        "transformation": incoming_transformation(max_dimension),
+    }
+
+
 def upload_fields(
     account: CloudinaryAccount,
     *,
@@ -49,17 +71,15 @@ def upload_fields(
     notification_url: str,
 ) -> dict[str, str]:
     """Every form field the browser posts with the file, signature and api_key included, all server-chosen."""
-    params = {
-        "allowed_formats": ",".join(formats),
-        "context": f"intent_id={intent_id}",
-        "eager": "|".join(eager_transformation(size) for size in sizes),
-        "eager_async": "true",
-        "notification_url": notification_url,
-        "overwrite": "false",
-        "public_id": public_id,
-        "timestamp": str(timestamp),
-        "transformation": incoming_transformation(max_dimension),
-    }
+    params = upload_params(
+        public_id=public_id,
+        intent_id=intent_id,
+        sizes=sizes,
+        formats=formats,
+        max_dimension=max_dimension,
+        notification_url=notification_url,
+    )
+    params["timestamp"] = str(timestamp)
     # Never sign an empty value: the SDK drops it from the string to sign while a browser would still send it.
     if empty := [key for key, value in params.items() if not value]:
         raise ValueError(f"empty upload parameters: {empty}")
