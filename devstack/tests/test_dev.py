@@ -106,3 +106,4 @@ def test_compose_env_points_the_services_at_the_emulator_container(
     lines = dict(line.split("=", 1) for line in path.read_text().splitlines())
     assert lines["CLOUDINARY_URL"].endswith("?upload_prefix=http://cloudinary-emulator:8003")
     assert Path(lines["AUTH_KEYS_DIR"]) == (tmp_path / "auth-keys").resolve()
+    assert len(base64.urlsafe_b64decode(lines["AUTH_MFA_ENCRYPTION_KEY"])) == 32

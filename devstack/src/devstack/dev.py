@@ -62,7 +62,7 @@ def load_dotenv(path: Path) -> None:
 
 
 def write_compose_env(root: Path) -> Path:
-    """Secrets for `docker compose --env-file .data/compose.env up`: a signing key and an emulator account."""
+    """Secrets for `docker compose --env-file .data/compose.env up`: signing key, MFA key, emulator account."""
     data = data_dir(root)
     ensure_signing_key(data / "auth-keys")
     url = ensure_cloudinary_url(data / "cloudinary_url", Ports.from_env().emulator)
@@ -71,7 +71,12 @@ def write_compose_env(root: Path) -> Path:
         r"upload_prefix=http://127\.0\.0\.1:\d+", "upload_prefix=http://cloudinary-emulator:8003", url
     )
     path = data / "compose.env"
-    path.write_text(f"CLOUDINARY_URL={compose_url}\nAUTH_KEYS_DIR={(data / 'auth-keys').resolve()}\n")
+    mfa_key = os.environ.get("AUTH_MFA_ENCRYPTION_KEY") or ensure_aes_key(data / "mfa_encryption_key")
+    path.write_text(
+        f"CLOUDINARY_URL={compose_url}\n"
+        f"AUTH_KEYS_DIR={(data / 'auth-keys').resolve()}\n"
+        f"AUTH_MFA_ENCRYPTION_KEY={mfa_key}\n"
+    )
     path.chmod(0o600)
     return path
 
