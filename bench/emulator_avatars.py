@@ -6,7 +6,6 @@ bench/results/emulator_avatars.json. Goal (issue 4): at most 0.5 s for the three
 """
 
 import io
-import json
 import resource
 import statistics
 import subprocess
@@ -16,13 +15,13 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from bench.measure import RESULTS, Row, save
 from cloudinary_emulator.transformations import parser
 from cloudinary_emulator.transformations.executor import render
 
 SIZES = (128, 256, 512)
 RUNS = 5
 MAX_PIXELS = 25_000_000
-RESULTS = Path(__file__).parent / "results" / "emulator_avatars.json"
 
 
 def phone_photo() -> bytes:
@@ -98,18 +97,16 @@ def _peak(variant: str, photo: str) -> None:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def main() -> None:
-    """Run the benchmark, print a summary, write the JSON results."""
-    if len(sys.argv) == 4 and sys.argv[1] == "--peak":
-        _peak(sys.argv[2], sys.argv[3])
-        return
+def main() -> list[Row]:
+    """Run the benchmark, write the JSON results; returns the table rows."""
     data = phone_photo()
     # The subprocesses read the photo from a file: generating it costs more memory than avatars do.
-    photo = RESULTS.parent / "emulator_avatars_input.jpg"
+    photo = RESULTS / "emulator_avatars_input.jpg"
     photo.parent.mkdir(parents=True, exist_ok=True)
     photo.write_bytes(data)
     emulator = median_seconds("emulator", data)
     naive = median_seconds("naive", data)
+    peak = round(peak_memory_mb("emulator", photo), 1)
     results = {
         "input": {"width": 4000, "height": 3000, "bytes": len(data), "exif_orientation": 6},
         "sizes": list(SIZES),
@@ -117,18 +114,33 @@ def main() -> None:
         "emulator_seconds": round(emulator, 4),
         "naive_seconds": round(naive, 4),
         "ratio_emulator_to_naive": round(emulator / naive, 3),
-        "emulator_peak_rss_mb": round(peak_memory_mb("emulator", photo), 1),
+        "emulator_peak_rss_mb": peak,
         "naive_peak_rss_mb": round(peak_memory_mb("naive", photo), 1),
         "goal": {"seconds": 0.5, "peak_rss_mb": 200},
     }
     photo.unlink()
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(
-        f"3 avatars {SIZES} from a 12 MP JPEG (median of {RUNS}): emulator {emulator:.3f} s, naive {naive:.3f} s, "
-        f"ratio {emulator / naive:.2f}; peak RSS emulator {results['emulator_peak_rss_mb']} MB, "
-        f"naive {results['naive_peak_rss_mb']} MB"
-    )
+    save("emulator_avatars", results)
+    sizes = "/".join(map(str, SIZES))
+    return [
+        Row(
+            name=f"emulator 12 MP JPEG -> {sizes} px avatars, seconds",
+            value=round(emulator, 4),
+            unit="s",
+            baseline=f"naive full decode {naive:.3f} s ({results['ratio_emulator_to_naive']:.2f}x)",
+        ),
+        Row(
+            name="emulator 12 MP JPEG -> avatars, peak RSS",
+            value=peak,
+            unit="MB",
+            baseline=f"naive {results['naive_peak_rss_mb']} MB (fresh interpreter included)",
+        ),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4 and sys.argv[1] == "--peak":
+        _peak(sys.argv[2], sys.argv[3])
+    else:
+        from bench.measure import table
+
+        print(table(main()))

@@ -1,85 +1,27 @@
-"""Benchmark: signing requests/s and latency at 50 concurrent connections, and webhook notifications
-applied/s, each beside the bare `GET /health` of the same profile-service process, as a ratio.
+"""Benchmark: profile-service's hot reads (`GET /profiles/me`, `GET /profiles/{username}`), signing and
+webhook notifications applied, each beside the bare `GET /health` of the same process, as a ratio.
 
 Starts its own MongoDB (the project's launcher) and the stack as real processes on 127.0.0.1 (emulator,
-auth-service, profile-service, through e2e/stack.py), registers a few users through the auth service,
-then drives the profile service with httpx. Bounded: a few seconds per phase, well under 90 s in all.
+auth-service, profile-service through e2e/stack.py), registers users through the auth service, gives the
+reading user a real avatar, then drives the profile service with wrk at 50 connections (bench/measure.py).
 
 Run: `uv run python -m bench.profile_service` (results also in bench/results/profile_service.json).
 """
 
-import asyncio
 import hashlib
 import json
-import statistics
-import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from devstack.mongo import start_mongodb
-from e2e.stack import ARTIFACTS, Stack
+from bench.measure import THREADS, Row, bench_stack, save, versus, wrk
+from e2e.pipeline import User, image_bytes, register, sign, upload, wait_for_status
+from e2e.stack import Stack
 
-CONCURRENCY = 50
-SECONDS_PER_PHASE = 4.0
-USERS = 10
-RESULTS = Path(__file__).parent / "results" / "profile_service.json"
-
-Call = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
-
-
-async def measure(base_url: str, call: Call, expected: int, limit: int | None = None) -> dict[str, float]:
-    """Requests/s and latency percentiles of CONCURRENCY workers calling in a loop (for a time, or `limit` calls)."""
-    latencies: list[float] = []
-    counter = iter(range(limit if limit is not None else 10**9))
-    deadline = time.perf_counter() + SECONDS_PER_PHASE
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        while time.perf_counter() < deadline:
-            index = next(counter, None)
-            if index is None:
-                return
-            started = time.perf_counter()
-            response = await call(client, index)
-            if response.status_code != expected:
-                raise RuntimeError(f"{response.request.url} answered {response.status_code}: {response.text}")
-            latencies.append(time.perf_counter() - started)
-
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {
-        "requests": len(ordered),
-        "per_second": round(len(ordered) / elapsed, 1),
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 2),
-    }
-
-
-def register(stack: Stack) -> list[str]:
-    """Access tokens of USERS fresh accounts."""
-    tokens = []
-    with httpx.Client(timeout=30) as http:
-        for _ in range(USERS):
-            name = f"b{uuid.uuid4().hex[:10]}"
-            password = uuid.uuid4().hex + "Aa1!"
-            created = http.post(
-                stack.url("auth", "/auth/register"),
-                json={"email": f"{name}@example.com", "username": name, "password": password},
-            )
-            created.raise_for_status()
-            login = http.post(stack.url("auth", "/auth/login"), json={"login": name, "password": password})
-            login.raise_for_status()
-            tokens.append(login.json()["access_token"])
-    return tokens
+USERS = 50
 
 
 def notification(ticket: dict[str, Any], index: int) -> dict[str, Any]:
@@ -100,77 +42,102 @@ def notification(ticket: dict[str, Any], index: int) -> dict[str, Any]:
     }
 
 
-async def run(stack: Stack) -> dict[str, Any]:
-    """Every phase; returns the results."""
-    tokens = register(stack)
-    tickets: list[dict[str, Any]] = []
+def webhook_outcomes(stack: Stack) -> dict[str, float]:
+    """`profile_upload_outcomes_total` for the webhook source, by outcome, from /metrics."""
+    text = httpx.get(stack.url("profile", "/metrics"), timeout=10).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("profile_upload_outcomes_total{") and 'source="webhook"' in line:
+            outcome = line.split('outcome="', 1)[1].split('"', 1)[0]
+            found[outcome] = found.get(outcome, 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
 
-    async def sign(client: httpx.AsyncClient, index: int) -> httpx.Response:
-        response = await client.post(
-            "/profiles/me/avatar/uploads", headers={"Authorization": f"Bearer {tokens[index % USERS]}"}
-        )
-        if response.status_code == 201:
+
+def sign_tickets(stack: Stack, users: list[User], count: int) -> list[dict[str, Any]]:
+    """`count` fresh intents, users taking turns (each user's tickets in signing order)."""
+    with httpx.Client(timeout=30) as http:
+        tickets = []
+        for index in range(count):
+            response = http.post(
+                stack.url("profile", "/profiles/me/avatar/uploads"), headers=users[index % len(users)].headers
+            )
+            response.raise_for_status()
             tickets.append(response.json())
-        return response
+        return tickets
 
-    async def health(client: httpx.AsyncClient, index: int) -> httpx.Response:
-        return await client.get("/health")
 
-    base = stack.url("profile")
-    await measure(base, health, 200)  # warm-up: connections, JWKS, caches
-    results: dict[str, Any] = {"health": await measure(base, health, 200), "sign": await measure(base, sign, 201)}
-    bodies = [json.dumps(notification(t, i)).encode() for i, t in enumerate(tickets)]
-
-    async def webhook(client: httpx.AsyncClient, index: int) -> httpx.Response:
-        body = bodies[index]
-        timestamp = str(int(time.time()))
+def webhook_files(stack: Stack, tickets: list[dict[str, Any]], directory: Path) -> str:
+    """Signed notification lines for wrk, split over its threads; returns the file prefix."""
+    prefix = str(directory / "notes")
+    timestamp = str(int(time.time()))
+    lines: list[list[str]] = [[] for _ in range(THREADS)]
+    for index, ticket in enumerate(tickets):
+        body = json.dumps(notification(ticket, index)).encode()
         signature = hashlib.sha1(body + timestamp.encode() + stack.api_secret.encode()).hexdigest()  # noqa: S324
-        headers = {"content-type": "application/json", "X-Cld-Timestamp": timestamp, "X-Cld-Signature": signature}
-        return await client.post("/webhooks/cloudinary", content=body, headers=headers)
-
-    results["webhook_applied"] = await measure(base, webhook, 200, limit=len(bodies))
-    results["health_again"] = await measure(base, health, 200)
-    return results
+        lines[index % THREADS].append(f"{timestamp}\t{signature}\t{body.decode()}")
+    for thread, chunk in enumerate(lines):
+        Path(f"{prefix}.{thread}").write_text("\n".join(chunk) + "\n")
+    return prefix
 
 
-def report(results: dict[str, Any]) -> None:
-    """Print the ratio table."""
-    bare = results["health"]["per_second"]
-    print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs /health':>12}")
+def run(stack: Stack, work: Path) -> tuple[list[Row], dict[str, Any]]:
+    """Every phase; returns the table rows and the raw numbers."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        users = list(pool.map(lambda _: register(stack), range(USERS)))
+    tokens = work / "tokens"
+    tokens.write_text("".join(f"{u.token}\n" for u in users))
+    for user in users:  # each profile exists before the reads (GET /profiles/me creates it)
+        httpx.get(stack.url("profile", "/profiles/me"), headers=user.headers, timeout=30).raise_for_status()
+    reader = users[0]
+    ticket = sign(stack, reader)
+    assert upload(ticket, image_bytes(400, 400)).status_code == 200
+    wait_for_status(stack, reader, ticket, "applied")
+    base = stack.url("profile")
+    wrk(base + "/health", seconds=1)  # warm-up: connections, JWKS, caches
+    raw: dict[str, Any] = {"health": wrk(base + "/health")}
+    many = {"BENCH_TOKENS": str(tokens)}
+    raw["me"] = wrk(base + "/profiles/me", script="bearer", env=many)
+    raw["by_username"] = wrk(base + f"/profiles/{reader.username}")
+    raw["sign"] = wrk(base + "/profiles/me/avatar/uploads", script="bearer", env={**many, "BENCH_METHOD": "POST"})
+    # Webhook: more signed intents than the phase can apply, each notified exactly once.
+    tickets = sign_tickets(stack, users, max(400, int(raw["sign"].per_second * 6)))
+    before = webhook_outcomes(stack)
+    prefix = webhook_files(stack, tickets, work)
+    raw["webhook"] = wrk(base, script="webhook", seconds=8, env={"BENCH_WEBHOOK": prefix})
+    after = webhook_outcomes(stack)
+    changed = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    raw["webhook_outcomes"] = changed
+    raw["health_after"] = wrk(base + "/health")
+    bare = raw["health"]
+    applied_per_second = sum(changed.values()) / raw["webhook"].seconds
     rows = [
-        ("GET /health (bare)", results["health"]),
-        ("POST /profiles/me/avatar/uploads", results["sign"]),
-        ("POST /webhooks/cloudinary (applied)", results["webhook_applied"]),
-        ("GET /health (after)", results["health_again"]),
+        versus("profile GET /profiles/me (authenticated)", raw["me"], bare, "profile /health"),
+        versus("profile GET /profiles/{username}", raw["by_username"], bare, "profile /health"),
+        versus("profile POST /profiles/me/avatar/uploads (sign)", raw["sign"], bare, "profile /health"),
+        Row(
+            name="profile webhook notifications applied",
+            value=round(applied_per_second / bare.per_second, 3),
+            per_second=round(applied_per_second, 1),
+            p50_ms=raw["webhook"].p50_ms,
+            p99_ms=raw["webhook"].p99_ms,
+            baseline=f"profile /health {bare.per_second:.0f}/s",
+            extra={"outcomes": changed},
+        ),
     ]
-    for name, row in rows:
-        ratio = row["per_second"] / bare if bare else 0.0
-        print(f"{name:<34}{row['per_second']:>10}{row['p50_ms']:>10}{row['p99_ms']:>10}{ratio:>11.2f}x")
+    return rows, raw
 
 
-def main() -> None:
-    """Start everything, measure, print and save; stops every process it started."""
-    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        mongo = start_mongodb(Path(tmp) / "mongo")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        stack = Stack(mongodb_uri=mongo.uri, work_dir=Path(tmp))
-        try:
-            stack.start(profile={"PROFILE_LOG_LEVEL": "WARNING"}, auth={"AUTH_LOG_LEVEL": "WARNING"})
-            results = asyncio.run(run(stack))
-        finally:
-            stack.stop()
-            mongo.stop()
-    results["meta"] = {
-        "concurrency": CONCURRENCY,
-        "seconds_per_phase": SECONDS_PER_PHASE,
-        "mongodb": mongo.backend,
-        "python": sys.version.split()[0],
-    }
-    report(results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"results: {RESULTS}")
+def main() -> list[Row]:
+    """Start everything, measure, save; stops every process it started. Returns the table rows."""
+    with bench_stack() as stack:
+        rows, raw = run(stack, stack.work_dir)
+    drift = raw["health_after"].per_second / raw["health"].per_second
+    print(f"profile-service: /health drift over the run {drift:.2f}x")
+    save("profile_service", {"raw": raw, "rows": rows})
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    from bench.measure import table
+
+    print(table(main()))
