@@ -3,6 +3,7 @@
 import base64
 import secrets
 import string
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,34 +31,26 @@ def ensure_signing_key(keys_dir: Path) -> Path:
 
 def ensure_cloudinary_url(path: Path, emulator_port: int) -> str:
     """A dev `CLOUDINARY_URL` for the emulator, with a random key and secret kept in `path`."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    api_key = "".join(secrets.choice(string.digits) for _ in range(15))
-    api_secret = secrets.token_urlsafe(21)
-    url = f"cloudinary://{api_key}:{api_secret}@{DEV_CLOUD_NAME}?upload_prefix=http://127.0.0.1:{emulator_port}"
-    path.write_text(url + "\n")
-    path.chmod(0o600)
-    return url
+
+    def make() -> str:
+        api_key = "".join(secrets.choice(string.digits) for _ in range(15))
+        api_secret = secrets.token_urlsafe(21)
+        return f"cloudinary://{api_key}:{api_secret}@{DEV_CLOUD_NAME}?upload_prefix=http://127.0.0.1:{emulator_port}"
+
+    return _kept(path, make)
 
 
 def ensure_aes_key(path: Path) -> str:
     """A random 256-bit key in base64url kept in `path` (auth-service's AUTH_MFA_ENCRYPTION_KEY)."""
+    return _kept(path, lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+
+
+def _kept(path: Path, make: Callable[[], str]) -> str:
+    # Made once, readable only by the owner, then reused: restarts keep data and sign-ins valid.
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    path.write_text(value + "\n")
-    path.chmod(0o600)
-    return value
-
-
-def ensure_token(path: Path) -> str:
-    """A random secret kept in `path` (for example a dev service client's secret)."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
+    value = make()
     path.write_text(value + "\n")
     path.chmod(0o600)
     return value
