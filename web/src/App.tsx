@@ -1,10 +1,19 @@
 import { type ReactNode, useEffect } from "react";
 import { Header } from "./components/Header";
+import { ConfirmEmail } from "./pages/ConfirmEmail";
+import { ForgotPassword } from "./pages/ForgotPassword";
+import { Goodbye } from "./pages/Goodbye";
 import { Home } from "./pages/Home";
 import { NotFound } from "./pages/NotFound";
 import { ProfilePage } from "./pages/Profile";
+import { PublicProfilePage } from "./pages/PublicProfile";
 import { Register } from "./pages/Register";
+import { ResetPassword } from "./pages/ResetPassword";
 import { SignIn } from "./pages/SignIn";
+import { AccountSettings } from "./pages/settings/Account";
+import { ActivitySettings } from "./pages/settings/Activity";
+import { PreferencesSettings } from "./pages/settings/Preferences";
+import { SecuritySettings } from "./pages/settings/Security";
 import { navigate, useLocation } from "./router";
 import { SessionProvider, useSession } from "./session";
 
@@ -30,26 +39,57 @@ const TITLES: Record<string, string> = {
   "/profile": "Your profile",
   "/sign-in": "Sign in",
   "/register": "Create your account",
+  "/settings/security": "Security",
+  "/settings/account": "Account",
+  "/settings/preferences": "Preferences and privacy",
+  "/settings/activity": "Account activity",
+  "/forgot-password": "Forgot your password?",
+  "/reset-password": "Choose a new password",
+  "/confirm-email": "Confirm your new email address",
+  "/goodbye": "Account deleted",
 };
+
+const PROTECTED: Record<string, () => ReactNode> = {
+  "/": () => <Home />,
+  "/profile": () => <ProfilePage />,
+  "/settings": () => <SecuritySettings />,
+  "/settings/security": () => <SecuritySettings />,
+  "/settings/account": () => <AccountSettings />,
+  "/settings/preferences": () => <PreferencesSettings />,
+  "/settings/activity": () => <ActivitySettings />,
+  // The e-mail change is confirmed by the account that asked for it: signed out, sign in first, then back here.
+  "/confirm-email": () => <ConfirmEmail />,
+};
+
+/** `/u/{username}` → the username (decoded), or null. */
+export function publicProfileUsername(path: string): string | null {
+  const match = /^\/u\/([^/]+)\/?$/.exec(path);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
+}
 
 function Routes() {
   const path = useLocation().split("?")[0];
+  const username = publicProfileUsername(path);
   useEffect(() => {
-    document.title = `${TITLES[path] ?? "Not found"} · Profile pictures`;
-  }, [path]);
+    // A public profile page sets its own title once it knows the name.
+    if (username === null) document.title = `${TITLES[path] ?? "Not found"} · Profile pictures`;
+    else document.title = `@${username} · Profile pictures`;
+  }, [path, username]);
+  if (username !== null) return <PublicProfilePage key={username} username={username} />;
+  const page = PROTECTED[path];
+  if (page) return <Protected>{page()}</Protected>;
   switch (path) {
-    case "/":
-      return (
-        <Protected>
-          <Home />
-        </Protected>
-      );
-    case "/profile":
-      return (
-        <Protected>
-          <ProfilePage />
-        </Protected>
-      );
+    case "/forgot-password":
+      return <ForgotPassword />;
+    case "/reset-password":
+      return <ResetPassword />;
+    case "/goodbye":
+      return <Goodbye />;
     case "/sign-in":
       return <SignIn />;
     case "/register":

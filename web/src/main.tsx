@@ -2,6 +2,10 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import "./styles.css";
+import { applyTheme, storedTheme } from "./theme";
+
+// The theme this device last used, before the first paint (the profile's choice follows once loaded).
+applyTheme(storedTheme());
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("index.html has no #root element");

@@ -1,7 +1,9 @@
 /** Who is signed in, their profile, and the clients, shared with every page. */
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { AuthClient, type Registration, type User } from "./api/auth";
+import { AccountClient } from "./api/account";
+import { AuthClient, type LoginResult, type Registration, type User } from "./api/auth";
 import { type Profile, ProfileClient } from "./api/profile";
+import { applyTheme } from "./theme";
 
 export type SessionStatus = "loading" | "anonymous" | "signed-in";
 
@@ -11,12 +13,18 @@ export interface Session {
   profile: Profile | null;
   auth: AuthClient;
   profiles: ProfileClient;
-  signIn(login: string, password: string): Promise<void>;
+  account: AccountClient;
+  /** The first step; `mfaRequired` means: ask for a code and call `completeMfa`. */
+  signIn(login: string, password: string): Promise<LoginResult>;
+  completeMfa(mfaToken: string, code: string): Promise<void>;
   register(registration: Registration): Promise<void>;
   signOut(): Promise<void>;
   /** Replace the profile everywhere on the page (after an upload or an edit). */
   setProfile(profile: Profile): void;
   reloadProfile(): Promise<Profile | null>;
+  /** Re-read `/auth/me` (after MFA or e-mail changes). */
+  reloadUser(): Promise<User | null>;
+  setUser(user: User): void;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -34,6 +42,7 @@ let bootstrap: Promise<boolean> | null = null;
 
 export function SessionProvider({ children, auth = defaultAuth }: { children: ReactNode; auth?: AuthClient }) {
   const profiles = useMemo(() => new ProfileClient(auth), [auth]);
+  const account = useMemo(() => new AccountClient(auth), [auth]);
   const [status, setStatus] = useState<SessionStatus>(auth.signedIn ? "signed-in" : "loading");
   const [user, setUser] = useState<User | null>(null);
   const [profile, setProfile] = useState<Profile | null>(null);
@@ -44,6 +53,12 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
     setProfile(mine);
     setStatus("signed-in");
   }, [auth, profiles]);
+
+  // The signed-in person's theme applies to the whole app as soon as their profile is known.
+  const theme = profile?.preferences.theme;
+  useEffect(() => {
+    if (theme) applyTheme(theme);
+  }, [theme]);
 
   useEffect(() => {
     const unsubscribe = auth.onChange((signedIn) => {
@@ -75,12 +90,19 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
       profile,
       auth,
       profiles,
+      account,
       signIn: async (login, password) => {
-        await auth.login(login, password);
+        const result = await auth.login(login, password);
+        if (!result.mfaRequired) await load();
+        return result;
+      },
+      completeMfa: async (mfaToken, code) => {
+        await auth.loginMfa(mfaToken, code);
         await load();
       },
       register: async (registration) => {
         await auth.register(registration);
+        // A new account has no second factor yet: the login answers tokens.
         await auth.login(registration.username, registration.password);
         await load();
       },
@@ -96,8 +118,14 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
         if (fresh) setProfile(fresh);
         return fresh;
       },
+      reloadUser: async () => {
+        const fresh = await auth.me().catch(() => null);
+        if (fresh) setUser(fresh);
+        return fresh;
+      },
+      setUser,
     }),
-    [status, user, profile, auth, profiles, load],
+    [status, user, profile, auth, profiles, account, load],
   );
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }

@@ -11,7 +11,14 @@ export interface User {
   username: string;
   role: string;
   created_at: string;
+  /** Whether a TOTP second factor is on (older servers omit it: treated as off). */
+  mfa_enabled?: boolean;
+  /** Unused recovery codes left, when MFA is on. */
+  recovery_codes_left?: number;
 }
+
+/** What the first sign-in step ends with: signed in, or a second factor is needed. */
+export type LoginResult = { mfaRequired: false } | { mfaRequired: true; mfaToken: string; expiresIn: number };
 
 export interface Registration {
   email: string;
@@ -61,10 +68,43 @@ export class AuthClient {
     return (await response.json()) as User;
   }
 
-  async login(login: string, password: string): Promise<void> {
+  /**
+   * The first sign-in step. An account with a second factor answers `{mfa_required, mfa_token}` instead of
+   * tokens (and no cookie): the caller then asks for a code and finishes with `loginMfa`.
+   */
+  async login(login: string, password: string): Promise<LoginResult> {
     const response = await send(this.fetchFn, "/auth/login", json("POST", { login, password }));
     if (!response.ok) throw await problemFrom(response);
+    const body = (await response.json()) as Partial<TokenResponse> & {
+      mfa_required?: boolean;
+      mfa_token?: string;
+      expires_in?: number;
+    };
+    if (body.mfa_required === true && typeof body.mfa_token === "string") {
+      return { mfaRequired: true, mfaToken: body.mfa_token, expiresIn: body.expires_in ?? 300 };
+    }
+    if (typeof body.access_token !== "string") {
+      throw new ApiError({ status: 502, title: "Bad Gateway", detail: "The sign-in answer had no token." });
+    }
+    this.setToken(body.access_token);
+    return { mfaRequired: false };
+  }
+
+  /** The second sign-in step: a 6-digit code from the authenticator app, or a recovery code. */
+  async loginMfa(mfaToken: string, code: string): Promise<void> {
+    const response = await send(this.fetchFn, "/auth/login/mfa", json("POST", { mfa_token: mfaToken, code }));
+    if (!response.ok) throw await problemFrom(response);
     this.setToken(((await response.json()) as TokenResponse).access_token);
+  }
+
+  /** A request without the access token (password reset: the visitor is not signed in). */
+  anonymous(input: string, init: RequestInit = {}): Promise<Response> {
+    return send(this.fetchFn, input, init);
+  }
+
+  /** Forget the access token here (the account was deleted: the server already revoked every sign-in). */
+  forget(): void {
+    this.setToken(null);
   }
 
   /**

@@ -13,8 +13,10 @@ export interface Problem {
   detail?: string;
   instance?: string;
   errors?: FieldError[];
-  /** auth-service's 409 names the field that is taken. */
+  /** auth-service's 409 names the field that is taken; re-auth errors name `password` or `code`. */
   field?: string;
+  /** Single-use link errors: `invalid_token`, `used_token`, `expired_token`, `wrong_account`. */
+  reason?: string;
 }
 
 export class ApiError extends Error {

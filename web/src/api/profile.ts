@@ -18,17 +18,52 @@ export interface Avatar {
   variants: AvatarVariant[];
 }
 
+export type Theme = "system" | "light" | "dark";
+export type Visibility = "public" | "private";
+
+export interface Preferences {
+  theme: Theme;
+  notifications: { email: boolean; sms: boolean };
+}
+
+export interface PreferencesChange {
+  theme?: Theme;
+  notifications?: { email?: boolean; sms?: boolean };
+}
+
 export interface Profile {
   username: string | null;
   display_name: string;
   bio: string;
   avatar: Avatar | null;
+  /** Free text: a town, or a full address. */
+  location: string;
+  website: string | null;
+  visibility: Visibility;
+  preferences: Preferences;
+}
+
+/** What anyone may see at `/u/{username}` (a private profile: only its owner). */
+export interface PublicProfile {
+  username: string;
+  display_name: string;
+  bio: string;
+  avatar: Avatar | null;
+  location: string;
+  website: string | null;
 }
 
 export interface ProfileChange {
   display_name?: string;
   bio?: string;
+  location?: string;
+  /** `null` clears it. */
+  website?: string | null;
+  visibility?: Visibility;
+  preferences?: PreferencesChange;
 }
+
+export const DEFAULT_PREFERENCES: Preferences = { theme: "system", notifications: { email: true, sms: false } };
 
 export interface UploadParams {
   upload_url: string;
@@ -76,25 +111,72 @@ export function normalizeVariants(raw: unknown): AvatarVariant[] {
   return out.sort((a, b) => a.width - b.width);
 }
 
+const isTheme = (v: unknown): v is Theme => v === "system" || v === "light" || v === "dark";
+const bool = (v: unknown, fallback: boolean): boolean =>
+  typeof v === "boolean" ? v : v === 1 || v === 0 ? v === 1 : fallback;
+
+export function normalizePreferences(raw: unknown): Preferences {
+  const p = isObject(raw) ? raw : {};
+  const n = isObject(p.notifications) ? p.notifications : {};
+  return {
+    theme: isTheme(p.theme) ? p.theme : DEFAULT_PREFERENCES.theme,
+    notifications: {
+      email: bool(n.email, DEFAULT_PREFERENCES.notifications.email),
+      sms: bool(n.sms, DEFAULT_PREFERENCES.notifications.sms),
+    },
+  };
+}
+
+function normalizeAvatar(raw: unknown): Avatar | null {
+  const a = isObject(raw) ? raw : null;
+  const secureUrl = a ? (str(a.secure_url) ?? str(a.url)) : null;
+  return a && secureUrl
+    ? {
+        public_id: str(a.public_id) ?? "",
+        version: num(a.version),
+        secure_url: secureUrl,
+        width: num(a.width),
+        height: num(a.height),
+        variants: normalizeVariants(a.variants ?? a.eager ?? a.sizes),
+      }
+    : null;
+}
+
+/** Only http(s) links are ever rendered as links (a stored `javascript:` URL must never become an href). */
+export function safeWebsite(v: unknown): string | null {
+  const s = str(v);
+  if (!s) return null;
+  try {
+    const url = new URL(s);
+    return url.protocol === "http:" || url.protocol === "https:" ? s : null;
+  } catch {
+    return null;
+  }
+}
+
 export function normalizeProfile(raw: unknown): Profile {
   const p = isObject(raw) ? raw : {};
-  const a = isObject(p.avatar) ? p.avatar : null;
-  const secureUrl = a ? (str(a.secure_url) ?? str(a.url)) : null;
   return {
     username: str(p.username),
     display_name: str(p.display_name) ?? "",
     bio: str(p.bio) ?? "",
-    avatar:
-      a && secureUrl
-        ? {
-            public_id: str(a.public_id) ?? "",
-            version: num(a.version),
-            secure_url: secureUrl,
-            width: num(a.width),
-            height: num(a.height),
-            variants: normalizeVariants(a.variants ?? a.eager ?? a.sizes),
-          }
-        : null,
+    avatar: normalizeAvatar(p.avatar),
+    location: str(p.location) ?? "",
+    website: safeWebsite(p.website),
+    visibility: p.visibility === "private" ? "private" : "public",
+    preferences: normalizePreferences(p.preferences),
+  };
+}
+
+export function normalizePublicProfile(raw: unknown): PublicProfile {
+  const p = isObject(raw) ? raw : {};
+  return {
+    username: str(p.username) ?? "",
+    display_name: str(p.display_name) ?? "",
+    bio: str(p.bio) ?? "",
+    avatar: normalizeAvatar(p.avatar),
+    location: str(p.location) ?? "",
+    website: safeWebsite(p.website),
   };
 }
 
@@ -113,6 +195,22 @@ export class ProfileClient {
 
   async update(change: ProfileChange): Promise<Profile> {
     return normalizeProfile(await this.call<unknown>("/profiles/me", json("PATCH", change)));
+  }
+
+  async updatePreferences(change: PreferencesChange): Promise<Preferences> {
+    return normalizePreferences(await this.call<unknown>("/profiles/me/preferences", json("PATCH", change)));
+  }
+
+  /**
+   * Anyone's public profile, or null when there is none to show (unknown, or private and not ours: the
+   * service answers both with the same 404). Signed in, the token goes along so owners see their own.
+   */
+  async publicProfile(username: string): Promise<PublicProfile | null> {
+    const path = `/profiles/${encodeURIComponent(username)}`;
+    const response = this.auth.signedIn ? await this.auth.fetch(path) : await this.auth.anonymous(path);
+    if (response.status === 404) return null;
+    if (!response.ok) throw await problemFrom(response);
+    return normalizePublicProfile(await response.json());
   }
 
   async policy(): Promise<unknown> {

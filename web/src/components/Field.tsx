@@ -1,9 +1,10 @@
-import { type InputHTMLAttributes, useId } from "react";
+import { type InputHTMLAttributes, type Ref, useId } from "react";
 
 interface Props extends InputHTMLAttributes<HTMLInputElement> {
   label: string;
   hint?: string;
   error?: string;
+  ref?: Ref<HTMLInputElement>;
 }
 
 /** A labelled input whose hint and error are announced with it. */

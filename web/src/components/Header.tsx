@@ -23,6 +23,9 @@ export function Header() {
               <Avatar avatar={profile?.avatar ?? null} name={name} size={28} decorative />
               <span>Profile</span>
             </Link>
+            <Link href="/settings/security" aria-current={path.startsWith("/settings") ? "page" : undefined}>
+              Settings
+            </Link>
             <button
               type="button"
               className="button button-quiet"

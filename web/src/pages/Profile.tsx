@@ -3,15 +3,36 @@ import { ApiError } from "../api/problem";
 import { Avatar } from "../components/Avatar";
 import { AvatarUploader } from "../components/AvatarUploader";
 import { Field } from "../components/Field";
+import { Link } from "../router";
 import { useSession } from "../session";
 
 const NAME_MAX = 80;
 const BIO_MAX = 500;
+const LOCATION_MAX = 200;
+const WEBSITE_MAX = 200;
+
+/** "" or an absolute http(s) address (what the service accepts); a missing scheme gets https://. */
+export function websiteInput(raw: string): { value: string | null; error?: string } {
+  const text = raw.trim();
+  if (!text) return { value: null };
+  const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(text) ? text : `https://${text}`;
+  try {
+    const url = new URL(withScheme);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return { value: null, error: "Use a web address starting with https://." };
+    if (!url.hostname.includes(".") && url.hostname !== "localhost") return { value: null, error: "Enter a full web address, like https://example.com." };
+    if (withScheme.length > WEBSITE_MAX) return { value: null, error: `At most ${WEBSITE_MAX} characters.` };
+    return { value: withScheme };
+  } catch {
+    return { value: null, error: "Enter a full web address, like https://example.com." };
+  }
+}
 
 function ProfileForm() {
   const { profile, profiles, setProfile } = useSession();
   const [displayName, setDisplayName] = useState(profile?.display_name ?? "");
   const [bio, setBio] = useState(profile?.bio ?? "");
+  const [location, setLocation] = useState(profile?.location ?? "");
+  const [website, setWebsite] = useState(profile?.website ?? "");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -20,15 +41,27 @@ function ProfileForm() {
   useEffect(() => {
     setDisplayName(profile?.display_name ?? "");
     setBio(profile?.bio ?? "");
-  }, [profile?.display_name, profile?.bio]);
+    setLocation(profile?.location ?? "");
+    setWebsite(profile?.website ?? "");
+  }, [profile?.display_name, profile?.bio, profile?.location, profile?.website]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    setSaved(null);
+    const site = websiteInput(website);
+    if (site.error) {
+      setErrors({ website: site.error });
+      return;
+    }
     setBusy(true);
     setErrors({});
-    setSaved(null);
     try {
-      const updated = await profiles.update({ display_name: displayName.trim(), bio: bio.trim() });
+      const updated = await profiles.update({
+        ...(displayName.trim() ? { display_name: displayName.trim() } : {}),
+        bio: bio.trim(),
+        location: location.trim(),
+        website: site.value,
+      });
       setProfile({ ...updated, avatar: updated.avatar ?? profile?.avatar ?? null });
       setSaved("Saved.");
     } catch (e) {
@@ -73,6 +106,28 @@ function ProfileForm() {
           </p>
         )}
       </div>
+      <Field
+        label="Location or address"
+        name="location"
+        maxLength={LOCATION_MAX}
+        autoComplete="street-address"
+        hint="Optional. A town, or a full address: shown on your public profile."
+        value={location}
+        error={errors.location}
+        onChange={(e) => setLocation(e.target.value)}
+      />
+      <Field
+        label="Website"
+        name="website"
+        inputMode="url"
+        maxLength={WEBSITE_MAX}
+        autoComplete="url"
+        placeholder="https://example.com"
+        hint="Optional. Starting with https://."
+        value={website}
+        error={errors.website}
+        onChange={(e) => setWebsite(e.target.value)}
+      />
       {errors.form && (
         <p className="alert alert-error" role="alert">
           {errors.form}
@@ -121,6 +176,13 @@ export function ProfilePage() {
             <div>
               <p className="strong">{name}</p>
               {user && <p className="muted">@{user.username}</p>}
+              {user && (
+                <p>
+                  <Link href={`/u/${encodeURIComponent(user.username)}`}>
+                    {profile?.visibility === "private" ? "View your profile (private)" : "View your public profile"}
+                  </Link>
+                </p>
+              )}
               {profile?.avatar && (
                 <button type="button" className="button button-quiet" onClick={remove} disabled={removing}>
                   {removing ? "Removing…" : "Remove picture"}

@@ -1,4 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
+import { mfaSignInMessage } from "../account/messages";
 import { ApiError } from "../api/problem";
 import { Field } from "../components/Field";
 import { Link, navigate, safeNext, useLocation } from "../router";
@@ -16,6 +17,91 @@ export function signInMessage(error: unknown): string {
   return error instanceof Error ? error.message : "Something went wrong.";
 }
 
+/** The second step: a code from the authenticator app, or one of the recovery codes. */
+function MfaStep({ mfaToken, onRestart }: { mfaToken: string; onRestart: () => void }) {
+  const { completeMfa } = useSession();
+  const [recovery, setRecovery] = useState(false);
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const alert = useRef<HTMLParagraphElement>(null);
+
+  useEffect(() => {
+    input.current?.focus();
+  }, [recovery]);
+  useEffect(() => {
+    if (error) alert.current?.focus();
+  }, [error]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await completeMfa(mfaToken, recovery ? code.trim().toLowerCase() : code.replace(/\s+/g, ""));
+    } catch (e) {
+      setError(mfaSignInMessage(e));
+      setCode("");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card auth-card" aria-labelledby="mfa-title">
+      <h1 id="mfa-title">Two-step verification</h1>
+      <p className="muted">
+        {recovery
+          ? "Enter one of the recovery codes you saved when you turned on two-step verification. Each code works once."
+          : "Open your authenticator app and enter the 6-digit code it shows for Profile pictures."}
+      </p>
+      {error && (
+        <p className="alert alert-error" role="alert" tabIndex={-1} ref={alert}>
+          {error}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <Field
+          key={recovery ? "recovery" : "totp"}
+          ref={input}
+          label={recovery ? "Recovery code" : "Authentication code"}
+          name={recovery ? "recovery_code" : "code"}
+          autoComplete="one-time-code"
+          inputMode={recovery ? "text" : "numeric"}
+          autoCapitalize="none"
+          spellCheck={false}
+          maxLength={recovery ? 20 : 6}
+          pattern={recovery ? undefined : "[0-9]{6}"}
+          hint={recovery ? "Like k7m2q-x9dfa." : "6 digits."}
+          required
+          value={code}
+          onChange={(e) => setCode(recovery ? e.target.value : e.target.value.replace(/\D/g, ""))}
+        />
+        <button className="button button-block" type="submit" disabled={busy || code.trim().length < 6}>
+          {busy ? "Checking…" : "Verify and sign in"}
+        </button>
+      </form>
+      <div className="actions stacked-actions">
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            setRecovery(!recovery);
+            setCode("");
+            setError(null);
+          }}
+        >
+          {recovery ? "Use a code from your authenticator app" : "Use a recovery code instead"}
+        </button>
+        <button type="button" className="link-button" onClick={onRestart}>
+          Start over
+        </button>
+      </div>
+    </section>
+  );
+}
+
 export function SignIn() {
   const { signIn, status } = useSession();
   const location = useLocation();
@@ -24,6 +110,7 @@ export function SignIn() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [mfaToken, setMfaToken] = useState<string | null>(null);
   const alert = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
@@ -38,13 +125,25 @@ export function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(login.trim(), password);
+      const result = await signIn(login.trim(), password);
+      if (result.mfaRequired) {
+        setMfaToken(result.mfaToken);
+        setPassword("");
+      }
     } catch (e) {
       setError(signInMessage(e));
     } finally {
       setBusy(false);
     }
   };
+
+  if (mfaToken !== null) {
+    return (
+      <main id="main" className="auth-page">
+        <MfaStep mfaToken={mfaToken} onRestart={() => setMfaToken(null)} />
+      </main>
+    );
+  }
 
   return (
     <main id="main" className="auth-page">
@@ -78,6 +177,9 @@ export function SignIn() {
             {busy ? "Signing in…" : "Sign in"}
           </button>
         </form>
+        <p className="muted">
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
         <p className="muted">
           New here?{" "}
           <Link href={next === "/" ? "/register" : `/register?next=${encodeURIComponent(next)}`}>Create an account</Link>

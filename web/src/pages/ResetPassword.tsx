@@ -1,0 +1,111 @@
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormErrors, linkMessage, newPasswordErrors } from "../account/messages";
+import { ApiError } from "../api/problem";
+import { Field } from "../components/Field";
+import { FormAlert } from "../components/FormAlert";
+import { Link, useLocation } from "../router";
+import { useSession } from "../session";
+
+export function ResetPassword() {
+  const { account, status, signOut } = useSession();
+  const location = useLocation();
+  const token = new URLSearchParams(location.slice(location.indexOf("?") + 1 || location.length)).get("token") ?? "";
+  const [password, setPassword] = useState("");
+  const [repeat, setRepeat] = useState("");
+  const [errors, setErrors] = useState<FormErrors>({});
+  const [linkError, setLinkError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const success = useRef<HTMLParagraphElement>(null);
+
+  useEffect(() => {
+    if (done) success.current?.focus();
+  }, [done]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const found = newPasswordErrors(password, repeat);
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      await account.resetPassword(token, password);
+      // Every sign-in of the account was revoked, this browser's too.
+      if (status === "signed-in") await signOut();
+      setDone(true);
+    } catch (e) {
+      if (e instanceof ApiError && e.problem.reason) setLinkError(linkMessage(e));
+      else if (e instanceof ApiError && e.fieldMessages().new_password) setErrors({ new_password: e.fieldMessages().new_password });
+      else setErrors({ form: linkMessage(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  let body;
+  if (done) {
+    body = (
+      <>
+        <p className="alert alert-info" role="status" tabIndex={-1} ref={success} data-testid="reset-done">
+          Your password has been changed. For your safety, every device was signed out.
+        </p>
+        <Link href="/sign-in" className="button button-block">
+          Sign in with your new password
+        </Link>
+      </>
+    );
+  } else if (!token || linkError) {
+    body = (
+      <>
+        <p className="alert alert-error" role="alert" data-testid="reset-link-error">
+          {linkError ?? "This page needs the link from your password reset email. Open the link from the email again."}
+        </p>
+        <Link href="/forgot-password" className="button">
+          Ask for a new link
+        </Link>
+      </>
+    );
+  } else {
+    body = (
+      <>
+        <p className="muted">Choose a new password for your account.</p>
+        <form onSubmit={submit} noValidate>
+          <FormAlert message={errors.form} />
+          <Field
+            label="New password"
+            name="new_password"
+            type="password"
+            autoComplete="new-password"
+            required
+            hint="At least 8 characters."
+            value={password}
+            error={errors.new_password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <Field
+            label="Repeat the new password"
+            name="repeat_password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={repeat}
+            error={errors.repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+          />
+          <button className="button button-block" type="submit" disabled={busy}>
+            {busy ? "Saving…" : "Set new password"}
+          </button>
+        </form>
+      </>
+    );
+  }
+
+  return (
+    <main id="main" className="auth-page">
+      <section className="card auth-card" aria-labelledby="reset-title">
+        <h1 id="reset-title">Choose a new password</h1>
+        {body}
+      </section>
+    </main>
+  );
+}
