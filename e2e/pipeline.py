@@ -6,7 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -48,6 +48,7 @@ class User:
     id: str
     username: str
     token: str
+    password: str = field(default="", repr=False)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -71,7 +72,7 @@ def _register(stack: Stack, http: httpx.Client) -> User:
     assert created.status_code == 201, created.text
     login = http.post(stack.url("auth", "/auth/login"), json={"login": username, "password": password})
     assert login.status_code == 200, login.text
-    return User(id=created.json()["id"], username=username, token=login.json()["access_token"])
+    return User(id=created.json()["id"], username=username, token=login.json()["access_token"], password=password)
 
 
 def sign(stack: Stack, user: User) -> dict[str, Any]:
