@@ -12,9 +12,11 @@ const MAX_LENGTH = 200_000;
 
 export function qrImageSource(markup: string): string | null {
   if (typeof markup !== "string" || markup.length === 0 || markup.length > MAX_LENGTH) return null;
+  // Inline SVG for HTML (segno's `svg_inline`) leaves out the namespace that standalone SVG needs.
+  const source = /^\s*<svg\b(?![^>]*\sxmlns=)/.test(markup) ? markup.replace(/^\s*<svg\b/, `<svg xmlns="${SVG_NS}"`) : markup;
   let doc: Document;
   try {
-    doc = new DOMParser().parseFromString(markup, "image/svg+xml");
+    doc = new DOMParser().parseFromString(source, "image/svg+xml");
   } catch {
     return null;
   }
@@ -30,6 +32,10 @@ export function qrImageSource(markup: string): string | null {
       if (/url\s*\(\s*['"]?(?!#)/i.test(attribute.value)) return null;
     }
   }
+  // Without a viewBox an <img> would not scale the drawing to its box: derive it from width and height.
+  const width = Number.parseFloat(root.getAttribute("width") ?? "");
+  const height = Number.parseFloat(root.getAttribute("height") ?? "");
+  if (!root.hasAttribute("viewBox") && width > 0 && height > 0) root.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const clean = new XMLSerializer().serializeToString(root);
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(clean)}`;
 }

@@ -102,3 +102,43 @@ describe("AuthClient", () => {
     expect(error.retryAfter).toBe(30);
   });
 });
+
+describe("AuthClient sign-in with a second factor", () => {
+  it("answers the MFA challenge without signing in, then signs in with the code", async () => {
+    const { fn, calls } = fakeFetch((url) => {
+      if (url === "/auth/login") return new Response(JSON.stringify({ mfa_required: true, mfa_token: "m1", expires_in: 300 }));
+      if (url === "/auth/login/mfa") return token("t9");
+      return new Response(JSON.stringify({ id: "u1", username: "ann", mfa_enabled: true, recovery_codes_left: 9 }));
+    });
+    const auth = new AuthClient(fn, null);
+    const seen: boolean[] = [];
+    auth.onChange((signedIn) => seen.push(signedIn));
+    expect(await auth.login("ann", "secret-password")).toEqual({ mfaRequired: true, mfaToken: "m1", expiresIn: 300 });
+    expect(auth.signedIn).toBe(false);
+    await auth.loginMfa("m1", "123456");
+    expect(auth.signedIn).toBe(true);
+    expect(seen).toEqual([true]);
+    expect((await auth.me()).mfa_enabled).toBe(true);
+    expect(calls.at(-1)).toEqual({ url: "/auth/me", auth: "Bearer t9" });
+  });
+
+  it("signs straight in when no second factor is asked for", async () => {
+    const { fn } = fakeFetch(() => token("t1"));
+    const auth = new AuthClient(fn, null);
+    expect(await auth.login("ann", "pw")).toEqual({ mfaRequired: false });
+    expect(auth.signedIn).toBe(true);
+  });
+
+  it("keeps the visitor signed out when the code is refused", async () => {
+    const { fn } = fakeFetch((url) =>
+      url === "/auth/login/mfa"
+        ? new Response(JSON.stringify({ status: 401, detail: "The code is wrong or was already used." }), { status: 401 })
+        : token("t"),
+    );
+    const auth = new AuthClient(fn, null);
+    const error = await auth.loginMfa("m1", "000000").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(401);
+    expect(auth.signedIn).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { avatarSources } from "../components/Avatar";
-import { confirmUrl, normalizeProfile, normalizeVariants } from "./profile";
+import { AuthClient } from "./auth";
+import { ProfileClient, confirmUrl, normalizeProfile, normalizeVariants, safeWebsite } from "./profile";
 
 describe("normalizeVariants", () => {
   it("reads the service's {size: url} map, smallest first", () => {
@@ -48,5 +49,64 @@ describe("avatar sources", () => {
     expect(
       confirmUrl({ upload_url: "", fields: {}, public_id: "", expires_at: "", status_url: "/profiles/me/avatar/uploads/ab12/" }),
     ).toBe("/profiles/me/avatar/uploads/ab12/confirm");
+  });
+});
+
+describe("profile settings", () => {
+  it("reads location, website, visibility and preferences, with defaults for an older service", () => {
+    const old = normalizeProfile({ username: "ann", display_name: "Ann", bio: "", avatar: null });
+    expect(old).toMatchObject({ location: "", website: null, visibility: "public" });
+    expect(old.preferences).toEqual({ theme: "system", notifications: { email: true, sms: false } });
+    const set = normalizeProfile({
+      username: "ann",
+      location: "Main St 1\nSpringfield",
+      website: "https://ann.example",
+      visibility: "private",
+      preferences: { theme: "dark", notifications: { email: 0, sms: 1 } },
+    });
+    expect(set).toMatchObject({ location: "Main St 1\nSpringfield", website: "https://ann.example", visibility: "private" });
+    expect(set.preferences).toEqual({ theme: "dark", notifications: { email: false, sms: true } });
+  });
+
+  it("never keeps a website that is not http(s)", () => {
+    expect(safeWebsite("javascript:alert(1)")).toBeNull();
+    expect(safeWebsite("data:text/html,hi")).toBeNull();
+    expect(safeWebsite("https://ok.example/x")).toBe("https://ok.example/x");
+    expect(normalizeProfile({ website: "javascript:alert(1)" }).website).toBeNull();
+  });
+
+  it("reads public profiles signed out, sends the token signed in, and maps 404 to null", async () => {
+    const seen: [string, string | null][] = [];
+    const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = String(input);
+      seen.push([url, new Headers(init.headers).get("Authorization")]);
+      if (url === "/auth/login") return new Response(JSON.stringify({ access_token: "t1" }));
+      if (url === "/profiles/ghost") return new Response(JSON.stringify({ status: 404 }), { status: 404 });
+      return new Response(JSON.stringify({ username: "ann", display_name: null, bio: "hi", avatar: null, location: "Oslo" }));
+    }) as typeof fetch;
+    const auth = new AuthClient(fn, null);
+    const profiles = new ProfileClient(auth);
+    expect(await profiles.publicProfile("ghost")).toBeNull();
+    expect((await profiles.publicProfile("ann"))?.location).toBe("Oslo");
+    await auth.login("ann", "pw");
+    await profiles.publicProfile("ann");
+    expect(seen.filter(([u]) => u.startsWith("/profiles/"))).toEqual([
+      ["/profiles/ghost", null],
+      ["/profiles/ann", null],
+      ["/profiles/ann", "Bearer t1"],
+    ]);
+  });
+
+  it("saves preferences partially", async () => {
+    let body: unknown = null;
+    const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      if (String(input) === "/auth/refresh") return new Response(JSON.stringify({ access_token: "t" }));
+      body = JSON.parse(String(init.body));
+      expect(init.method).toBe("PATCH");
+      return new Response(JSON.stringify({ theme: "light", notifications: { email: true, sms: false } }));
+    }) as typeof fetch;
+    const profiles = new ProfileClient(new AuthClient(fn, null));
+    expect((await profiles.updatePreferences({ theme: "light" })).theme).toBe("light");
+    expect(body).toEqual({ theme: "light" });
   });
 });
