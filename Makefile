@@ -9,7 +9,7 @@ endif
 PACKAGES := auth-service profile-service cloudinary-emulator devstack
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help install dev test lint fmt test-python test-web test-e2e bench clean
+.PHONY: help install dev test lint fmt test-python test-web test-e2e bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test: lint test-python test-web test-e2e ## Everything CI runs
 
 bench: install ## Benchmarks; prints ratios against a baseline measured in the same run
 	$(UV) run --frozen python -m bench
+
+soak: install ## The full chaos soak (1,000 uploads from 50 users under faults); make test runs a short one
+	SOAK=1 $(PYTEST) e2e/test_chaos_soak.py -s
 
 clean: ## Remove build and test leftovers (keeps .data/, your dev data)
 	rm -rf .venv .tools web/node_modules web/dist e2e/artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+from schemathesis.core.result import Ok
 
 from devstack.mongo import MongoServer
 from e2e.conftest import running_stack
@@ -57,6 +58,7 @@ def fuzz(stack: Stack, service: str, user: User) -> list[str]:
     failures = []
     operations = 0
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"{service}: an operation its OpenAPI describes unusably: {result.err()}"
         operation = result.ok()
         operations += 1
         strategy = st.one_of(
