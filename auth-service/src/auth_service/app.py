@@ -15,7 +15,7 @@ from auth_service.clients.controller import ClientTokenController
 from auth_service.clock import Clock, utc_now
 from auth_service.config import Settings
 from auth_service.db import mongo_lifespan, provide_db
-from auth_service.errors import EXCEPTION_HANDLERS
+from auth_service.errors import EXCEPTION_HANDLERS, document_responses
 from auth_service.health import HealthController
 from auth_service.keys import JwksController, load_keys
 from auth_service.logs import RequestContextMiddleware, logging_config
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
     settings = settings or Settings.from_env()
     keys = load_keys(settings)
     tokens = TokenService(keys, issuer=settings.issuer, ttl_seconds=settings.access_token_ttl_seconds, clock=clock)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             JwksController,
@@ -77,3 +77,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ),
         debug=False,
     )
+    document_responses(app.openapi_schema)
+    return app

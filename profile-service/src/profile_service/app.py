@@ -15,7 +15,7 @@ from profile_service.avatars.intents import provide_intents
 from profile_service.avatars.webhook import CloudinaryWebhookController
 from profile_service.config import Settings, provide_settings
 from profile_service.db import mongo_lifespan, provide_db
-from profile_service.errors import EXCEPTION_HANDLERS
+from profile_service.errors import EXCEPTION_HANDLERS, document_responses
 from profile_service.health import HealthController
 from profile_service.lifespan import services_lifespan
 from profile_service.logs import RequestContextMiddleware, logging_config
@@ -29,7 +29,7 @@ from profile_service.profiles.repository import provide_profiles
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app; settings come from the environment unless given (tests pass them)."""
     settings = settings or Settings.from_env()
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             MetricsController,
@@ -64,3 +64,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         debug=False,
     )
+    document_responses(app.openapi_schema)
+    return app
