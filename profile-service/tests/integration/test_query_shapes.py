@@ -1,12 +1,13 @@
 """The exact query and update shapes the repositories rely on, against whichever server the session uses
 (the nx-27017 stand-in here, real MongoDB in CI): if one of these fails, the repositories are wrong there."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -42,14 +43,39 @@ async def test_upsert_with_set_on_insert_then_read(db: AsyncDatabase[dict[str, A
     }
 
 
-async def test_sequence_compare_and_set_matches_once(db: AsyncDatabase[dict[str, Any]]) -> None:
+async def test_sequence_increment_returns_the_new_value_and_never_upserts(db: AsyncDatabase[dict[str, Any]]) -> None:
     profiles = db["profiles"]
     await profiles.insert_one({"_id": "u1", "avatar_seq": 3})
+    shape: dict[str, Any] = {
+        "projection": {"_id": False, "avatar_seq": True},
+        "return_document": ReturnDocument.AFTER,
+    }
 
-    first = await profiles.update_one({"_id": "u1", "avatar_seq": 3}, {"$set": {"avatar_seq": 4}})
-    second = await profiles.update_one({"_id": "u1", "avatar_seq": 3}, {"$set": {"avatar_seq": 4}})
+    allocated = await profiles.find_one_and_update({"_id": "u1"}, {"$inc": {"avatar_seq": 1}}, **shape)
+    missing = await profiles.find_one_and_update({"_id": "nobody"}, {"$inc": {"avatar_seq": 1}}, **shape)
 
-    assert (first.matched_count, second.matched_count) == (1, 0)
+    assert allocated == {"avatar_seq": 4}
+    assert missing is None
+    assert await profiles.find_one({"_id": "nobody"}) is None
+
+
+async def test_concurrent_sequence_increments_are_distinct_and_consecutive(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "avatar_seq": 0})
+
+    async def allocate() -> int:
+        doc = await profiles.find_one_and_update(
+            {"_id": "u1"},
+            {"$inc": {"avatar_seq": 1}},
+            projection={"_id": False, "avatar_seq": True},
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None
+        return int(doc["avatar_seq"])
+
+    allocated = await asyncio.gather(*(allocate() for _ in range(50)))
+
+    assert sorted(allocated) == list(range(1, 51))
 
 
 async def test_ordering_guard_sets_avatar_and_records_the_replaced_one(db: AsyncDatabase[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar.di import NamedDependency
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -27,7 +27,7 @@ from profile_service.profiles.schemas import (
 
 logger = logging.getLogger(__name__)
 
-# A compare-and-set retried this often means something is badly wrong (the same user racing itself).
+# A compare-and-set that misses this often while the document does not change means something is badly wrong.
 MAX_CAS_ATTEMPTS = 50
 
 
@@ -181,18 +181,18 @@ class ProfileRepository:
         return doc is not None and doc.get("migration_intent") == claimer and int(doc.get("avatar_seq") or 0) >= 1
 
     async def next_seq(self, user_id: str) -> int:
-        """Allocate the next value of the user's upload sequence (compare-and-set on `avatar_seq`)."""
-        for _ in range(MAX_CAS_ATTEMPTS):
-            doc = await self._collection.find_one({"_id": user_id}, {"avatar_seq": True})
-            if doc is None:
-                raise NotFound("There is no profile for this user.")
-            current = int(doc.get("avatar_seq") or 0)
-            result = await self._collection.update_one(
-                {"_id": user_id, "avatar_seq": current}, {"$set": {"avatar_seq": current + 1}}
-            )
-            if result.matched_count == 1:
-                return current + 1
-        raise RuntimeError(f"could not allocate an upload sequence for {user_id}")
+        """Allocate the next value of the user's upload sequence: one atomic `$inc`, so concurrent callers get
+        distinct consecutive values and contention never fails a request. The profile must exist (`ensure`)."""
+        # Only $inc on an existing document: the stand-in drops $setOnInsert inside find_one_and_update upserts.
+        doc = await self._collection.find_one_and_update(
+            {"_id": user_id},
+            {"$inc": {"avatar_seq": 1}},
+            projection={"_id": False, "avatar_seq": True},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            raise NotFound("There is no profile for this user.")
+        return int(doc["avatar_seq"])
 
     async def apply_avatar(
         self, user_id: str, *, seq: int, avatar: dict[str, Any] | None, public_id: str | None
@@ -203,11 +203,18 @@ class ProfileRepository:
         makes it match nothing and we decide again. The replaced public_id goes into `retired` in the same
         write, so it is scheduled for destruction even if the process dies right after.
         """
-        for _ in range(MAX_CAS_ATTEMPTS):
+        stalls = 0
+        last_seen: int | None = None
+        while stalls < MAX_CAS_ATTEMPTS:
             doc = await self._collection.find_one({"_id": user_id}, {"applied_seq": True, "avatar": True})
             if doc is None:
                 raise NotFound("There is no profile for this user.")
             applied_seq = int(doc.get("applied_seq") or 0)
+            # A lost compare-and-set means another apply raised `applied_seq`, which only ever grows until it
+            # passes `seq` (then `decide` stops us): that is progress, not a failure. Only a miss with nothing
+            # changed counts towards giving up, so contention alone can never end in an error.
+            stalls = stalls + 1 if applied_seq == last_seen else 0
+            last_seen = applied_seq
             current = doc.get("avatar") or {}
             current_id: str | None = current.get("public_id")
             verdict = decide(applied_seq=applied_seq, applied_public_id=current_id, seq=seq, public_id=public_id)
