@@ -137,10 +137,13 @@ function PrivacyForm() {
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const visibility = profile?.visibility ?? "public";
+  // The choice shows at once (a controlled radio would otherwise snap back until the save answers).
+  const [pending, setPending] = useState<Visibility | null>(null);
+  const visibility = pending ?? profile?.visibility ?? "public";
 
   const change = async (next: Visibility) => {
     if (!profile || next === visibility) return;
+    setPending(next);
     setBusy(true);
     setError(null);
     setStatus("Saving…");
@@ -152,6 +155,7 @@ function PrivacyForm() {
       setStatus(null);
       setError(`Your change wasn't saved: ${e instanceof Error ? e.message : "please try again."}`);
     } finally {
+      setPending(null);
       setBusy(false);
     }
   };
