@@ -205,7 +205,7 @@ def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str
     expect(items).to_have_count(10)
     newest = " | ".join(items.nth(i).inner_text() for i in range(2))
     assert "Signed in with password and recovery code" in newest, newest
-    expect(page.get_by_test_id("activity-list")).to_contain_text("Failed sign-in attempt wrong verification code")
+    expect(page.get_by_test_id("activity-list")).to_contain_text("Failed sign-in attempt: wrong verification code")
     expect(page.get_by_test_id("activity-list")).to_contain_text("Two-step verification turned on")
     shot(page, "05-activity")
     assert_accessible(page, "account-activity")

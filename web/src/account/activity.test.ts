@@ -47,7 +47,7 @@ describe("describeEvent", () => {
     [event("1", "", "sign_in", "password + totp"), "Signed in with password and authenticator code"],
     [event("1", "", "sign_in", "password + recovery_code"), "Signed in with password and recovery code"],
     [event("1", "", "sign_in_failed", "password"), "Failed sign-in attempt: wrong password"],
-    [event("1", "", "sign_in_failed", "second factor"), "Failed sign-in attempt wrong verification code"],
+    [event("1", "", "sign_in_failed", "second factor"), "Failed sign-in attempt: wrong verification code"],
     [event("1", "", "email_changed", "new@example.com"), "Email address changed to new@example.com"],
     [event("1", "", "mfa_enabled", null), "Two-step verification turned on"],
     [event("1", "", "something_new", null), "Something new"],

@@ -44,7 +44,9 @@ export function describeEvent(event: Pick<ActivityEvent, "kind" | "detail">): st
   const what = KINDS[event.kind] ?? event.kind.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
   if (!event.detail) return what;
   if (event.kind === "email_changed") return `${what} to ${event.detail}`;
-  if (event.kind === "sign_in_failed" && event.detail === "password") return `${what}: wrong password`;
+  if (event.kind === "sign_in_failed") {
+    return `${what}: ${event.detail === "password" ? "wrong password" : (DETAILS[event.detail] ?? event.detail)}`;
+  }
   return `${what} ${DETAILS[event.detail] ?? `(${event.detail})`}`;
 }
 
