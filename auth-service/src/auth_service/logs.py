@@ -13,6 +13,16 @@ from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    ExecutionTimeout,
+    NetworkTimeout,
+    NotPrimaryError,
+    ServerSelectionTimeoutError,
+    WaitQueueTimeoutError,
+    WTimeoutError,
+)
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -20,6 +30,18 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("req
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Attributes every LogRecord has; anything else came in through `extra=` and is logged as a field.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# What errors.py answers with 503 (and logs as one warning line): no traceback for an outage. Litestar matches
+# `disable_stack_trace` by exact type, not isinstance, so every concrete class pymongo raises is listed.
+DATABASE_OUTAGE: set[type[Exception]] = {
+    ConnectionFailure,
+    AutoReconnect,
+    NetworkTimeout,
+    NotPrimaryError,
+    ServerSelectionTimeoutError,
+    WaitQueueTimeoutError,
+    ExecutionTimeout,
+    WTimeoutError,
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,7 +64,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def logging_config(level: str) -> LoggingConfig:
-    """Litestar's logging config: JSON on stderr, 500s logged with traces, client errors without."""
+    """Litestar's logging config: JSON on stderr, 500s logged with traces, client errors and outages without."""
     return LoggingConfig(
         formatters={"json": {"()": f"{__name__}.JsonFormatter"}},
         handlers={"console": {"class": "logging.StreamHandler", "formatter": "json"}},
@@ -50,7 +72,7 @@ def logging_config(level: str) -> LoggingConfig:
         # Litestar logs uncaught exceptions on its own "litestar" logger: send it to the JSON root handler too.
         loggers={"litestar": {"level": "INFO", "propagate": True}, "uvicorn.access": {"level": "WARNING"}},
         log_exceptions="always",
-        disable_stack_trace={400, 401, 403, 404, 405, 409, 410, 413, 429, 503},
+        disable_stack_trace={400, 401, 403, 404, 405, 409, 410, 413, 429, 503, *DATABASE_OUTAGE},
     )
 
 

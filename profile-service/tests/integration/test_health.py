@@ -1,11 +1,13 @@
+import json
 import time
 
+import pytest
 from litestar.testing import TestClient
 
 from devstack.mongo import MongoServer
 from profile_service.app import create_app
 from profile_service.config import Settings
-from tests.conftest import Client, make_settings, wait_until_ready
+from tests.conftest import Client, TokenFactory, auth, make_settings, wait_until_ready
 
 
 def test_health_answers_ok(client: Client) -> None:
@@ -69,3 +71,36 @@ def test_ready_is_503_while_mongodb_is_down_and_recovers(settings: Settings, mon
         while client.get("/ready").status_code != 200:
             assert time.monotonic() < deadline, "the service did not recover after MongoDB came back"
             time.sleep(0.05)
+
+
+def test_an_outage_is_logged_as_one_warning_per_request_without_a_traceback(
+    settings: Settings, mongo_server: MongoServer, token: TokenFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The app (and with it the stderr log handler) is built here, while capsys holds stderr.
+    if mongo_server.can_restart:
+        app_settings = settings
+    else:  # an external MongoDB cannot be killed from here: a server that does not exist is the same outage
+        app_settings = make_settings(
+            mongodb_uri="mongodb://127.0.0.1:1", database=settings.database, auth_jwks_url=settings.auth_jwks_url
+        )
+    with TestClient(create_app(app_settings)) as client:
+        if mongo_server.can_restart:
+            wait_until_ready(client)
+            mongo_server.kill()
+        try:
+            capsys.readouterr()
+            response = client.get("/profiles/me", headers=auth(token("u1", "alice")))
+            err = capsys.readouterr().err
+        finally:
+            if mongo_server.can_restart:
+                mongo_server.restart()
+
+    assert response.status_code == 503
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    # Background loops (the outbox worker) log the outage too, once per poll: only this request's lines count.
+    lines = [line for line in lines if line.get("request_id") == response.headers["x-request-id"]]
+    problems = [line for line in lines if line["level"] in {"WARNING", "ERROR", "CRITICAL"}]
+    assert [(p["logger"], p["msg"].split(":")[0]) for p in problems] == [
+        ("profile_service.errors", "database unavailable")
+    ]
+    assert not any("exc" in line for line in lines)

@@ -1,0 +1,76 @@
+"""What the logging config writes for errors: an outage (503) without a traceback, a real 500 with one."""
+
+import json
+from typing import Any
+
+import pytest
+from litestar import get
+from litestar.testing import create_test_client
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    ExecutionTimeout,
+    NetworkTimeout,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+    WaitQueueTimeoutError,
+)
+
+from auth_service.errors import EXCEPTION_HANDLERS
+from auth_service.logs import logging_config
+
+
+def _get(path: str, exc: Exception, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]]]:
+    """Answer one request whose handler raises `exc`; the status and the JSON log lines of WARNING and above."""
+
+    @get(path, sync_to_thread=False)
+    def fail() -> None:
+        raise exc
+
+    # The config installs its own stderr handler on the root logger (which replaces caplog's): read stderr.
+    with create_test_client(
+        [fail], exception_handlers=EXCEPTION_HANDLERS, logging_config=logging_config("INFO"), debug=False
+    ) as client:
+        capsys.readouterr()
+        status = client.get(path).status_code
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    return status, [line for line in lines if line["level"] in {"WARNING", "ERROR", "CRITICAL"}]
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ServerSelectionTimeoutError("127.0.0.1:9: connection refused"),
+        AutoReconnect("connection closed"),
+        NetworkTimeout("timed out"),
+        ConnectionFailure("down"),
+        WaitQueueTimeoutError("pool exhausted"),
+        ExecutionTimeout("operation exceeded time limit", 50),
+    ],
+    ids=type,
+)
+def test_database_outage_is_one_warning_without_a_traceback(
+    exc: PyMongoError, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines = _get("/outage", exc, capsys)
+
+    assert status == 503
+    assert lines == [
+        {
+            **lines[0],
+            "level": "WARNING",
+            "logger": "auth_service.errors",
+            "msg": f"database unavailable: {type(exc).__name__}",
+        }
+    ]
+    assert "exc" not in lines[0]
+
+
+def test_unexpected_error_is_still_logged_with_its_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = _get("/bug", RuntimeError("a real bug"), capsys)
+
+    assert status == 500
+    assert [(line["level"], line["logger"]) for line in lines] == [("ERROR", "litestar")]
+    assert lines[0]["msg"].startswith("Uncaught exception")
+    assert lines[0]["exc"].startswith("Traceback (most recent call last)")
+    assert lines[0]["exc"].endswith("RuntimeError: a real bug")
