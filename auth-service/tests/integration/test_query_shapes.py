@@ -6,7 +6,7 @@ module says which shape broke before any API test does.
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -184,7 +184,7 @@ async def test_action_tokens_are_consumed_once_and_expire(db: Database) -> None:
     assert used.user_id == "u"
 
 
-async def test_activity_keyset_pages_on_time_then_id(db: Database) -> None:
+async def test_activity_pages_on_one_string_key_of_time_then_id(db: Database) -> None:
     now = utc_now()
     clock = iter([now, now, now + timedelta(seconds=1), now + timedelta(seconds=1), now + timedelta(seconds=2)])
     activity = ActivityRepository(db["activity"], lambda: next(clock))
@@ -199,6 +199,29 @@ async def test_activity_keyset_pages_on_time_then_id(db: Database) -> None:
     assert len(ids) == len(set(ids)) == 5
     assert third.next_cursor is None
     assert all(isinstance(d["at"], datetime) for d in await db["activity"].find({}).to_list())
+
+
+async def test_activity_pages_hold_every_event_once_with_real_clock_times(db: Database) -> None:
+    # Real clocks have microseconds (MongoDB keeps milliseconds), several events can share a millisecond,
+    # and floats make `timestamp() * 1000` land a hair below a whole millisecond.
+    start = datetime(2026, 11, 22, 2, 0, 58, 657_000, tzinfo=UTC)
+    offsets_us = [0, 0, 150, 999, 1_000, 1_000, 1_001, 57_123, 136_000, 136_999, 191_000, 191_000, 500_500, 999_999]
+    times = iter(start + timedelta(microseconds=offset) for offset in offsets_us)
+    activity = ActivityRepository(db["activity"], lambda: next(times))
+    for _ in offsets_us:
+        await activity.record("u", "sign_in", ClientInfo(ip="1.2.3.4", user_agent="t"))
+    everything = (await activity.page("u", 100)).events
+
+    seen, cursor = [], None
+    while True:
+        page = await activity.page("u", 3, cursor)
+        seen += page.events
+        if (cursor := page.next_cursor) is None:
+            break
+
+    assert len(everything) == len(offsets_us)
+    assert [e.id for e in seen] == [e.id for e in everything]
+    assert [e.at for e in seen] == sorted((e.at for e in seen), reverse=True)
 
 
 async def test_outbox_claims_are_exclusive_until_the_lease_lapses(db: Database) -> None:
