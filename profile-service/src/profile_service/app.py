@@ -21,6 +21,7 @@ from profile_service.lifespan import services_lifespan
 from profile_service.logs import RequestContextMiddleware, logging_config
 from profile_service.metrics import MetricsController, provide_metrics
 from profile_service.outbox.repository import provide_outbox
+from profile_service.profiles.cache import RecentProfiles
 from profile_service.profiles.controller import InternalController, ProfileController
 from profile_service.profiles.deletion import provide_deletion
 from profile_service.profiles.repository import provide_profiles
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="profile-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
         ),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "recent_profiles": RecentProfiles(settings.public_cache_seconds)}),
         debug=False,
     )
     document_responses(app.openapi_schema)

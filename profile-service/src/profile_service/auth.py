@@ -8,6 +8,7 @@ flood of forged `kid`s cannot turn into a flood of JWKS requests.
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -80,15 +81,36 @@ class KeySet:
 
 
 class TokenVerifier:
-    """Verifies access tokens: EdDSA only, `kid` from the JWKS, `iss` and `aud` checked, exp/iat/sub required."""
+    """Verifies access tokens: EdDSA only, `kid` from the JWKS, `iss` and `aud` checked, exp/iat/sub required.
 
-    def __init__(self, keys: KeySet, *, issuer: str, audience: str) -> None:
+    Tokens that verified are remembered (key: the exact token string; at most `cache_size`, least recently used
+    evicted) until their own `exp`, so a browser's repeated requests cost one signature check. A token is
+    immutable and its signature cannot change, so the only thing this gives up is noticing a key withdrawn
+    from the JWKS before the token expires (minutes). Failures are never cached.
+    """
+
+    def __init__(self, keys: KeySet, *, issuer: str, audience: str, cache_size: int = 10_000) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._cache_size = cache_size
+        self._verified: OrderedDict[str, tuple[float, Claims]] = OrderedDict()
 
     async def verify(self, token: str) -> Claims:
         """The token's claims; raise Unauthorized for anything invalid."""
+        if (hit := self._verified.get(token)) is not None:
+            if hit[0] > time.time():
+                self._verified.move_to_end(token)
+                return hit[1]
+            del self._verified[token]
+        claims, expires = await self._decode(token)
+        if self._cache_size > 0:
+            self._verified[token] = (expires, claims)
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        return claims
+
+    async def _decode(self, token: str) -> tuple[Claims, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -108,7 +130,7 @@ class TokenVerifier:
                 issuer=self._issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
-            return msgspec.convert(payload, Claims)
+            return msgspec.convert(payload, Claims), float(payload["exp"])
         except (jwt.InvalidTokenError, msgspec.ValidationError) as exc:
             logger.info("access token rejected: %s", type(exc).__name__)
             raise Unauthorized("The access token is invalid or expired.", headers=BEARER_CHALLENGE) from None

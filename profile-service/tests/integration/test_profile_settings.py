@@ -1,7 +1,11 @@
 """Profile fields, preferences and privacy through the whole app against the session's MongoDB."""
 
+import time
 from typing import Any
 
+from pymongo import MongoClient
+
+from profile_service.config import Settings
 from tests.conftest import Client, TokenFactory, auth
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
@@ -101,3 +105,28 @@ def test_a_private_profiles_avatar_is_not_listed_publicly_until_it_is_public_aga
     assert hidden.status_code == 404
     assert ticket["public_id"] not in hidden.text
     assert shown.json()["avatar"]["secure_url"].endswith(ticket["public_id"] + ".jpg")
+
+
+def test_turning_private_hides_a_cached_public_view_at_once(client: Client, token: TokenFactory) -> None:
+    owner = token("owner-c", "carol")
+    client.get("/profiles/me", headers=auth(owner))
+    assert client.get("/profiles/carol").status_code == 200  # now in this instance's public-view cache
+
+    client.patch("/profiles/me", json={"visibility": "private"}, headers=auth(owner))
+
+    assert client.get("/profiles/carol").status_code == 404
+    assert client.get("/profiles/carol", headers=auth(owner)).status_code == 200
+
+
+def test_a_write_this_instance_did_not_see_shows_within_a_second(
+    client: Client, token: TokenFactory, settings: Settings
+) -> None:
+    client.get("/profiles/me", headers=auth(token("owner-d", "dave")))
+    assert client.get("/profiles/dave").json()["bio"] == ""
+    with MongoClient[dict[str, Any]](settings.mongodb_uri, serverSelectionTimeoutMS=2000) as other:
+        # Another instance (or reconciliation) writes: nothing invalidates this instance's cache.
+        other[settings.database]["profiles"].update_one({"_id": "owner-d"}, {"$set": {"bio": "elsewhere"}})
+    written = time.monotonic()
+
+    while client.get("/profiles/dave").json()["bio"] != "elsewhere":
+        assert time.monotonic() - written < settings.public_cache_seconds + 0.5, "stale beyond the cache's ttl"

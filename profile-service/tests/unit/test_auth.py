@@ -120,3 +120,43 @@ async def test_known_keys_keep_working_while_the_auth_service_is_down(key: Signi
 
     assert claims.sub == "u1"
     assert transport.calls >= 2
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(key: SigningKey) -> None:
+    transport = JwksTransport([key])
+    tokens = verifier(transport, min_refresh=0)
+    token = mint(key, "u1", "alice")
+    await tokens.verify(token)
+    transport.keys = []  # the key is withdrawn: only a cached verification can still accept the token
+    await tokens._keys._refresh()
+
+    claims = await tokens.verify(token)
+
+    assert claims.sub == "u1"
+    with pytest.raises(Unauthorized):  # a token never verified before is checked against the current keys
+        await tokens.verify(mint(key, "u1", "alice"))
+
+
+async def test_an_expired_token_is_rejected_even_if_it_verified_before(key: SigningKey) -> None:
+    tokens = verifier(JwksTransport([key]))
+    token = mint(key, "u1", "alice", exp=int(time.time()) + 1)
+    await tokens.verify(token)
+    deadline = time.monotonic() + 5
+
+    while True:  # poll until the token's second has passed (no fixed sleep)
+        try:
+            await tokens.verify(token)
+        except Unauthorized:
+            break
+        assert time.monotonic() < deadline, "an expired token was still accepted from the cache"
+
+
+async def test_a_rejected_token_is_not_remembered(key: SigningKey) -> None:
+    transport = JwksTransport([])
+    tokens = verifier(transport, min_refresh=0)
+    token = mint(key, "u1", "alice")
+    with pytest.raises(Unauthorized):
+        await tokens.verify(token)
+    transport.keys = [key]  # the key is published (a rotation reached the JWKS)
+
+    assert (await tokens.verify(token)).sub == "u1"

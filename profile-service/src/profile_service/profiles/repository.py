@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -16,6 +17,7 @@ from profile_service.avatars.ordering import Verdict, decide
 from profile_service.clock import from_ms, now_ms, utcnow
 from profile_service.db import INDEX_CREATORS, Database
 from profile_service.errors import NotFound
+from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
     Preferences,
@@ -72,6 +74,18 @@ def _profile(doc: dict[str, Any]) -> Profile:
     )
 
 
+def _public_view(doc: dict[str, Any]) -> PublicProfile:
+    avatar = doc.get("avatar")
+    return PublicProfile(
+        username=doc["username"],
+        display_name=doc.get("display_name"),
+        bio=doc.get("bio") or "",
+        avatar=None if avatar is None else msgspec.convert(avatar, PublicAvatar, strict=False),
+        location=doc.get("location") or "",
+        website=doc.get("website") or None,
+    )
+
+
 def change_document(change: ProfileChange) -> dict[str, Any]:
     """The `$set` values of a change: top-level fields as they are, preferences as dotted paths (partial)."""
     values: dict[str, Any] = msgspec.to_builtins(change)
@@ -86,9 +100,15 @@ class ProfileRepository:
     """Reads and single-document atomic writes of `profiles.profiles`, and the tombstones of deleted users
     (`profiles.deleted_users`, `_id` = user id) that keep a deleted profile from being created again."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, recent: RecentProfiles | None = None) -> None:
         self._collection: AsyncCollection[dict[str, Any]] = db["profiles"]
         self._deleted: AsyncCollection[dict[str, Any]] = db["deleted_users"]
+        # This instance's public-view cache (request handlers pass it); every write below forgets the user's entry.
+        self._recent = recent
+
+    def _changed(self, user_id: str) -> None:
+        if self._recent is not None:
+            self._recent.forget(user_id)
 
     async def ensure(self, user_id: str, username: str | None) -> Profile:
         """The user's profile, created on first access; the token's username is kept up to date on it.
@@ -120,6 +140,7 @@ class ProfileRepository:
             # DuplicateKeyError: a concurrent first access created it; the read below sees that document.
             with contextlib.suppress(DuplicateKeyError):
                 await self._collection.update_one({"_id": user_id}, update, upsert=True)
+            self._changed(user_id)
             doc = await self._collection.find_one({"_id": user_id})
         if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
             raise NotFound("no profile")
@@ -136,22 +157,22 @@ class ProfileRepository:
         values = change_document(change)
         if values:
             await self._collection.update_one({"_id": user_id}, {"$set": {**values, "updated_ms": now_ms()}})
+            self._changed(user_id)
 
     async def public(self, username: str, viewer_id: str | None = None) -> PublicProfile:
         """The public view of the profile with this username, or NotFound; a private profile is NotFound
         (the same answer as no profile at all) for everyone but its owner, `viewer_id`."""
-        doc = await self._collection.find_one({"username": username})
-        if doc is None or (_is_private(doc) and doc["_id"] != viewer_id):
+        cached = None if self._recent is None else self._recent.get(username)
+        if cached is None:
+            writes_before = 0 if self._recent is None else self._recent.writes()
+            if (doc := await self._collection.find_one({"username": username})) is None:
+                raise NotFound("There is no profile with this username.")
+            cached = CachedView(user_id=doc["_id"], private=_is_private(doc), view=_public_view(doc))
+            if self._recent is not None:
+                self._recent.put(username, cached, writes_before=writes_before)
+        if cached.private and cached.user_id != viewer_id:
             raise NotFound("There is no profile with this username.")
-        avatar = doc.get("avatar")
-        return PublicProfile(
-            username=doc["username"],
-            display_name=doc.get("display_name"),
-            bio=doc.get("bio") or "",
-            avatar=None if avatar is None else msgspec.convert(avatar, PublicAvatar, strict=False),
-            location=doc.get("location") or "",
-            website=doc.get("website") or None,
-        )
+        return cached.view
 
     async def is_deleted(self, user_id: str) -> bool:
         """Whether the user's profile was deleted for good (account deletion)."""
@@ -164,7 +185,10 @@ class ProfileRepository:
 
     async def delete(self, user_id: str) -> dict[str, Any] | None:
         """Remove the profile document; returns what it held (None if there was none)."""
-        return await self._collection.find_one_and_delete({"_id": user_id})
+        try:
+            return await self._collection.find_one_and_delete({"_id": user_id})
+        finally:
+            self._changed(user_id)
 
     async def claim_first_seq(self, user_id: str, claimer: str) -> bool:
         """Take sequence 1 for `claimer` if the profile never allocated one (no upload, no deletion ever).
@@ -224,6 +248,7 @@ class ProfileRepository:
             if current_id is not None and current_id != public_id:
                 update["$push"] = {"retired": current_id}
             result = await self._collection.update_one({"_id": user_id, "applied_seq": applied_seq}, update)
+            self._changed(user_id)
             if result.matched_count == 1:
                 return AvatarApplied(Verdict.APPLY, replaced=current_id)
         raise RuntimeError(f"could not apply an avatar for {user_id}")
@@ -293,6 +318,7 @@ async def create_indexes(db: Database) -> None:
 INDEX_CREATORS.append(create_indexes)
 
 
-def provide_profiles(db: NamedDependency[Database]) -> ProfileRepository:
-    """The repository over this request's database."""
-    return ProfileRepository(db)
+def provide_profiles(db: NamedDependency[Database], state: State) -> ProfileRepository:
+    """The repository over this request's database, with this instance's public-view cache."""
+    recent: RecentProfiles = state.recent_profiles
+    return ProfileRepository(db, recent)
