@@ -1,7 +1,7 @@
 """The ordering rule: which upload a profile shows when notifications arrive late, twice, or out of order.
 
-Every signed upload (and every avatar deletion) gets the next value of a per-user sequence, allocated with a
-compare-and-set on the profile document. The profile stores the sequence of the state it shows
+Every signed upload (and every avatar deletion) gets the next value of a per-user sequence, allocated by one
+atomic `$inc` on the profile document. The profile stores the sequence of the state it shows
 (`applied_seq`). An upload is applied only if its sequence is higher; the write is one conditional
 `update_one` whose filter pins the `applied_seq` that was read, so two racing applies cannot both win and
 the replaced picture is known exactly (see `ProfileRepository.apply_avatar`).

@@ -6,6 +6,7 @@ Cloudinary delivers again, and a repeated delivery changes nothing (the apply pa
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -34,6 +35,62 @@ def asset_from(note: Notification) -> Asset | None:
     return msgspec.convert(msgspec.structs.asdict(note), Asset, strict=False)
 
 
+def verified_notification(
+    raw: bytes, headers: Mapping[str, str], account: CloudinaryAccount, settings: Settings, metrics: Metrics
+) -> Notification:
+    """The notification in `raw`, once its signature and timestamp check out; Unauthorized or BadRequest otherwise."""
+    try:
+        verify_notification(
+            account,
+            raw,
+            headers.get("x-cld-timestamp"),
+            headers.get("x-cld-signature"),
+            window_seconds=settings.webhook_window_seconds,
+            future_skew_seconds=settings.webhook_future_skew_seconds,
+        )
+    except InvalidNotification as exc:
+        metrics.webhook_signature_failures.labels(str(exc).split(" ")[0]).inc()
+        logger.warning("webhook rejected: %s", exc)
+        raise Unauthorized(f"Notification rejected: {exc}.") from None
+    try:
+        return msgspec.convert(msgspec.json.decode(raw), Notification, strict=False)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise BadRequest(f"The notification is not a JSON object Cloudinary sends: {exc}") from None
+
+
+async def process_notification(
+    note: Notification, intents: IntentRepository, applier: UploadApplier, assets: AssetStore, metrics: Metrics
+) -> WebhookAck:
+    """Apply the upload a verified notification reports through the same path as the confirm fallback."""
+    if note.notification_type not in HANDLED_TYPES or not note.public_id:
+        metrics.webhooks.labels("ignored_type").inc()
+        return WebhookAck(status="ignored")
+    intent = await intents.by_public_id(note.public_id)
+    if intent is None:
+        metrics.webhooks.labels("unknown_public_id").inc()
+        logger.info("notification for a public_id we never signed", extra={"public_id": note.public_id})
+        return WebhookAck(status="ignored")
+    log = {"intent_id": intent.id, "notification_type": note.notification_type}
+    asset = asset_from(note) if note.notification_type == "upload" else None
+    if asset is None:
+        if note.notification_type == "eager" and intent.status not in APPLICABLE:
+            metrics.webhooks.labels("eager_noted").inc()
+            return WebhookAck(status="noted", intent_status=intent.status.value)
+        # Eager notifications carry no version (and an upload one may be partial): ask the Admin API.
+        try:
+            asset = await assets.resource(intent.public_id)
+        except CloudinaryUnavailable as exc:
+            raise ServiceUnavailable("Cloudinary is not answering.", headers={"Retry-After": "5"}) from exc
+        if asset is None:
+            logger.warning("notification for an asset Cloudinary does not hold", extra=log)
+            metrics.webhooks.labels("asset_missing").inc()
+            return WebhookAck(status="ignored", intent_status=intent.status.value)
+    status = await applier.apply(intent, asset, "webhook")
+    metrics.webhooks.labels(status.value).inc()
+    logger.info("notification processed: %s", status.value, extra=log)
+    return WebhookAck(status="processed", intent_status=status.value)
+
+
 class CloudinaryWebhookController(Controller):
     """Cloudinary's notifications; authenticated by signature, not by token."""
 
@@ -50,49 +107,6 @@ class CloudinaryWebhookController(Controller):
         settings: NamedDependency[Settings],
         metrics: NamedDependency[Metrics],
     ) -> WebhookAck:
-        """Verify, then apply the upload through the same path as the confirm fallback."""
-        raw = await request.body()
-        try:
-            verify_notification(
-                account,
-                raw,
-                request.headers.get("x-cld-timestamp"),
-                request.headers.get("x-cld-signature"),
-                window_seconds=settings.webhook_window_seconds,
-                future_skew_seconds=settings.webhook_future_skew_seconds,
-            )
-        except InvalidNotification as exc:
-            metrics.webhook_signature_failures.labels(str(exc).split(" ")[0]).inc()
-            logger.warning("webhook rejected: %s", exc)
-            raise Unauthorized(f"Notification rejected: {exc}.") from None
-        try:
-            note = msgspec.convert(msgspec.json.decode(raw), Notification, strict=False)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise BadRequest(f"The notification is not a JSON object Cloudinary sends: {exc}") from None
-        if note.notification_type not in HANDLED_TYPES or not note.public_id:
-            metrics.webhooks.labels("ignored_type").inc()
-            return WebhookAck(status="ignored")
-        intent = await intents.by_public_id(note.public_id)
-        if intent is None:
-            metrics.webhooks.labels("unknown_public_id").inc()
-            logger.info("notification for a public_id we never signed", extra={"public_id": note.public_id})
-            return WebhookAck(status="ignored")
-        log = {"intent_id": intent.id, "notification_type": note.notification_type}
-        asset = asset_from(note) if note.notification_type == "upload" else None
-        if asset is None:
-            if note.notification_type == "eager" and intent.status not in APPLICABLE:
-                metrics.webhooks.labels("eager_noted").inc()
-                return WebhookAck(status="noted", intent_status=intent.status.value)
-            # Eager notifications carry no version (and an upload one may be partial): ask the Admin API.
-            try:
-                asset = await assets.resource(intent.public_id)
-            except CloudinaryUnavailable as exc:
-                raise ServiceUnavailable("Cloudinary is not answering.", headers={"Retry-After": "5"}) from exc
-            if asset is None:
-                logger.warning("notification for an asset Cloudinary does not hold", extra=log)
-                metrics.webhooks.labels("asset_missing").inc()
-                return WebhookAck(status="ignored", intent_status=intent.status.value)
-        status = await applier.apply(intent, asset, "webhook")
-        metrics.webhooks.labels(status.value).inc()
-        logger.info("notification processed: %s", status.value, extra=log)
-        return WebhookAck(status="processed", intent_status=status.value)
+        """Verify over the raw body, then apply."""
+        note = verified_notification(await request.body(), request.headers, account, settings, metrics)
+        return await process_notification(note, intents, applier, assets, metrics)
