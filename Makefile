@@ -47,7 +47,7 @@ test-python: install ## Each package's unit and integration tests
 test-web: install ## The web app's own tests
 	cd web && npm test
 
-test-e2e: install ## The whole stack as real processes (and, once it lands, a real browser)
+test-e2e: install ## The whole stack as real processes, a real browser (Debian chromium), deploy-file checks
 	$(PYTEST) e2e deploy/tests
 
 test: lint test-python test-web test-e2e ## Everything CI runs
