@@ -5,6 +5,7 @@ Chromium must start: a browser test that cannot launch its browser fails, it is 
 """
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from devstack.processes import ServerProcess
 from e2e.stack import ARTIFACTS, ROOT, Stack
 
 WEB = ROOT / "web"
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium here and in CI; CHROMIUM_PATH names another Chromium-family binary (GitHub's Ubuntu
+# runners ship Google Chrome, and their `apt-get install chromium` is only a snap shim).
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
