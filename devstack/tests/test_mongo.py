@@ -1,7 +1,6 @@
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pymongo import MongoClient
 
 from devstack.mongo import MongoServer, docker_available, start_mongodb, start_nx
@@ -61,12 +60,17 @@ def test_mongodb_uri_wins_and_nothing_is_started(tmp_path: Path, mongo_server: M
         assert client.admin.command("ping")["ok"] == 1
 
 
-def test_without_uri_or_docker_the_stand_in_is_started(tmp_path: Path) -> None:
-    if docker_available():
-        pytest.fail("this machine has a Docker engine: the testcontainers path would be taken (not expected here)")
+def test_without_a_uri_the_launcher_uses_docker_when_it_answers_else_the_stand_in(tmp_path: Path) -> None:
+    # Here no Docker engine runs, so this starts nx-27017; on GitHub's runners it starts mongo:8.
+    docker = docker_available()
     server = start_mongodb(tmp_path, environ={})
     try:
-        assert server.backend.startswith("nx-27017")
-        assert server.data_dir == tmp_path / "nx"
+        with connect(server.uri) as client:
+            assert client.admin.command("ping")["ok"] == 1
+        if docker:
+            assert server.backend.startswith("MongoDB (mongo:8")
+        else:
+            assert server.backend.startswith("nx-27017")
+            assert server.data_dir == tmp_path / "nx"
     finally:
         server.stop()
