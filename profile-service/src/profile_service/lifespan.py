@@ -16,6 +16,7 @@ from profile_service.config import Settings
 from profile_service.db import Mongo
 from profile_service.metrics import Metrics
 from profile_service.outbox.worker import OutboxWorker
+from profile_service.profiles.repository import ProfileRepository
 from profile_service.reconcile import Reconciler
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.assets = CloudinaryAssets()
     app.state.metrics = Metrics()
     app.state.outbox_wake = asyncio.Event()
+    # Request handlers share one repository (per-request construction was measurable on the hot reads).
+    app.state.profiles = ProfileRepository(mongo.db, app.state.recent_profiles)
     async with httpx.AsyncClient() as http:
         keys = KeySet(
             settings.auth_jwks_url,

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 import pytest
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.testing import create_test_client
 
@@ -24,6 +25,8 @@ def client(repository: FakeProfileRepository) -> Iterator[Client]:
     with create_test_client(
         ProfileController,
         dependencies={"caller": Provide(caller), "profiles": Provide(lambda: repository, sync_to_thread=False)},
+        # The hot reads take the app's repository from state (see ProfileController).
+        state=State({"profiles": repository}),
         exception_handlers=EXCEPTION_HANDLERS,
         debug=False,
     ) as test_client:

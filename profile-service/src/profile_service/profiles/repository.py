@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -318,7 +317,11 @@ async def create_indexes(db: Database) -> None:
 INDEX_CREATORS.append(create_indexes)
 
 
-def provide_profiles(db: NamedDependency[Database], state: State) -> ProfileRepository:
-    """The repository over this request's database, with this instance's public-view cache."""
-    recent: RecentProfiles = state.recent_profiles
-    return ProfileRepository(db, recent)
+def provide_profiles(state: State) -> ProfileRepository:
+    """This instance's repository, built once at start-up over its database and public-view cache.
+
+    No readiness gate (unlike `provide_db`): the profiles collection has no unique index but `_id`, so nothing
+    can slip past an index that does not exist yet.
+    """
+    profiles: ProfileRepository = state.profiles
+    return profiles
