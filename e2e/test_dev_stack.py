@@ -106,8 +106,17 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         yield stack
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            # A failed test leaves it running: Ctrl-C it as a person would, then kill whatever remains,
+            # the stand-in MongoDB included (it runs in a session of its own, outside this process group).
+            children = descendants(process.pid)
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            for pid in alive(children):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_make_dev_serves_health_and_ready_on_every_service(dev_stack: DevStack) -> None:
