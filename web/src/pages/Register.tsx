@@ -1,4 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
+import { PASSWORD_MAX, PASSWORD_MIN } from "../account/messages";
 import { ApiError } from "../api/problem";
 import { Field } from "../components/Field";
 import { Link, navigate, safeNext, useLocation } from "../router";
@@ -12,8 +13,8 @@ export function validate(email: string, username: string, password: string): Err
   const errors: Errors = {};
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) errors.email = "Enter an email address like name@example.com.";
   if (!USERNAME.test(username)) errors.username = "3 to 30 characters: lower-case letters, digits, dot, dash or underscore.";
-  if (password.length < 8) errors.password = "At least 8 characters.";
-  else if (password.length > 128) errors.password = "At most 128 characters.";
+  if (password.length < PASSWORD_MIN) errors.password = `At least ${PASSWORD_MIN} characters.`;
+  else if (password.length > PASSWORD_MAX) errors.password = `At most ${PASSWORD_MAX} characters.`;
   return errors;
 }
 
@@ -106,7 +107,7 @@ export function Register() {
             type="password"
             autoComplete="new-password"
             required
-            hint="At least 8 characters."
+            hint={`At least ${PASSWORD_MIN} characters.`}
             value={password}
             error={errors.password}
             onChange={(e) => setPassword(e.target.value)}

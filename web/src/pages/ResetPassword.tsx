@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
+import { NewPasswordFields } from "../components/NewPasswordFields";
 import { type FormErrors, linkMessage, newPasswordErrors } from "../account/messages";
 import { ApiError } from "../api/problem";
-import { Field } from "../components/Field";
 import { FormAlert } from "../components/FormAlert";
 import { Link, useLocation } from "../router";
 import { useSession } from "../session";
@@ -71,26 +71,12 @@ export function ResetPassword() {
         <p className="muted">Choose a new password for your account.</p>
         <form onSubmit={submit} noValidate>
           <FormAlert message={errors.form} />
-          <Field
-            label="New password"
-            name="new_password"
-            type="password"
-            autoComplete="new-password"
-            required
-            hint="At least 8 characters."
-            value={password}
-            error={errors.new_password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <Field
-            label="Repeat the new password"
-            name="repeat_password"
-            type="password"
-            autoComplete="new-password"
-            required
-            value={repeat}
-            error={errors.repeat}
-            onChange={(e) => setRepeat(e.target.value)}
+          <NewPasswordFields
+            password={password}
+            repeat={repeat}
+            onPassword={setPassword}
+            onRepeat={setRepeat}
+            errors={errors}
           />
           <button className="button button-block" type="submit" disabled={busy}>
             {busy ? "Saving…" : "Set new password"}

@@ -1,4 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
+import { NewPasswordFields } from "../../components/NewPasswordFields";
 import { type FormErrors, newPasswordErrors, reauthErrors } from "../../account/messages";
 import { qrImageSource } from "../../account/qr";
 import type { TotpEnrollment } from "../../api/account";
@@ -327,26 +328,12 @@ function PasswordChange() {
           error={errors.current_password}
           onChange={(e) => setCurrent(e.target.value)}
         />
-        <Field
-          label="New password"
-          name="new_password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint="At least 8 characters."
-          value={password}
-          error={errors.new_password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        <Field
-          label="Repeat the new password"
-          name="repeat_password"
-          type="password"
-          autoComplete="new-password"
-          required
-          value={repeat}
-          error={errors.repeat}
-          onChange={(e) => setRepeat(e.target.value)}
+        <NewPasswordFields
+          password={password}
+          repeat={repeat}
+          onPassword={setPassword}
+          onRepeat={setRepeat}
+          errors={errors}
         />
         <div className="actions">
           <button type="submit" className="button" disabled={busy}>
