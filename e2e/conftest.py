@@ -4,8 +4,10 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser
 
 from devstack.mongo import MongoServer
+from e2e.browser import build_web, chromium, serve_web
 from e2e.stack import ARTIFACTS, ROOT, Stack
 
 __all__ = ["ARTIFACTS", "ROOT", "running_stack"]
@@ -28,4 +30,19 @@ def running_stack(
 def stack(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Emulator, auth-service and profile-service running against the session's MongoDB."""
     with running_stack(mongo_server, tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def web(stack: Stack) -> Iterator[str]:
+    """The built web app served by `vite preview`, proxying the APIs of this module's stack."""
+    build_web()
+    with serve_web(stack) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium through Playwright (a launch failure fails the test)."""
+    with chromium() as running:
         yield running

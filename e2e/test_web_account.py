@@ -21,7 +21,6 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -30,24 +29,11 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from e2e.browser import assert_accessible, build_web, chromium, serve_web
+from e2e.browser import assert_accessible
 from e2e.stack import ARTIFACTS, Stack
 
 TIMEOUT_MS = 15_000
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="module")
-def web(stack: Stack) -> Iterator[str]:
-    build_web()
-    with serve_web(stack) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 class Authenticator:

@@ -10,34 +10,19 @@ and dark, land in e2e/artifacts/web-*.png; axe-core checks the sign-in, home and
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
-import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page, Request, expect
 
-from e2e.browser import assert_accessible, build_web, chromium, serve_web
+from e2e.browser import assert_accessible
 from e2e.stack import ARTIFACTS, Stack
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def web(stack: Stack) -> Iterator[str]:
-    build_web()
-    with serve_web(stack) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 def phone_photo(path: Path) -> Path:
