@@ -18,7 +18,7 @@ from auth_service.db import mongo_lifespan, provide_db
 from auth_service.errors import EXCEPTION_HANDLERS, document_responses
 from auth_service.health import HealthController
 from auth_service.keys import JwksController, load_keys
-from auth_service.logs import RequestContextMiddleware, logging_config
+from auth_service.logs import install_request_context, logging_config
 from auth_service.mfa.controller import MfaController
 from auth_service.mfa.totp import TotpCipher
 from auth_service.passwords import Passwords
@@ -58,7 +58,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         },
         # Workers start after (and stop before) the Mongo client.
         lifespan=[mongo_lifespan, workers_lifespan],
-        middleware=[RequestContextMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
@@ -78,4 +77,4 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         debug=False,
     )
     document_responses(app.openapi_schema)
-    return app
+    return install_request_context(app)

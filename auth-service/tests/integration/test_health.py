@@ -26,9 +26,15 @@ def test_ready_answers_when_mongodb_does(client: TestClient) -> None:  # type: i
 def test_every_response_carries_a_request_id(client: TestClient) -> None:  # type: ignore[type-arg]
     supplied = client.get("/health", headers={"X-Request-ID": "abc-123"})
     generated = client.get("/health")
+    # Answered by the router itself, before any route middleware: the id must be there too.
+    unknown_path = client.get("/no/such/route", headers={"X-Request-ID": "def-456"})
+    wrong_method = client.post("/health")
 
     assert supplied.headers["x-request-id"] == "abc-123"
     assert len(generated.headers["x-request-id"]) == 32
+    assert (unknown_path.status_code, unknown_path.headers["x-request-id"]) == (404, "def-456")
+    assert wrong_method.status_code == 405
+    assert len(wrong_method.headers["x-request-id"]) == 32
 
 
 def test_unknown_route_is_a_problem_details_404(client: TestClient) -> None:  # type: ignore[type-arg]

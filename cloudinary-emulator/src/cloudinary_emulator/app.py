@@ -18,7 +18,7 @@ from cloudinary_emulator.cors import CloudinaryCorsMiddleware
 from cloudinary_emulator.delivery.controller import DeliveryController
 from cloudinary_emulator.errors import EXCEPTION_HANDLERS
 from cloudinary_emulator.health import HealthController
-from cloudinary_emulator.logs import RequestContextMiddleware, logging_config
+from cloudinary_emulator.logs import install_request_context, logging_config
 from cloudinary_emulator.uploads.controller import UploadController
 
 
@@ -37,9 +37,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await emulator.notifier.close()
             emulator.storage.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, UploadController, AdminController, DeliveryController, ControlController],
-        middleware=[RequestContextMiddleware(), CloudinaryCorsMiddleware()],
+        middleware=[CloudinaryCorsMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         logging_config=logging_config(settings.log_level),
@@ -49,3 +49,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "emulator": emulator}),
         debug=False,
     )
+    return install_request_context(app)

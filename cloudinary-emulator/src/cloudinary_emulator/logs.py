@@ -7,12 +7,12 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
+from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -54,15 +54,22 @@ def logging_config(level: str) -> LoggingConfig:
     )
 
 
-class RequestContextMiddleware(ASGIMiddleware):
-    """Give every request an id (kept from `X-Request-ID` when sane), echo it, and log one access line."""
+class RequestContext:
+    """Give every request an id (kept from `X-Request-ID` when sane), echo it, and log one access line.
 
-    scopes = (ScopeType.HTTP,)
+    Installed around the whole app by `install_request_context`, outside Litestar's router: route middleware
+    never sees the 404 and 405 the router answers for unknown paths and methods, and those need an id too.
+    """
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        """Wrap one request."""
-        http_scope = cast("HTTPScope", scope)
-        supplied = dict(http_scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one HTTP request; other scopes pass through."""
+        if scope["type"] != ScopeType.HTTP:
+            await self._app(scope, receive, send)
+            return
+        supplied = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = supplied if _ACCEPTABLE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -76,13 +83,19 @@ class RequestContextMiddleware(ASGIMiddleware):
             await send(message)
 
         try:
-            await next_app(scope, receive, send_with_id)
+            await self._app(scope, receive, send_with_id)
         finally:
             logging.getLogger("access").info(
                 "%s %s %s",
-                http_scope["method"],
-                http_scope["path"],
+                scope["method"],
+                scope["path"],
                 status,
                 extra={"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
             )
             request_id_var.reset(token)
+
+
+def install_request_context(app: Litestar) -> Litestar:
+    """Wrap the outermost handler `Litestar.__call__` runs for every request (after lifespan) in `RequestContext`."""
+    app.asgi_handler = RequestContext(app.asgi_handler)
+    return app

@@ -18,7 +18,7 @@ from profile_service.db import mongo_lifespan, provide_db
 from profile_service.errors import EXCEPTION_HANDLERS, document_responses
 from profile_service.health import HealthController
 from profile_service.lifespan import services_lifespan
-from profile_service.logs import RequestContextMiddleware, logging_config
+from profile_service.logs import install_request_context, logging_config
 from profile_service.metrics import MetricsController, provide_metrics
 from profile_service.outbox.repository import provide_outbox
 from profile_service.profiles.cache import RecentProfiles
@@ -56,7 +56,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "deletion": Provide(provide_deletion, sync_to_thread=False),
         },
         lifespan=[mongo_lifespan, services_lifespan],
-        middleware=[RequestContextMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
@@ -66,4 +65,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_responses(app.openapi_schema)
-    return app
+    return install_request_context(app)
