@@ -14,16 +14,21 @@ import asyncio
 import json
 import logging
 import sys
-from datetime import datetime
 
 import msgspec
 from pymongo import AsyncMongoClient
 
 from profile_service.avatars.apply import UploadApplier
-from profile_service.avatars.cloudinary import AssetStore, CloudinaryAccount, CloudinaryAssets, configure_sdk
+from profile_service.avatars.cloudinary import (
+    AssetStore,
+    CloudinaryAccount,
+    CloudinaryAssets,
+    configure_sdk,
+    timestamp_ms,
+)
 from profile_service.avatars.intents import IntentRepository, IntentStatus
 from profile_service.avatars.policy import AvatarPolicy
-from profile_service.clock import now_ms, utcnow
+from profile_service.clock import now_ms
 from profile_service.config import Settings
 from profile_service.db import Database
 from profile_service.metrics import Metrics
@@ -91,6 +96,7 @@ class Reconciler:
 
     async def sweep_orphans(self, *, dry_run: bool) -> OrphanReport:
         """Find assets under the avatar prefix that nothing refers to; schedule their destruction unless dry_run."""
+        listed_at = now_ms()
         listed = await self._assets.list_public_ids(self._settings.avatar_prefix + "/")
         min_age = self._settings.orphan_min_age_seconds
         old_enough = [pid for pid, created in listed if _age_seconds(created) >= min_age]
@@ -103,19 +109,16 @@ class Reconciler:
         if not dry_run:
             for public_id in orphans:
                 owner = public_id.split("/")[1] if public_id.count("/") >= 2 else None
-                await self._outbox.schedule_destroy(public_id, reason="orphan", user_id=owner)
+                await self._outbox.schedule_destroy(public_id, reason="orphan", user_id=owner, exists_at_ms=listed_at)
         logger.info("orphan sweep: %d listed, %d orphans", len(listed), len(orphans), extra={"dry_run": dry_run})
         return OrphanReport(dry_run=dry_run, listed=len(listed), orphans=orphans)
 
 
 def _age_seconds(created_at: str | None) -> float:
-    if not created_at:
+    created = timestamp_ms(created_at)
+    if created is None:
         return float("inf")  # no creation time reported: old enough to judge
-    try:
-        created = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-    except ValueError:
-        return float("inf")
-    return (utcnow() - created).total_seconds()
+    return (now_ms() - created) / 1000
 
 
 async def _cli(argv: list[str]) -> int:

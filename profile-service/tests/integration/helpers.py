@@ -23,6 +23,7 @@ def upload_notification(public_id: str, version: int = 1700000000, **overrides: 
         "resource_type": "image",
         "type": "upload",
         "bytes": 40_000,
+        "created_at": "2026-01-01T00:00:00Z",
         "secure_url": f"https://res.cloudinary.com/test-cloud/image/upload/v{version}/{public_id}.jpg",
         "url": f"http://res.cloudinary.com/test-cloud/image/upload/v{version}/{public_id}.jpg",
     }

@@ -3,12 +3,15 @@ scheduled for destruction, and no pending upload of theirs ever applied afterwar
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from profile_service.app import create_app
 from profile_service.avatars.cloudinary import Asset
+from profile_service.clock import from_ms
 from profile_service.config import Settings
 from tests.conftest import Client, TokenFactory, auth, wait_until_ready
 from tests.fakes import FakeAssets
@@ -57,6 +60,18 @@ def outbox_ids(client: Client) -> set[str]:
 
     with client.portal() as portal:
         return portal.call(read)
+
+
+def outbox_job(client: Client, public_id: str) -> dict[str, Any] | None:
+    """The destroy job for `public_id`, as stored."""
+    outbox: AsyncCollection[dict[str, Any]] = client.app.state.mongo.db["outbox"]
+
+    async def read() -> dict[str, Any] | None:
+        return await outbox.find_one({"_id": f"destroy:{public_id}"})
+
+    with client.portal() as portal:
+        job: dict[str, Any] | None = portal.call(read)
+        return job
 
 
 def wait_until(what: str, probe: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -132,10 +147,17 @@ def test_a_pending_upload_landing_after_deletion_is_destroyed_and_never_applied(
     bearer = token("u1", "alice")
     ticket = sign_upload(client, bearer)
     client.delete("/internal/users/u1", headers=auth(service_token(token)))
-    wait_until("the destroy of the never-uploaded asset", lambda: ticket["public_id"] in assets.destroyed)
+    wait_until(
+        "the destroy of the never-uploaded asset",
+        lambda: (outbox_job(client, ticket["public_id"]) or {}).get("destroyed_ms", 0) > 0,
+    )
+    assert ticket["public_id"] in assets.destroyed
     hold(assets, ticket["public_id"])  # the browser's upload lands after the destroy ran
+    # Cloudinary reports creation times in whole seconds: the first second wholly after the destroy.
+    destroyed_ms = (outbox_job(client, ticket["public_id"]) or {})["destroyed_ms"]
+    created_at = from_ms((destroyed_ms // 1000 + 1) * 1000).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    late = post_notification(client, upload_notification(ticket["public_id"]))
+    late = post_notification(client, upload_notification(ticket["public_id"], created_at=created_at))
     recreated = client.get("/profiles/me", headers=auth(bearer))  # the access token outlives the account
 
     assert late.status_code == 200

@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from profile_service.avatars.cloudinary import CloudinaryAccount, CloudinaryAssets, configure_sdk
+from profile_service.clock import now_ms
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository, create_indexes
@@ -39,6 +40,48 @@ async def test_scheduling_the_same_destroy_twice_is_one_job(db: AsyncDatabase[di
     created = [await outbox.schedule_destroy("p/u1/a", reason="replaced") for _ in range(2)]
 
     assert created == [True, False]
+    assert await outbox.counts() == {"pending": 1}
+
+
+async def _destroyed(outbox: OutboxRepository, public_id: str, *, destroyed: bool = True) -> int:
+    """Claim and finish the job for `public_id` as a worker would; returns when it finished (epoch ms)."""
+    [job] = [j for j in await outbox.claim("w", 30) if j.public_id == public_id]
+    await outbox.finish(job, "w", "ok" if destroyed else "in use: skipped", destroyed=destroyed)
+    return now_ms()
+
+
+async def test_a_late_duplicate_never_destroys_an_asset_twice(db: AsyncDatabase[dict[str, Any]]) -> None:
+    outbox = OutboxRepository(db)
+    await outbox.schedule_destroy("p/u1/a", reason="replaced")
+    finished = await _destroyed(outbox, "p/u1/a")
+
+    # A second instance handing over the same replaced asset, or a duplicate notification of an upload
+    # created before the destroy ran: the job stays finished.
+    assert await outbox.schedule_destroy("p/u1/a", reason="replaced") is False
+    assert await outbox.schedule_destroy("p/u1/a", reason="superseded", exists_at_ms=finished - 1000) is False
+    assert await outbox.counts() == {"done": 1}
+
+
+async def test_an_asset_that_exists_again_after_its_destroy_is_destroyed_again(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    outbox = OutboxRepository(db)
+    await outbox.schedule_destroy("p/u1/a", reason="superseded")
+    finished = await _destroyed(outbox, "p/u1/a")
+
+    # The same signed upload posted again after the destroy: Cloudinary reports a newer creation time.
+    assert await outbox.schedule_destroy("p/u1/a", reason="superseded", exists_at_ms=finished + 1000) is True
+    assert await outbox.counts() == {"pending": 1}
+
+
+async def test_a_job_that_skipped_an_asset_in_use_is_armed_again_when_it_is_replaced(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    outbox = OutboxRepository(db)
+    await outbox.schedule_destroy("p/u1/a", reason="orphan")
+    await _destroyed(outbox, "p/u1/a", destroyed=False)
+
+    assert await outbox.schedule_destroy("p/u1/a", reason="replaced") is True
     assert await outbox.counts() == {"pending": 1}
 
 

@@ -10,7 +10,7 @@ import logging
 
 from litestar.di import NamedDependency
 
-from profile_service.avatars.cloudinary import Asset
+from profile_service.avatars.cloudinary import Asset, timestamp_ms
 from profile_service.avatars.intents import APPLICABLE, Intent, IntentRepository, IntentStatus
 from profile_service.avatars.ordering import Verdict
 from profile_service.avatars.policy import AvatarPolicy
@@ -71,12 +71,20 @@ class UploadApplier:
         if intent.status in (IntentStatus.REJECTED, IntentStatus.SUPERSEDED):
             # A duplicate for a loser: make sure its destroy is scheduled (idempotent) and change nothing else.
             await self._outbox.schedule_destroy(
-                intent.public_id, reason=intent.status.value, user_id=intent.user_id, intent_id=intent.id
+                intent.public_id,
+                reason=intent.status.value,
+                user_id=intent.user_id,
+                intent_id=intent.id,
+                exists_at_ms=timestamp_ms(asset.created_at),
             )
             return intent.status
         if intent.status in APPLICABLE and (problems := self._policy.violations(asset)):
             await self._outbox.schedule_destroy(
-                intent.public_id, reason="rejected", user_id=intent.user_id, intent_id=intent.id
+                intent.public_id,
+                reason="rejected",
+                user_id=intent.user_id,
+                intent_id=intent.id,
+                exists_at_ms=timestamp_ms(asset.created_at),
             )
             await self._intents.transition(
                 intent.id, IntentStatus.REJECTED, only_from=APPLICABLE, reason="; ".join(problems)
@@ -106,7 +114,11 @@ class UploadApplier:
             result = AvatarApplied(Verdict.SUPERSEDED)
         if result.verdict is Verdict.SUPERSEDED:
             await self._outbox.schedule_destroy(
-                intent.public_id, reason="superseded", user_id=intent.user_id, intent_id=intent.id
+                intent.public_id,
+                reason="superseded",
+                user_id=intent.user_id,
+                intent_id=intent.id,
+                exists_at_ms=timestamp_ms(asset.created_at),
             )
             if await self._intents.transition(
                 intent.id, IntentStatus.SUPERSEDED, only_from=(*APPLICABLE, IntentStatus.APPLIED)
@@ -131,7 +143,11 @@ class UploadApplier:
         await self.hand_over_retired(user_id)
 
     async def hand_over_retired(self, user_id: str) -> None:
-        """Move replaced assets recorded on the profile into the outbox, then forget them there."""
+        """Move replaced assets recorded on the profile into the outbox, then forget them there.
+
+        Another instance may hand over the same asset concurrently; no evidence of existence is passed, so if
+        its destroy already ran the job stays finished instead of destroying the asset twice.
+        """
         for public_id in await self._profiles.retired(user_id):
             old = await self._intents.by_public_id(public_id)
             await self._outbox.schedule_destroy(

@@ -6,6 +6,7 @@ one place (`configure_sdk`, called at app start) and every call runs in a worker
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
@@ -89,6 +90,19 @@ class Asset(msgspec.Struct):
     width: int
     height: int
     created_at: str | None = None
+
+
+def timestamp_ms(created_at: str | None) -> int | None:
+    """Cloudinary's `created_at` (ISO 8601, `2017-08-11T12:24:32Z`) as epoch milliseconds; None if absent or bad."""
+    if not created_at:
+        return None
+    try:
+        created = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if created.tzinfo is None:
+        return None
+    return int(created.timestamp() * 1000)
 
 
 @runtime_checkable

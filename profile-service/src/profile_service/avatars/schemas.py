@@ -48,6 +48,7 @@ class Notification(msgspec.Struct):
     bytes: int | None = None
     width: int | None = None
     height: int | None = None
+    created_at: str | None = None
     resource_type: str | None = None
     type: str | None = None
     eager: list[dict[str, Any]] | None = None

@@ -2,6 +2,10 @@
 
 A job's id is `destroy:{public_id}`, so scheduling the same destroy twice is one job. Claiming is a single
 `update_one` whose filter requires the lease to have lapsed: of two instances racing for a job, one matches.
+
+A finished job is armed again only on evidence that the asset exists *after* it was destroyed (an upload that
+landed after its destroy ran). Without that evidence a late duplicate (a second instance handing over the same
+replaced asset, a notification delivered twice) would destroy the asset a second time.
 """
 
 import asyncio
@@ -35,6 +39,8 @@ class Job(msgspec.Struct, kw_only=True):
     attempts: int = 0
     due_ms: int
     lease_ms: int = 0
+    # When the asset was destroyed (0: never, e.g. a job finished without destroying because the asset was in use).
+    destroyed_ms: int = 0
     last_error: str | None = None
     created_at: datetime
 
@@ -47,9 +53,20 @@ class OutboxRepository:
         self._wake = wake
 
     async def schedule_destroy(
-        self, public_id: str, *, reason: str, user_id: str | None = None, intent_id: str | None = None
+        self,
+        public_id: str,
+        *,
+        reason: str,
+        user_id: str | None = None,
+        intent_id: str | None = None,
+        exists_at_ms: int | None = None,
     ) -> bool:
-        """Schedule destruction of `public_id`; idempotent. True if this call created (or re-armed) the job."""
+        """Schedule destruction of `public_id`; idempotent. True if this call created (or re-armed) the job.
+
+        `exists_at_ms` is the caller's evidence that the asset existed at that time (its creation time, or when a
+        listing showed it). A job that already destroyed the asset before then is armed again; one that
+        destroyed it later, or with no evidence given, is left alone, so one asset is destroyed once.
+        """
         job = Job(
             id=f"destroy:{public_id}",
             public_id=public_id,
@@ -63,10 +80,10 @@ class OutboxRepository:
         try:
             await self._collection.insert_one(msgspec.to_builtins(job, builtin_types=(datetime,)))
         except DuplicateKeyError:
-            # Already scheduled. A finished job is armed again: the asset exists again (an upload that landed
-            # after its destroy ran, say), and destroying it once more is harmless ("not found" is done).
+            # Already scheduled. A finished job is armed again only if it never destroyed the asset, or if the
+            # asset provably exists again since (an upload that landed after its destroy ran).
             result = await self._collection.update_one(
-                {"_id": job.id, "status": DONE},
+                {"_id": job.id, "status": DONE, "destroyed_ms": {"$lt": max(1, exists_at_ms or 0)}},
                 {
                     "$set": {"status": PENDING, "due_ms": now_ms(), "attempts": 0, "lease_ms": 0, "reason": reason},
                     "$unset": {"purge": "", "outcome": ""},
@@ -97,11 +114,20 @@ class OutboxRepository:
                 claimed.append(msgspec.convert(doc, Job, strict=False))
         return claimed
 
-    async def finish(self, job: Job, owner: str, outcome: str) -> None:
-        """Mark a claimed job done (only while we still hold it)."""
+    async def finish(self, job: Job, owner: str, outcome: str, *, destroyed: bool) -> None:
+        """Mark a claimed job done (only while we still hold it); `destroyed` says whether the asset is gone."""
+        finished = now_ms()
         await self._collection.update_one(
             {"_id": job.id, "owner": owner, "status": PENDING},
-            {"$set": {"status": DONE, "outcome": outcome, "lease_ms": 0, "finished_ms": now_ms()}},
+            {
+                "$set": {
+                    "status": DONE,
+                    "outcome": outcome,
+                    "lease_ms": 0,
+                    "finished_ms": finished,
+                    "destroyed_ms": finished if destroyed else 0,
+                }
+            },
         )
         # A TTL field must be a real datetime, and the stand-in keeps datetimes only inside sub-documents
         # written whole or at insert; the purge is housekeeping, so it may be a little late or never.

@@ -62,7 +62,7 @@ class OutboxWorker:
         try:
             # Defence in depth: never destroy what a profile shows (the ordering rule should make this impossible).
             if job.user_id is not None and await self._profiles.current_public_id(job.user_id) == job.public_id:
-                await self._outbox.finish(job, self.owner, "in use: skipped")
+                await self._outbox.finish(job, self.owner, "in use: skipped", destroyed=False)
                 logger.error("outbox: refused to destroy the avatar a profile shows", extra=log)
                 return
             result = await self._assets.destroy(job.public_id)
@@ -80,6 +80,6 @@ class OutboxWorker:
             else:
                 logger.warning("outbox: destroy failed, retrying in %.1fs: %s", delay, exc, extra=log)
             return
-        await self._outbox.finish(job, self.owner, result)
+        await self._outbox.finish(job, self.owner, result, destroyed=True)
         self._metrics.destroys.labels(result.replace(" ", "_")).inc()
         logger.info("outbox: destroyed asset (%s)", result, extra={**log, "reason": job.reason})

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 
 from profile_service.avatars.cloudinary import AssetStore, CloudinaryUnavailable
 from profile_service.avatars.intents import IntentRepository
+from profile_service.clock import now_ms
 from profile_service.config import Settings
 from profile_service.errors import ServiceUnavailable
 from profile_service.outbox.repository import OutboxRepository
@@ -63,8 +64,10 @@ class ProfileDeletion:
             if avatar_id := (doc.get("avatar") or {}).get("public_id"):
                 public_ids.add(avatar_id)
             public_ids.update(doc.get("retired") or [])
-        scheduled = await self._schedule(user_id, public_ids)
+        await self._schedule(user_id, public_ids)
+        scheduled = len(public_ids)
         if _SAFE_ID.match(user_id):
+            listed_at = now_ms()
             try:
                 listed = await self._assets.list_public_ids(f"{self._prefix}/{user_id}/")
             except CloudinaryUnavailable as exc:
@@ -73,17 +76,21 @@ class ProfileDeletion:
                     "Cloudinary is not answering; the deletion is incomplete, retry shortly.",
                     headers={"Retry-After": "5"},
                 ) from exc
-            scheduled += await self._schedule(user_id, {pid for pid, _ in listed} - public_ids)
+            # Listed assets exist now, so a destroy that already ran for one of them (a re-upload since) runs again.
+            listed_ids = {pid for pid, _ in listed}
+            await self._schedule(user_id, listed_ids, exists_at_ms=listed_at)
+            scheduled = len(public_ids | listed_ids)
         report = DeletionReport(
             profile_deleted=doc is not None, intents_superseded=superseded, destroys_scheduled=scheduled
         )
         logger.info("user's profile deleted", extra={"user_id": user_id, **msgspec.to_builtins(report)})
         return report
 
-    async def _schedule(self, user_id: str, public_ids: set[str]) -> int:
+    async def _schedule(self, user_id: str, public_ids: set[str], exists_at_ms: int | None = None) -> None:
         for public_id in sorted(public_ids):
-            await self._outbox.schedule_destroy(public_id, reason="account deleted", user_id=user_id)
-        return len(public_ids)
+            await self._outbox.schedule_destroy(
+                public_id, reason="account deleted", user_id=user_id, exists_at_ms=exists_at_ms
+            )
 
 
 def provide_deletion(
