@@ -30,6 +30,7 @@ class FakeProfileRepository(ProfileRepository):
 
     def __init__(self) -> None:  # no super().__init__: there is no database
         self.profiles: dict[str, Profile] = {}
+        self._recent = None  # no cache: `mine` reads through `ensure`
 
     async def ensure(self, user_id: str, username: str | None) -> Profile:
         """Create on first access."""

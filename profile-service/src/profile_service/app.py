@@ -3,6 +3,7 @@
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
@@ -24,6 +25,7 @@ from profile_service.outbox.repository import provide_outbox
 from profile_service.profiles.cache import RecentProfiles
 from profile_service.profiles.controller import InternalController, ProfileController
 from profile_service.profiles.deletion import provide_deletion
+from profile_service.profiles.freshness import mark_writes
 from profile_service.profiles.repository import provide_profiles
 
 
@@ -56,12 +58,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "deletion": Provide(provide_deletion, sync_to_thread=False),
         },
         lifespan=[mongo_lifespan, services_lifespan],
+        middleware=[DefineMiddleware(mark_writes, ttl_seconds=settings.read_cache_seconds)],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
             title="profile-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
         ),
-        state=State({"settings": settings, "recent_profiles": RecentProfiles(settings.public_cache_seconds)}),
+        state=State({"settings": settings, "recent_profiles": RecentProfiles(settings.read_cache_seconds)}),
         debug=False,
     )
     document_responses(app.openapi_schema)

@@ -41,9 +41,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     internal_audience: Annotated[str, msgspec.Meta(min_length=1)] = "profile-service-internal"
     jwks_min_refresh_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
     jwks_max_age_seconds: Annotated[float, msgspec.Meta(gt=0)] = 300.0
-    # How long an instance may serve a public profile view from memory (profiles/cache.py): the bound on how late
-    # another instance's write (a switch to private included) shows there. 0 turns the cache off.
-    public_cache_seconds: Annotated[float, msgspec.Meta(ge=0, le=1)] = 1.0
+    # How long an instance may serve a profile from memory (profiles/cache.py, public views and owners' own): the
+    # bound on how late another instance's write (a switch to private included) shows there. 0 turns it off.
+    read_cache_seconds: Annotated[float, msgspec.Meta(ge=0, le=1)] = 1.0
     # Avatar policy, enforced on every uploaded asset and published at /profiles/me/avatar/policy.
     avatar_sizes: tuple[int, ...] = (64, 128, 256, 512)
     avatar_formats: tuple[str, ...] = ("jpg", "png", "webp", "heic")

@@ -45,7 +45,7 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.cloudinary_account = account
     if getattr(app.state, "assets", None) is None:
         app.state.assets = CloudinaryAssets()
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(app.state.recent_profiles)
     app.state.outbox_wake = asyncio.Event()
     # Request handlers share one repository (per-request construction was measurable on the hot reads).
     app.state.profiles = ProfileRepository(mongo.db, app.state.recent_profiles)
@@ -62,7 +62,9 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
             keys, issuer=settings.auth_issuer, audience=settings.internal_audience
         )
         worker = OutboxWorker(mongo.db, app.state.assets, settings, app.state.metrics, app.state.outbox_wake)
-        reconciler = Reconciler(mongo.db, app.state.assets, settings, app.state.metrics, app.state.outbox_wake)
+        reconciler = Reconciler(
+            mongo.db, app.state.assets, settings, app.state.metrics, app.state.outbox_wake, app.state.recent_profiles
+        )
         app.state.outbox_worker = worker
         app.state.reconciler = reconciler
 

@@ -33,6 +33,7 @@ from profile_service.config import Settings
 from profile_service.db import Database
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
+from profile_service.profiles.cache import RecentProfiles
 from profile_service.profiles.repository import ProfileRepository
 
 logger = logging.getLogger(__name__)
@@ -58,9 +59,16 @@ class Reconciler:
     """One instance per process; every method is safe to run concurrently on several instances."""
 
     def __init__(
-        self, db: Database, assets: AssetStore, settings: Settings, metrics: Metrics, wake: asyncio.Event | None = None
+        self,
+        db: Database,
+        assets: AssetStore,
+        settings: Settings,
+        metrics: Metrics,
+        wake: asyncio.Event | None = None,
+        recent: RecentProfiles | None = None,
     ) -> None:
-        self._profiles = ProfileRepository(db)
+        # `recent`: the instance's read caches, so an avatar applied here is forgotten there at once.
+        self._profiles = ProfileRepository(db, recent)
         self._intents = IntentRepository(db)
         self._outbox = OutboxRepository(db, wake)
         self._assets = assets

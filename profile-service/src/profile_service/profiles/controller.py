@@ -1,13 +1,16 @@
 """`/profiles/me` (the owner: read, edit), `/profiles/me/preferences`, `/profiles/{username}` (the public view,
 private profiles only for their owner) and `/internal/users/{account_id}` (the auth service deletes a user)."""
 
-from litestar import Controller, delete, get, patch
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from profile_service.auth import Caller, OptionalCaller, ServiceCaller, require_scope
 from profile_service.profiles.deletion import DELETE_SCOPE, ProfileDeletion
+from profile_service.profiles.freshness import COOKIE, wrote_recently
 from profile_service.profiles.repository import ProfileRepository, provide_profiles
 from profile_service.profiles.schemas import Preferences, PreferencesChange, Profile, ProfileChange, PublicProfile
 
@@ -24,9 +27,10 @@ class ProfileController(Controller):
     tags = ["profiles"]
 
     @get("/profiles/me", operation_id="getMyProfile")
-    async def me(self, caller: Caller, state: State) -> Profile:
+    async def me(self, caller: Caller, state: State, request: Request[Any, Any, Any]) -> Profile:
         """The caller's profile, created on first access."""
-        return await provide_profiles(state).ensure(caller.sub, caller.username)
+        fresh = wrote_recently(request.cookies.get(COOKIE), state.settings.read_cache_seconds)
+        return await provide_profiles(state).mine(caller.sub, caller.username, fresh=fresh)
 
     @patch("/profiles/me", operation_id="updateMyProfile")
     async def edit(

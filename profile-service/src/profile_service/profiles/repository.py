@@ -145,6 +145,20 @@ class ProfileRepository:
             raise NotFound("no profile")
         return _profile(doc)
 
+    async def mine(self, user_id: str, username: str | None, *, fresh: bool = False) -> Profile:
+        """The owner's profile as `ensure` gives it, from this instance's cache unless `fresh` is asked for
+        (the owner wrote moments ago, possibly through another instance: `profiles/freshness.py`)."""
+        if self._recent is None:
+            return await self.ensure(user_id, username)
+        if fresh:
+            self._recent.lookups["me", "skipped"] += 1
+        elif (cached := self._recent.own(user_id)) is not None and cached.username == username:
+            return cached
+        writes_before = self._recent.writes()
+        profile = await self.ensure(user_id, username)
+        self._recent.put_own(profile, writes_before=writes_before)
+        return profile
+
     async def get(self, user_id: str) -> Profile:
         """The profile, or NotFound."""
         if (doc := await self._collection.find_one({"_id": user_id})) is None:
