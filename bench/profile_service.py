@@ -20,6 +20,7 @@ import httpx
 from bench.measure import THREADS, Row, bench_stack, save, versus, wrk
 from e2e.pipeline import User, image_bytes, register, sign, upload, wait_for_status
 from e2e.stack import Stack
+from profile_service.profiles.freshness import COOKIE
 
 USERS = 50
 
@@ -51,6 +52,22 @@ def webhook_outcomes(stack: Stack) -> dict[str, float]:
             outcome = line.split('outcome="', 1)[1].split('"', 1)[0]
             found[outcome] = found.get(outcome, 0.0) + float(line.rsplit(" ", 1)[1])
     return found
+
+
+def read_cache_lookups(stack: Stack) -> dict[str, float]:
+    """`profile_read_cache_total` for `GET /profiles/me`, by result (hit, miss, skipped), from /metrics."""
+    text = httpx.get(stack.url("profile", "/metrics"), timeout=10).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("profile_read_cache_total{") and 'view="me"' in line:
+            result = line.split('result="', 1)[1].split('"', 1)[0]
+            found[result] = float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def changes(before: dict[str, float], after: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """What each count grew by, and `after` (the next phase's `before`)."""
+    return {key: after[key] - before.get(key, 0.0) for key in after}, after
 
 
 def sign_tickets(stack: Stack, users: list[User], count: int) -> list[dict[str, Any]]:
@@ -96,7 +113,16 @@ def run(stack: Stack, work: Path) -> tuple[list[Row], dict[str, Any]]:
     wrk(base + "/health", seconds=1)  # warm-up: connections, JWKS, caches
     raw: dict[str, Any] = {"health": wrk(base + "/health")}
     many = {"BENCH_TOKENS": str(tokens)}
+    lookups = read_cache_lookups(stack)
     raw["me"] = wrk(base + "/profiles/me", script="bearer", env=many)
+    raw["me_cache"], lookups = changes(lookups, read_cache_lookups(stack))
+    # Every request as if its owner had just written: the write marker, dated a minute ahead so it stays recent
+    # for the whole phase, makes each one skip the instance's cache and read MongoDB.
+    just_wrote = f"{COOKIE}={int(time.time() * 1000) + 60_000}"
+    raw["me_after_write"] = wrk(base + "/profiles/me", script="bearer", env={**many, "BENCH_COOKIE": just_wrote})
+    raw["me_after_write_cache"], _ = changes(lookups, read_cache_lookups(stack))
+    if raw["me_after_write_cache"].get("hit"):
+        raise RuntimeError(f"the write marker did not skip the cache: {raw['me_after_write_cache']}")
     raw["by_username"] = wrk(base + f"/profiles/{reader.username}")
     raw["sign"] = wrk(base + "/profiles/me/avatar/uploads", script="bearer", env={**many, "BENCH_METHOD": "POST"})
     # Webhook: more signed intents than the phase can apply, each notified exactly once.
@@ -111,7 +137,14 @@ def run(stack: Stack, work: Path) -> tuple[list[Row], dict[str, Any]]:
     bare = raw["health"]
     applied_per_second = sum(changed.values()) / raw["webhook"].seconds
     rows = [
-        versus("profile GET /profiles/me (authenticated)", raw["me"], bare, "profile /health"),
+        versus("profile GET /profiles/me (authenticated)", raw["me"], bare, "profile /health", cache=raw["me_cache"]),
+        versus(
+            "profile GET /profiles/me after a write (no cache)",
+            raw["me_after_write"],
+            bare,
+            "profile /health",
+            cache=raw["me_after_write_cache"],
+        ),
         versus("profile GET /profiles/{username}", raw["by_username"], bare, "profile /health"),
         versus("profile POST /profiles/me/avatar/uploads (sign)", raw["sign"], bare, "profile /health"),
         Row(
