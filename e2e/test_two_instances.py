@@ -2,7 +2,8 @@
 balancer: every notification is delivered to both instances at once, several times, and both outbox workers
 run. No notification is applied twice (the instances' outcome counters add up to one apply per upload, and
 each profile ends on its newest upload) and no asset is destroyed twice (the emulator's destroy log holds
-each replaced public_id exactly once, and never a picture a profile shows)."""
+each replaced public_id exactly once, and never a picture a profile shows). And an owner who saved through
+one instance reads that through the other at once, though it cached their profile just before."""
 
 import sys
 import threading
@@ -117,3 +118,19 @@ def test_two_instances_apply_each_notification_once_and_destroy_each_asset_once(
     assert sum(workers.values()) == len(replaced), workers
     print(f"\ntwo instances: {len(replaced)} destroys split {workers}; {USERS * UPLOADS_PER_USER} uploads applied once")
     assert server_errors(pair, ("auth", *INSTANCES)) == []
+
+
+def test_an_owner_reads_their_own_write_through_the_other_instance(pair: Stack) -> None:
+    user = register(pair)
+    me_on_b = pair.url("profile-b", "/profiles/me")
+    with httpx.Client(headers=user.headers, timeout=30) as browser:  # keeps cookies across both, as one site
+        browser.get(me_on_b).raise_for_status()  # creates the profile
+        assert browser.get(me_on_b).json()["bio"] == ""  # now in instance B's cache
+
+        saved = browser.patch(pair.url("profile", "/profiles/me"), json={"bio": "saved on A"})
+
+        assert saved.status_code == 200
+        # B saw no write: a client without A's answer still gets B's cached copy (up to a second old)...
+        assert httpx.get(me_on_b, headers=user.headers, timeout=30).json()["bio"] == ""
+        # ...but the owner, who carries the write marker A set, reads what they saved.
+        assert browser.get(me_on_b).json()["bio"] == "saved on A"
