@@ -20,6 +20,7 @@ from pymongo import AsyncMongoClient
 
 from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import (
+    LISTING_LAG_MS,
     AssetStore,
     CloudinaryAccount,
     CloudinaryAssets,
@@ -104,7 +105,7 @@ class Reconciler:
 
     async def sweep_orphans(self, *, dry_run: bool) -> OrphanReport:
         """Find assets under the avatar prefix that nothing refers to; schedule their destruction unless dry_run."""
-        listed_at = now_ms()
+        listed_since = now_ms() - LISTING_LAG_MS
         listed = await self._assets.list_public_ids(self._settings.avatar_prefix + "/")
         min_age = self._settings.orphan_min_age_seconds
         old_enough = [pid for pid, created in listed if _age_seconds(created) >= min_age]
@@ -117,7 +118,9 @@ class Reconciler:
         if not dry_run:
             for public_id in orphans:
                 owner = public_id.split("/")[1] if public_id.count("/") >= 2 else None
-                await self._outbox.schedule_destroy(public_id, reason="orphan", user_id=owner, exists_at_ms=listed_at)
+                await self._outbox.schedule_destroy(
+                    public_id, reason="orphan", user_id=owner, exists_at_ms=listed_since
+                )
         logger.info("orphan sweep: %d listed, %d orphans", len(listed), len(orphans), extra={"dry_run": dry_run})
         return OrphanReport(dry_run=dry_run, listed=len(listed), orphans=orphans)
 

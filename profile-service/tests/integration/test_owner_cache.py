@@ -109,7 +109,8 @@ def test_successful_writes_and_upload_statuses_set_the_marker_and_failures_do_no
 
     header = saved.headers["set-cookie"]
     assert header.startswith(f"{COOKIE}=")
-    assert {"Path=/profiles/me", "HttpOnly", "SameSite=Lax"} <= {part.strip() for part in header.split(";")}
+    attributes = {part.strip() for part in header.split(";")}
+    assert {"Path=/profiles/me", "Max-Age=2", "HttpOnly", "SameSite=Lax"} <= attributes
     assert "Secure" not in header  # plain http here; set over https
     assert refused.status_code == 400
     assert "set-cookie" not in refused.headers

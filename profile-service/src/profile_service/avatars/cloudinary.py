@@ -92,6 +92,11 @@ class Asset(msgspec.Struct):
     created_at: str | None = None
 
 
+# How long the Admin API's listing may keep showing an asset after it was destroyed. Evidence from a listing that
+# an asset exists (to destroy it again) counts from this long before the listing started.
+LISTING_LAG_MS = 60_000
+
+
 def timestamp_ms(created_at: str | None) -> int | None:
     """Cloudinary's `created_at` (ISO 8601, `2017-08-11T12:24:32Z`) as epoch milliseconds; None if absent or bad."""
     if not created_at:

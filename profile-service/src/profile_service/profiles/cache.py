@@ -6,7 +6,7 @@ Correctness rules, because a profile can turn private, and its owner must see wh
   request: a private profile is never served to anyone but its owner, from the cache or not. An owner entry is
   keyed by the verified token's subject, so only the owner is ever served it.
 - Every write through a `ProfileRepository` of this instance forgets the user's entries at once.
-- Writes this instance does not see (another instance, reconciliation, the migration) show after at most
+- Writes this instance does not see (another instance, the migration) show after at most
   `ttl` seconds (≤ 1 s by configuration): that is the only staleness, including a switch to private. The owner
   does not even see that after a write of their own: see `profiles/freshness.py`.
 - Only found profiles are cached (a new username is visible at once); the size is bounded (oldest evicted).

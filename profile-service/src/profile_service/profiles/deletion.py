@@ -14,7 +14,7 @@ import re
 import msgspec
 from litestar.di import NamedDependency
 
-from profile_service.avatars.cloudinary import AssetStore, CloudinaryUnavailable
+from profile_service.avatars.cloudinary import LISTING_LAG_MS, AssetStore, CloudinaryUnavailable
 from profile_service.avatars.intents import IntentRepository
 from profile_service.clock import now_ms
 from profile_service.config import Settings
@@ -67,7 +67,7 @@ class ProfileDeletion:
         await self._schedule(user_id, public_ids)
         scheduled = len(public_ids)
         if _SAFE_ID.match(user_id):
-            listed_at = now_ms()
+            listed_since = now_ms() - LISTING_LAG_MS
             try:
                 listed = await self._assets.list_public_ids(f"{self._prefix}/{user_id}/")
             except CloudinaryUnavailable as exc:
@@ -76,9 +76,9 @@ class ProfileDeletion:
                     "Cloudinary is not answering; the deletion is incomplete, retry shortly.",
                     headers={"Retry-After": "5"},
                 ) from exc
-            # Listed assets exist now, so a destroy that already ran for one of them (a re-upload since) runs again.
+            # Listed assets exist, so a destroy that ran well before the listing (a re-upload since) runs again.
             listed_ids = {pid for pid, _ in listed}
-            await self._schedule(user_id, listed_ids, exists_at_ms=listed_at)
+            await self._schedule(user_id, listed_ids, exists_at_ms=listed_since)
             scheduled = len(public_ids | listed_ids)
         report = DeletionReport(
             profile_deleted=doc is not None, intents_superseded=superseded, destroys_scheduled=scheduled

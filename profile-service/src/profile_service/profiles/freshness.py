@@ -12,6 +12,7 @@ The cookie is no credential and holds nothing private: forging one only costs it
 `Secure` when the request reached the service over https (uvicorn's proxy headers behind a TLS proxy).
 """
 
+import math
 import re
 
 from litestar.enums import ScopeType
@@ -35,14 +36,14 @@ def wrote_recently(cookie: str | None, ttl_seconds: float, now: int | None = Non
 
 
 def _reports_a_write(scope: Scope) -> bool:
-    if scope["type"] != ScopeType.HTTP or not scope["path"].startswith(PATH):
+    if scope["type"] != ScopeType.HTTP or not (scope["path"] == PATH or scope["path"].startswith(PATH + "/")):
         return False
     return scope["method"] in _WRITES or _UPLOAD_STATUS.fullmatch(scope["path"]) is not None
 
 
 def mark_writes(app: ASGIApp, *, ttl_seconds: float) -> ASGIApp:
     """ASGI middleware: successful answers that report a write of the owner's profile set the cookie."""
-    max_age = int(ttl_seconds + CLOCK_SKEW_MS / 1000) + 1
+    max_age = math.ceil(ttl_seconds + CLOCK_SKEW_MS / 1000)
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if not _reports_a_write(scope):
