@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bench.measure import THREADS, Row, bench_stack, save, versus, wrk
+from e2e.evidence import metric_by_label
 from e2e.pipeline import User, image_bytes, register, sign, upload, wait_for_status
 from e2e.stack import Stack
 from profile_service.profiles.freshness import COOKIE
@@ -44,25 +45,13 @@ def notification(ticket: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 def webhook_outcomes(stack: Stack) -> dict[str, float]:
-    """`profile_upload_outcomes_total` for the webhook source, by outcome, from /metrics."""
-    text = httpx.get(stack.url("profile", "/metrics"), timeout=10).text
-    found: dict[str, float] = {}
-    for line in text.splitlines():
-        if line.startswith("profile_upload_outcomes_total{") and 'source="webhook"' in line:
-            outcome = line.split('outcome="', 1)[1].split('"', 1)[0]
-            found[outcome] = found.get(outcome, 0.0) + float(line.rsplit(" ", 1)[1])
-    return found
+    """`profile_upload_outcomes_total` for the webhook source, by outcome."""
+    return metric_by_label(stack, "profile_upload_outcomes_total", "outcome", 'source="webhook"')
 
 
 def read_cache_lookups(stack: Stack) -> dict[str, float]:
-    """`profile_read_cache_total` for `GET /profiles/me`, by result (hit, miss, skipped), from /metrics."""
-    text = httpx.get(stack.url("profile", "/metrics"), timeout=10).text
-    found: dict[str, float] = {}
-    for line in text.splitlines():
-        if line.startswith("profile_read_cache_total{") and 'view="me"' in line:
-            result = line.split('result="', 1)[1].split('"', 1)[0]
-            found[result] = float(line.rsplit(" ", 1)[1])
-    return found
+    """`profile_read_cache_total` for `GET /profiles/me`, by result (hit, miss, skipped)."""
+    return metric_by_label(stack, "profile_read_cache_total", "result", 'view="me"')
 
 
 def changes(before: dict[str, float], after: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:

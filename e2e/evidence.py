@@ -84,3 +84,15 @@ def metric(stack: Stack, name: str, labels: str = "", process: str = "profile") 
         for line in text.splitlines()
         if (line.startswith(name + "{") or line.startswith(name + " ")) and labels in line
     )
+
+
+def metric_by_label(stack: Stack, name: str, label: str, where: str = "", process: str = "profile") -> dict[str, float]:
+    """One Prometheus series from a process's /metrics, summed by the value of `label` (optionally only lines
+    containing `where`, e.g. `source="webhook"`)."""
+    text = httpx.get(stack.url(process, "/metrics"), timeout=10).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{") and where in line and f'{label}="' in line:
+            value = line.split(f'{label}="', 1)[1].split('"', 1)[0]
+            found[value] = found.get(value, 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
