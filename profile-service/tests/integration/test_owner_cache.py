@@ -129,3 +129,10 @@ def test_cache_lookups_are_counted_at_metrics(client: Client, token: TokenFactor
 
     for result in ("miss", "hit", "skipped"):
         assert f'profile_read_cache_total{{result="{result}",view="me"}} 1.0' in text, text
+
+
+@pytest.mark.parametrize("marker", ["", "soon", "-1", "9" * 5000, "1e3"])
+def test_a_malformed_marker_is_ignored(client: Client, token: TokenFactory, marker: str) -> None:
+    bearer = token("u1", "alice")
+
+    assert bio(client, bearer, marker) == ""

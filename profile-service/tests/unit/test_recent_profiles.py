@@ -108,3 +108,5 @@ def test_the_write_marker_asks_for_fresh_reads_for_the_ttl_plus_the_clock_skew_a
     assert wrote_recently("", 1.0, now=wrote) is False
     assert wrote_recently("-5", 1.0, now=wrote) is False
     assert wrote_recently("soon", 1.0, now=wrote) is False
+    assert wrote_recently("²", 1.0, now=wrote) is False
+    assert wrote_recently("9" * 5000, 1.0, now=wrote) is False

@@ -30,7 +30,8 @@ _UPLOAD_STATUS = re.compile(r"/profiles/me/avatar/uploads/[^/]+")
 
 def wrote_recently(cookie: str | None, ttl_seconds: float, now: int | None = None) -> bool:
     """Whether the cookie says its sender wrote recently enough that a cached profile may predate the write."""
-    if not cookie or not cookie.isdigit():
+    # Anything but a plain epoch-milliseconds number is ignored (int() refuses "²" and numbers of 4,300+ digits).
+    if not cookie or len(cookie) > 16 or not (cookie.isascii() and cookie.isdigit()):
         return False
     return (now_ms() if now is None else now) - int(cookie) < ttl_seconds * 1000 + CLOCK_SKEW_MS
 
