@@ -47,9 +47,10 @@ CHAOS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def chaotic(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """A stack with short-lived upload parameters, a one-second reconciliation loop and a brisk outbox."""
+    """A stack with short-lived upload parameters, a one-second reconciliation loop and a brisk outbox; one per
+    soak, since each counts every asset its emulator holds (the short soak's avatars are the full one's orphans)."""
     with running_stack(mongo_server, tmp_path_factory, **ENV) as running:
         yield running
 
