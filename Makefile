@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 UV := $(CURDIR)/.tools/bin/uv
 endif
-PACKAGES := auth-service profile-service cloudinary-emulator devstack
+PACKAGES := service-kit auth-service profile-service cloudinary-emulator devstack
 PYTEST := $(UV) run --frozen pytest
 
 .PHONY: help install dev test lint fmt test-python test-web test-e2e bench soak clean
