@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
 from auth_service.app import create_app
-from auth_service.clock import utc_now
 from auth_service.config import ServiceClient, Settings
+from service_kit.clock import utc_now
 
 ISSUER = "http://auth.test"
 KID = "20250101-current"

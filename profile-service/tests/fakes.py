@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import msgspec
 
 from profile_service.avatars.cloudinary import Asset
-from profile_service.errors import NotFound
 from profile_service.profiles.repository import ProfileRepository
 from profile_service.profiles.schemas import Profile, ProfileChange, PublicProfile
+from service_kit.errors import NotFound
 
 
 def make_profile(**overrides: object) -> Profile:

@@ -4,8 +4,9 @@ import sys
 
 import uvicorn
 
-from auth_service.config import Settings, SettingsError
+from auth_service.config import Settings
 from auth_service.keys import load_keys
+from service_kit.settings import SettingsError
 
 
 def main() -> int:

@@ -12,13 +12,9 @@ from auth_service.account.service import provide_accounts
 from auth_service.activity.controller import ActivityController
 from auth_service.activity.schemas import provide_client_info
 from auth_service.clients.controller import ClientTokenController
-from auth_service.clock import Clock, utc_now
 from auth_service.config import Settings
-from auth_service.db import mongo_lifespan, provide_db
-from auth_service.errors import EXCEPTION_HANDLERS, document_responses
-from auth_service.health import HealthController
+from auth_service.db import mongo_lifespan, mongo_ready, provide_db
 from auth_service.keys import JwksController, load_keys
-from auth_service.logs import install_request_context, logging_config
 from auth_service.mfa.controller import MfaController
 from auth_service.mfa.totp import TotpCipher
 from auth_service.passwords import Passwords
@@ -26,6 +22,10 @@ from auth_service.sessions.controller import SessionController
 from auth_service.tokens import TokenService, provide_user_claims
 from auth_service.users.controller import UserController
 from auth_service.workers import workers_lifespan
+from service_kit.clock import Clock, utc_now
+from service_kit.errors import EXCEPTION_HANDLERS, document_responses
+from service_kit.health import health_controller
+from service_kit.logs import install_request_context, logging_config
 
 # Every body this service accepts is a few hundred bytes; anything near this is abuse (413).
 MAX_BODY_BYTES = 64 * 1024
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
     tokens = TokenService(keys, issuer=settings.issuer, ttl_seconds=settings.access_token_ttl_seconds, clock=clock)
     app = Litestar(
         route_handlers=[
-            HealthController,
+            health_controller(mongo_ready, "MongoDB is not answering."),
             JwksController,
             UserController,
             SessionController,

@@ -3,21 +3,18 @@
 import base64
 import binascii
 import os
-import re
 from collections.abc import Mapping
 from typing import Annotated
 
 import msgspec
+
+from service_kit.settings import SettingsError, settings_from_env
 
 PREFIX = "AUTH_"
 # Read under their standard names, without the prefix.
 STANDARD_NAMES = ("MONGODB_URI",)
 # AUTH_* variables meant for other programs (profile-service finds our keys there); not ours to reject.
 FOREIGN_NAMES = ("AUTH_JWKS_URL",)
-
-
-class SettingsError(Exception):
-    """The environment holds a missing, unknown or malformed setting; the message names the variable."""
 
 
 class ServiceClient(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -85,19 +82,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `AUTH_*` variables and the standard names; raise SettingsError if invalid."""
-        values = {k.removeprefix(PREFIX).lower(): v for k, v in environ.items() if k.startswith(PREFIX)}
-        values |= {k.lower(): environ[k] for k in STANDARD_NAMES if k in environ}
-        for name in FOREIGN_NAMES:
-            values.pop(name.removeprefix(PREFIX).lower(), None)
-        try:
-            if "service_clients" in values:
-                values["service_clients"] = msgspec.json.decode(values["service_clients"])
-            settings = msgspec.convert(values, cls, strict=False)
-        # ValidationError subclasses DecodeError: it has to be caught first.
-        except msgspec.ValidationError as exc:
-            raise SettingsError(f"invalid configuration: {_name_variables(str(exc))}") from None
-        except msgspec.DecodeError as exc:
-            raise SettingsError(f"invalid configuration: AUTH_SERVICE_CLIENTS is not JSON ({exc})") from None
+        settings = settings_from_env(
+            cls,
+            environ,
+            prefix=PREFIX,
+            standard_names=STANDARD_NAMES,
+            json_fields=("service_clients",),
+            foreign_names=FOREIGN_NAMES,
+        )
         if settings.signing_keys_dir is None and settings.signing_key is None:
             raise SettingsError("invalid configuration: set AUTH_SIGNING_KEYS_DIR or AUTH_SIGNING_KEY")
         if settings.mfa_encryption_key is not None and not _is_aes_key(settings.mfa_encryption_key):
@@ -110,18 +102,3 @@ def _is_aes_key(value: str) -> bool:
         return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == 32
     except (binascii.Error, ValueError):
         return False
-
-
-def _name_variables(message: str) -> str:
-    # msgspec says "at `$.port`" or "missing required field `mongodb_uri`": name the variable instead.
-    def variable(match: re.Match[str]) -> str:
-        name = match.group(1).upper()
-        return name if name in STANDARD_NAMES else PREFIX + name
-
-    message = re.sub(r"`\$\.(\w+)`", variable, message)
-    # Inside a JSON variable: "`$.service_clients[0].secret_sha256`" becomes "AUTH_SERVICE_CLIENTS[0].secret_sha256".
-    message = re.sub(r"`\$\.(\w+)([^`]+)`", lambda m: variable(m) + m.group(2), message)
-    message = re.sub(r"(?<=field )`(\w+)`", variable, message)
-    return message.replace("Object missing required field", "missing required variable").replace(
-        "Object contains unknown field", "unknown variable"
-    )

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from litestar import Controller, get
 from litestar.datastructures import CacheControlHeader, State
 
-from auth_service.config import Settings, SettingsError
+from auth_service.config import Settings
+from service_kit.settings import SettingsError
 
 ALGORITHM = "EdDSA"
 _PEM_BLOCK = "-----END PRIVATE KEY-----"

@@ -21,8 +21,9 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from auth_service.clock import Clock
-from auth_service.db import INDEX_CREATORS, Database
+from auth_service.db import INDEX_CREATORS
+from service_kit.clock import Clock
+from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.clock import Clock
-from auth_service.db import INDEX_CREATORS, Database
-from auth_service.errors import TooManyRequests
+from auth_service.db import INDEX_CREATORS
+from service_kit.clock import Clock
+from service_kit.errors import TooManyRequests
+from service_kit.mongo import Database
 
 COLLECTION = "login_failures"
 

@@ -16,9 +16,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromHeader
 
-from auth_service.clock import Clock
-from auth_service.errors import Unauthorized
 from auth_service.keys import ALGORITHM, KeySet
+from service_kit.clock import Clock
+from service_kit.errors import Unauthorized
 
 logger = logging.getLogger(__name__)
 

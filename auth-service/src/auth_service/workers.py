@@ -12,12 +12,12 @@ from auth_service.account.deletion import AccountDeleter
 from auth_service.activity.repository import COLLECTION as ACTIVITY
 from auth_service.activity.repository import ActivityRepository
 from auth_service.config import Settings
-from auth_service.db import Mongo
 from auth_service.mail import Mailer
 from auth_service.outbox import DELETION_OUTBOX, EMAIL_OUTBOX, Handler, Outbox, OutboxWorker
 from auth_service.sessions.repository import FAMILIES, FamilyRepository
 from auth_service.users.repository import COLLECTION as USERS
 from auth_service.users.repository import UserRepository
+from service_kit.mongo import Mongo
 
 logger = logging.getLogger(__name__)
 

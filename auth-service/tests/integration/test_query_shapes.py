@@ -15,9 +15,6 @@ from pymongo import AsyncMongoClient
 from auth_service.account.tokens import ActionTokenRepository
 from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import ClientInfo
-from auth_service.clock import utc_now
-from auth_service.db import Database
-from auth_service.errors import BadRequest, Conflict, Gone, TooManyRequests
 from auth_service.outbox import Outbox
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import Family, RefreshToken
@@ -26,6 +23,9 @@ from auth_service.throttle import create_indexes as create_throttle_indexes
 from auth_service.users.repository import UserRepository
 from auth_service.users.repository import create_indexes as create_user_indexes
 from auth_service.users.schemas import User
+from service_kit.clock import utc_now
+from service_kit.errors import BadRequest, Conflict, Gone, TooManyRequests
+from service_kit.mongo import Database
 
 
 @pytest.fixture

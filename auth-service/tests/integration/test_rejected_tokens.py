@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
-from auth_service.clock import utc_now
 from auth_service.config import Settings
 from auth_service.keys import KeySet, SigningKey
 from auth_service.tokens import TokenService
+from service_kit.clock import utc_now
 from tests.conftest import ISSUER, KID, FakeClock, bearer, login, pem, register, running, wait_until_ready
 
 

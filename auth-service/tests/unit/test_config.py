@@ -2,7 +2,8 @@ import hashlib
 
 import pytest
 
-from auth_service.config import Settings, SettingsError
+from auth_service.config import Settings
+from service_kit.settings import SettingsError
 
 BASE = {"MONGODB_URI": "mongodb://db", "AUTH_ISSUER": "http://auth", "AUTH_SIGNING_KEYS_DIR": "/keys"}
 

@@ -5,8 +5,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auth_service.config import Settings, SettingsError
+from auth_service.config import Settings
 from auth_service.keys import load_keys
+from service_kit.settings import SettingsError
 from tests.conftest import pem
 
 

@@ -3,9 +3,10 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 
-from auth_service.config import Settings, SettingsError
+from auth_service.config import Settings
 from auth_service.mfa import totp
 from auth_service.outbox import backoff_seconds
+from service_kit.settings import SettingsError
 from tests.conftest import MFA_KEY
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)

@@ -4,7 +4,8 @@ import sys
 
 import uvicorn
 
-from cloudinary_emulator.config import Settings, SettingsError
+from cloudinary_emulator.config import Settings
+from service_kit.settings import SettingsError
 
 
 def main() -> int:

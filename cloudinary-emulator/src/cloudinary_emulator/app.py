@@ -1,5 +1,6 @@
 """`create_app()`: the only place the emulator is wired together."""
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,10 +17,15 @@ from cloudinary_emulator.context import Emulator
 from cloudinary_emulator.control import ControlController
 from cloudinary_emulator.cors import CloudinaryCorsMiddleware
 from cloudinary_emulator.delivery.controller import DeliveryController
-from cloudinary_emulator.errors import EXCEPTION_HANDLERS
-from cloudinary_emulator.health import HealthController
-from cloudinary_emulator.logs import install_request_context, logging_config
+from cloudinary_emulator.errors import EXCEPTION_HANDLERS, CloudinaryError
 from cloudinary_emulator.uploads.controller import UploadController
+from service_kit.health import health_controller
+from service_kit.logs import install_request_context, logging_config
+
+
+async def data_dir_writable(state: State) -> bool:
+    """Readiness: the data directory exists and is writable."""
+    return os.access(state.settings.data_dir, os.W_OK)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -38,11 +44,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             emulator.storage.close()
 
     app = Litestar(
-        route_handlers=[HealthController, UploadController, AdminController, DeliveryController, ControlController],
+        route_handlers=[
+            health_controller(data_dir_writable, "The data directory is not writable."),
+            UploadController,
+            AdminController,
+            DeliveryController,
+            ControlController,
+        ],
         middleware=[CloudinaryCorsMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        logging_config=logging_config(settings.log_level),
+        logging_config=logging_config(settings.log_level, quiet={CloudinaryError}),
         openapi_config=OpenAPIConfig(
             title="cloudinary-emulator", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
         ),

@@ -1,23 +1,19 @@
 """Settings, read once from the environment and validated at start-up."""
 
-import json
 import os
-import re
 from collections.abc import Mapping
 from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
 import msgspec
 
+from service_kit.settings import SettingsError, settings_from_env
+
 PREFIX = "EMULATOR_"
 # Read under their standard names, without the prefix.
 STANDARD_NAMES = ("CLOUDINARY_URL",)
 # Variables whose value is a JSON document rather than a scalar.
 JSON_NAMES = ("upload_presets", "faults")
-
-
-class SettingsError(Exception):
-    """The environment holds a missing, unknown or malformed setting; the message names the variable."""
 
 
 class Account(msgspec.Struct, frozen=True):
@@ -57,20 +53,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `EMULATOR_*` variables and `CLOUDINARY_URL`; raise SettingsError if invalid."""
-        values: dict[str, object] = {
-            k.removeprefix(PREFIX).lower(): v for k, v in environ.items() if k.startswith(PREFIX)
-        }
-        values |= {k.lower(): environ[k] for k in STANDARD_NAMES if k in environ}
-        for name in JSON_NAMES:
-            if isinstance(raw := values.get(name), str):
-                try:
-                    values[name] = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    raise SettingsError(f"invalid configuration: {PREFIX}{name.upper()} is not JSON ({exc})") from None
-        try:
-            settings = msgspec.convert(values, cls, strict=False)
-        except msgspec.ValidationError as exc:
-            raise SettingsError(f"invalid configuration: {_name_variables(str(exc))}") from None
+        settings = settings_from_env(cls, environ, prefix=PREFIX, standard_names=STANDARD_NAMES, json_fields=JSON_NAMES)
         settings.account()  # fail at start-up, not on the first request
         return settings
 
@@ -86,16 +69,3 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     def base_url(self) -> str:
         """The URL the emulator is reachable at, without a trailing slash."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
-
-
-def _name_variables(message: str) -> str:
-    # msgspec says "at `$.port`" or "missing required field `cloudinary_url`": name the variable instead.
-    def variable(match: re.Match[str]) -> str:
-        name = match.group(1).upper()
-        return name if name in STANDARD_NAMES else PREFIX + name
-
-    message = re.sub(r"`\$\.(\w+)(?:[.\[][^`]*)?`", variable, message)
-    message = re.sub(r"(?<=field )`(\w+)`", variable, message)
-    return message.replace("Object missing required field", "missing required variable").replace(
-        "Object contains unknown field", "unknown variable"
-    )

@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 
 class CloudinaryError(Exception):
-    """An error with Cloudinary's status and exact message."""
+    """An error with Cloudinary's status and exact message: an answer to the client, not a fault of ours."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -48,6 +48,10 @@ def error_response(status: int, message: str, *, body: bool = True) -> Response[
 
 
 def _cloudinary_error(request: Request[Any, Any, Any], exc: CloudinaryError) -> Response[Any]:
+    # One line with Cloudinary's message (app.py keeps Litestar from logging it again with a traceback): these are
+    # answers, bad input or injected faults, not bugs. Tracebacks are for real 500s only.
+    level = logging.INFO if exc.status in (400, 404) else logging.WARNING
+    logger.log(level, "%s %s: %s", exc.status, request.url.path, exc.message, extra={"status": exc.status})
     return error_response(exc.status, exc.message, body=not _is_delivery(request))
 
 

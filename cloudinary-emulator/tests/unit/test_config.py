@@ -1,6 +1,7 @@
 import pytest
 
-from cloudinary_emulator.config import Settings, SettingsError
+from cloudinary_emulator.config import Settings
+from service_kit.settings import SettingsError
 
 
 def test_from_env_reads_cloudinary_url_and_prefixed_names() -> None:

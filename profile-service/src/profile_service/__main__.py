@@ -7,7 +7,8 @@ import sys
 
 import uvicorn
 
-from profile_service.config import Settings, SettingsError
+from profile_service.config import Settings
+from service_kit.settings import SettingsError
 
 USAGE = "usage: profile-service [serve | migrate-local-images ...]"
 

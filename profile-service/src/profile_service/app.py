@@ -15,11 +15,8 @@ from profile_service.avatars.controller import AvatarController
 from profile_service.avatars.intents import provide_intents
 from profile_service.avatars.webhook import CloudinaryWebhookController
 from profile_service.config import Settings, provide_settings
-from profile_service.db import mongo_lifespan, provide_db
-from profile_service.errors import EXCEPTION_HANDLERS, document_responses
-from profile_service.health import HealthController
+from profile_service.db import mongo_lifespan, mongo_ready, provide_db
 from profile_service.lifespan import services_lifespan
-from profile_service.logs import install_request_context, logging_config
 from profile_service.metrics import MetricsController, provide_metrics
 from profile_service.outbox.repository import provide_outbox
 from profile_service.profiles.cache import RecentProfiles
@@ -27,6 +24,9 @@ from profile_service.profiles.controller import InternalController, ProfileContr
 from profile_service.profiles.deletion import provide_deletion
 from profile_service.profiles.freshness import mark_writes
 from profile_service.profiles.repository import provide_profiles
+from service_kit.errors import EXCEPTION_HANDLERS, document_responses
+from service_kit.health import health_controller
+from service_kit.logs import install_request_context, logging_config
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     app = Litestar(
         route_handlers=[
-            HealthController,
+            health_controller(mongo_ready, "MongoDB is not answering."),
             MetricsController,
             ProfileController,
             AvatarController,

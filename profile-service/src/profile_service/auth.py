@@ -18,7 +18,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from profile_service.errors import Forbidden, Unauthorized
+from service_kit.errors import Forbidden, Unauthorized
 
 logger = logging.getLogger(__name__)
 

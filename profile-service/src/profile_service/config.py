@@ -3,20 +3,18 @@
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar.datastructures import State
+
+from service_kit.settings import settings_from_env
 
 PREFIX = "PROFILE_"
 # Read under their standard names, without the prefix.
 STANDARD_NAMES = ("MONGODB_URI", "CLOUDINARY_URL", "AUTH_ISSUER", "AUTH_JWKS_URL", "PUBLIC_WEBHOOK_URL")
 # Given as comma-separated values in the environment (`PROFILE_AVATAR_SIZES=64,128`).
 LIST_FIELDS = ("avatar_sizes", "avatar_formats")
-
-
-class SettingsError(Exception):
-    """The environment holds a missing, unknown or malformed setting; the message names the variable."""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -82,28 +80,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `PROFILE_*` variables and the standard names; raise SettingsError if invalid."""
-        values: dict[str, Any] = {k.removeprefix(PREFIX).lower(): v for k, v in environ.items() if k.startswith(PREFIX)}
-        values |= {k.lower(): environ[k] for k in STANDARD_NAMES if k in environ}
-        for name in LIST_FIELDS:
-            if name in values:
-                values[name] = [item.strip().lower() for item in values[name].split(",") if item.strip()]
-        try:
-            return msgspec.convert(values, cls, strict=False)
-        except msgspec.ValidationError as exc:
-            raise SettingsError(f"invalid configuration: {_name_variables(str(exc))}") from None
-
-
-def _name_variables(message: str) -> str:
-    # msgspec says "at `$.port`" or "missing required field `mongodb_uri`": name the variable instead.
-    def variable(match: re.Match[str]) -> str:
-        name = match.group(1).upper()
-        return name if name in STANDARD_NAMES else PREFIX + name
-
-    message = re.sub(r"`\$\.(\w+)`", variable, message)
-    message = re.sub(r"(?<=field )`(\w+)`", variable, message)
-    return message.replace("Object missing required field", "missing required variable").replace(
-        "Object contains unknown field", "unknown variable"
-    )
+        return settings_from_env(cls, environ, prefix=PREFIX, standard_names=STANDARD_NAMES, list_fields=LIST_FIELDS)
 
 
 def provide_settings(state: State) -> Settings:

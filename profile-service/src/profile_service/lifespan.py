@@ -13,11 +13,11 @@ from pymongo.errors import PyMongoError
 from profile_service.auth import KeySet, TokenVerifier
 from profile_service.avatars.cloudinary import CloudinaryAccount, CloudinaryAssets, CloudinaryUnavailable, configure_sdk
 from profile_service.config import Settings
-from profile_service.db import Mongo
 from profile_service.metrics import Metrics
 from profile_service.outbox.worker import OutboxWorker
 from profile_service.profiles.repository import ProfileRepository
 from profile_service.reconcile import Reconciler
+from service_kit.mongo import Mongo
 
 logger = logging.getLogger(__name__)
 

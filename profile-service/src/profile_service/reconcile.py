@@ -31,11 +31,11 @@ from profile_service.avatars.intents import IntentRepository, IntentStatus
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.clock import now_ms
 from profile_service.config import Settings
-from profile_service.db import Database
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.cache import RecentProfiles
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 

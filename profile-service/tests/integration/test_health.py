@@ -106,7 +106,5 @@ def test_an_outage_is_logged_as_one_warning_per_request_without_a_traceback(
     # Background loops (the outbox worker) log the outage too, once per poll: only this request's lines count.
     lines = [line for line in lines if line.get("request_id") == response.headers["x-request-id"]]
     problems = [line for line in lines if line["level"] in {"WARNING", "ERROR", "CRITICAL"}]
-    assert [(p["logger"], p["msg"].split(":")[0]) for p in problems] == [
-        ("profile_service.errors", "database unavailable")
-    ]
+    assert [(p["logger"], p["msg"].split(":")[0]) for p in problems] == [("service_kit.errors", "database unavailable")]
     assert not any("exc" in line for line in lines)

@@ -7,7 +7,7 @@ import jwt
 import pytest
 
 from profile_service.auth import KeySet, TokenVerifier
-from profile_service.errors import Unauthorized
+from service_kit.errors import Unauthorized
 from tests.conftest import AUDIENCE, ISSUER, SigningKey, mint
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from profile_service.config import Settings, SettingsError
+from profile_service.config import Settings
+from service_kit.settings import SettingsError
 
 REQUIRED = {
     "MONGODB_URI": "mongodb://db",

@@ -6,8 +6,8 @@ from litestar.di import Provide
 from litestar.testing import create_test_client
 
 from profile_service.auth import Claims
-from profile_service.errors import EXCEPTION_HANDLERS
 from profile_service.profiles.controller import ProfileController
+from service_kit.errors import EXCEPTION_HANDLERS
 from tests.conftest import Client, make_settings
 from tests.fakes import FakeProfileRepository
 

@@ -11,12 +11,12 @@ from urllib.parse import quote
 import httpx
 
 from auth_service.activity.repository import ActivityRepository
-from auth_service.clock import Clock
 from auth_service.config import Settings
 from auth_service.outbox import Job
 from auth_service.sessions.repository import FamilyRepository
 from auth_service.tokens import TokenService
 from auth_service.users.repository import UserRepository
+from service_kit.clock import Clock
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,7 @@ from auth_service.activity.schemas import (
     PASSWORD_RESET_REQUESTED,
     ClientInfo,
 )
-from auth_service.clock import Clock
 from auth_service.config import Settings
-from auth_service.db import Database
-from auth_service.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable, Unauthorized
 from auth_service.mail import Email, enqueue_email, web_link
 from auth_service.mfa.service import MfaService, provide_mfa
 from auth_service.outbox import DELETION_OUTBOX, EMAIL_OUTBOX, Outbox
@@ -36,6 +33,9 @@ from auth_service.throttle import RESET_COLLECTION, LoginThrottle
 from auth_service.tokens import UserClaims
 from auth_service.users.repository import DELETING, UserRepository, provide_users
 from auth_service.users.schemas import PublicUser, User
+from service_kit.clock import Clock
+from service_kit.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable, Unauthorized
+from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,9 @@ from typing import Any
 import msgspec
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS, Database, utc_datetimes
-from auth_service.errors import BadRequest, Forbidden, Gone
+from auth_service.db import INDEX_CREATORS, utc_datetimes
+from service_kit.errors import BadRequest, Forbidden, Gone
+from service_kit.mongo import Database
 
 COLLECTION = "action_tokens"
 RESET_PURPOSE = "password_reset"

@@ -21,9 +21,10 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from auth_service.activity.schemas import ActivityEvent, ActivityPage, ClientInfo
-from auth_service.clock import Clock
-from auth_service.db import INDEX_CREATORS, Database
-from auth_service.errors import BadRequest
+from auth_service.db import INDEX_CREATORS
+from service_kit.clock import Clock
+from service_kit.errors import BadRequest
+from service_kit.mongo import Database
 
 COLLECTION = "activity"
 RETENTION = timedelta(days=90)

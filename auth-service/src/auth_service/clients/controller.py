@@ -18,8 +18,8 @@ from litestar.datastructures import State
 from litestar.params import FromHeader, URLEncodedBody
 
 from auth_service.config import ServiceClient, Settings
-from auth_service.errors import BadRequest, Unauthorized
 from auth_service.tokens import ServiceToken, TokenService
+from service_kit.errors import BadRequest, Unauthorized
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from typing import Any
 import msgspec
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS, Database
+from auth_service.db import INDEX_CREATORS
+from service_kit.mongo import Database
 
 COLLECTION = "mfa_challenges"
 MAX_FAILURES = 5

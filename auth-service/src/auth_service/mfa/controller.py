@@ -5,12 +5,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from auth_service.activity.schemas import ClientInfo
-from auth_service.errors import Unauthorized
 from auth_service.mfa.schemas import CodeInput, RecoveryCodes, TotpEnrollment
 from auth_service.mfa.service import MfaService, provide_mfa
 from auth_service.tokens import CurrentUser
 from auth_service.users.repository import UserRepository, provide_users
 from auth_service.users.schemas import User
+from service_kit.errors import Unauthorized
 
 NO_STORE = {"Cache-Control": "no-store"}
 

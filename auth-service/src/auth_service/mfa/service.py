@@ -13,15 +13,15 @@ from litestar.di import NamedDependency
 
 from auth_service.activity.repository import ActivityRepository, provide_activity
 from auth_service.activity.schemas import MFA_DISABLED, MFA_ENABLED, RECOVERY_CODE_USED, ClientInfo
-from auth_service.clock import Clock
 from auth_service.config import Settings
-from auth_service.db import Database
-from auth_service.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable
 from auth_service.mfa import totp
 from auth_service.mfa.schemas import RecoveryCodes, TotpEnrollment
 from auth_service.throttle import MFA_COLLECTION, LoginThrottle
 from auth_service.users.repository import UserRepository, provide_users
 from auth_service.users.schemas import User
+from service_kit.clock import Clock
+from service_kit.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable
+from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 

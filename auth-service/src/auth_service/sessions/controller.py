@@ -9,7 +9,6 @@ from litestar.params import FromCookie, JSONBody
 
 from auth_service.activity.repository import provide_activity
 from auth_service.activity.schemas import ClientInfo
-from auth_service.db import Database
 from auth_service.mfa.challenges import COLLECTION as CHALLENGES
 from auth_service.mfa.challenges import ChallengeRepository
 from auth_service.mfa.schemas import MfaLogin, MfaRequired
@@ -22,6 +21,7 @@ from auth_service.throttle import LoginThrottle
 from auth_service.tokens import AccessToken
 from auth_service.users.repository import provide_users
 from auth_service.users.schemas import Credentials
+from service_kit.mongo import Database
 
 COOKIE = "refresh_token"
 # Sent only to /auth/refresh and /auth/logout, never to profile-service or the web app's own routes.

@@ -12,8 +12,9 @@ import msgspec
 from litestar.di import NamedDependency
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS, Database, utc_datetimes
+from auth_service.db import INDEX_CREATORS, utc_datetimes
 from auth_service.sessions.schemas import Family, RefreshToken
+from service_kit.mongo import Database
 
 FAMILIES = "sessions"
 REFRESH_TOKENS = "refresh_tokens"

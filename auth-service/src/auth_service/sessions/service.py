@@ -11,8 +11,6 @@ from datetime import timedelta
 
 from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import SIGN_IN, SIGN_IN_FAILED, ClientInfo
-from auth_service.clock import Clock
-from auth_service.errors import Forbidden, Unauthorized
 from auth_service.mfa.challenges import ChallengeRepository
 from auth_service.mfa.schemas import MfaRequired
 from auth_service.mfa.service import MfaService
@@ -23,6 +21,8 @@ from auth_service.throttle import LoginThrottle
 from auth_service.tokens import TokenService
 from auth_service.users.repository import DELETING, UserRepository
 from auth_service.users.schemas import Credentials, User
+from service_kit.clock import Clock
+from service_kit.errors import Forbidden, Unauthorized
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from litestar.params import JSONBody
 from auth_service.account.schemas import Accepted, AccountDeletion
 from auth_service.account.service import AccountService
 from auth_service.activity.schemas import ClientInfo
-from auth_service.errors import Unauthorized
 from auth_service.passwords import Passwords
 from auth_service.tokens import CurrentUser
 from auth_service.users.repository import UserRepository, provide_users
 from auth_service.users.schemas import PublicUser, Registration, User
+from service_kit.errors import Unauthorized
 
 
 class UserController(Controller):

@@ -10,9 +10,10 @@ from litestar.di import NamedDependency
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from auth_service.db import INDEX_CREATORS, Database, utc_datetimes
-from auth_service.errors import Conflict
+from auth_service.db import INDEX_CREATORS, utc_datetimes
 from auth_service.users.schemas import User, normalize_email
+from service_kit.errors import Conflict
+from service_kit.mongo import Database
 
 COLLECTION = "users"
 UNIQUE_FIELDS = ("email", "username")

@@ -13,11 +13,11 @@ from litestar.params import FromPath
 from cloudinary_emulator.auth import basic_credentials, check_cloud, check_server_call
 from cloudinary_emulator.context import Emulator
 from cloudinary_emulator.errors import CloudinaryError, bad_request
-from cloudinary_emulator.logs import request_id_var
 from cloudinary_emulator.resources import delivery_url, upload_response
 from cloudinary_emulator.uploads.files import read_file
 from cloudinary_emulator.uploads.options import read_form, signed_options, unsigned_options
 from cloudinary_emulator.uploads.pipeline import EagerItem, UploadResult, run_eager, store_upload
+from service_kit.logs import request_id_var
 
 logger = logging.getLogger(__name__)
 

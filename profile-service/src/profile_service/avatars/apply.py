@@ -17,10 +17,10 @@ from profile_service.avatars.policy import AvatarPolicy
 from profile_service.avatars.signing import eager_transformation
 from profile_service.clock import utcnow
 from profile_service.config import Settings
-from profile_service.errors import NotFound
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.repository import AvatarApplied, ProfileRepository, avatar_document
+from service_kit.errors import NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from profile_service.avatars.schemas import ConfirmUpload, UploadStatus, UploadT
 from profile_service.avatars.signing import signed_timestamp, upload_fields, verify_response_signature
 from profile_service.clock import from_ms, utcnow
 from profile_service.config import Settings
-from profile_service.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
 from profile_service.metrics import Metrics
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

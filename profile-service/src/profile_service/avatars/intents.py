@@ -10,7 +10,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from profile_service.clock import now_ms
-from profile_service.db import INDEX_CREATORS, Database
+from profile_service.db import INDEX_CREATORS
+from service_kit.mongo import Database
 
 
 class IntentStatus(enum.StrEnum):

@@ -19,8 +19,8 @@ from profile_service.avatars.intents import APPLICABLE, IntentRepository
 from profile_service.avatars.schemas import Notification, WebhookAck
 from profile_service.avatars.signing import InvalidNotification, verify_notification
 from profile_service.config import Settings
-from profile_service.errors import BadRequest, ServiceUnavailable, Unauthorized
 from profile_service.metrics import Metrics
+from service_kit.errors import BadRequest, ServiceUnavailable, Unauthorized
 
 logger = logging.getLogger(__name__)
 

@@ -25,13 +25,14 @@ from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import CloudinaryAccount, CloudinaryAssets, CloudinaryUploader, configure_sdk
 from profile_service.avatars.intents import IntentRepository
 from profile_service.avatars.policy import AvatarPolicy
-from profile_service.config import Settings, SettingsError
+from profile_service.config import Settings
 from profile_service.db import INDEX_CREATORS
 from profile_service.metrics import Metrics
 from profile_service.migration.runner import Migrator, Outcome, Result
 from profile_service.migration.sources import Item, SourceError, read_collection, read_csv
 from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.settings import SettingsError
 
 
 def parser() -> argparse.ArgumentParser:

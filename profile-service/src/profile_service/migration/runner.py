@@ -24,9 +24,9 @@ from profile_service.avatars.intents import Intent, IntentRepository, IntentStat
 from profile_service.avatars.signing import upload_params
 from profile_service.clock import now_ms, utcnow
 from profile_service.config import Settings
-from profile_service.db import Database
-from profile_service.errors import NotFound
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.errors import NotFound
+from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 

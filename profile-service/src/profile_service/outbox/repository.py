@@ -20,7 +20,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from profile_service.clock import now_ms, utcnow
-from profile_service.db import INDEX_CREATORS, Database
+from profile_service.db import INDEX_CREATORS
+from service_kit.mongo import Database
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 # Finished jobs are kept this long for inspection, then purged by TTL.

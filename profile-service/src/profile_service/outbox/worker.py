@@ -10,10 +10,10 @@ from pymongo.errors import PyMongoError
 
 from profile_service.avatars.cloudinary import AssetStore
 from profile_service.config import Settings
-from profile_service.db import Database
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import Job, OutboxRepository
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from profile_service.avatars.cloudinary import LISTING_LAG_MS, AssetStore, Cloud
 from profile_service.avatars.intents import IntentRepository
 from profile_service.clock import now_ms
 from profile_service.config import Settings
-from profile_service.errors import ServiceUnavailable
 from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

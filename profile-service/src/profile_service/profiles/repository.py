@@ -14,8 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from profile_service.avatars.ordering import Verdict, decide
 from profile_service.clock import from_ms, now_ms, utcnow
-from profile_service.db import INDEX_CREATORS, Database
-from profile_service.errors import NotFound
+from profile_service.db import INDEX_CREATORS
 from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
@@ -25,6 +24,8 @@ from profile_service.profiles.schemas import (
     PublicAvatar,
     PublicProfile,
 )
+from service_kit.errors import NotFound
+from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 

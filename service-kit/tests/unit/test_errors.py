@@ -3,7 +3,7 @@ from litestar import get, post
 from litestar.params import JSONBody
 from litestar.testing import create_test_client
 
-from auth_service.errors import EXCEPTION_HANDLERS, Conflict
+from service_kit.errors import EXCEPTION_HANDLERS, Conflict
 
 
 class Thing(msgspec.Struct, forbid_unknown_fields=True):

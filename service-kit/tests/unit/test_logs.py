@@ -16,8 +16,8 @@ from pymongo.errors import (
     WaitQueueTimeoutError,
 )
 
-from profile_service.errors import EXCEPTION_HANDLERS
-from profile_service.logs import logging_config
+from service_kit.errors import EXCEPTION_HANDLERS
+from service_kit.logs import logging_config
 
 
 def _get(path: str, exc: Exception, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]]]:
@@ -59,7 +59,7 @@ def test_database_outage_is_one_warning_without_a_traceback(
         {
             **lines[0],
             "level": "WARNING",
-            "logger": "profile_service.errors",
+            "logger": "service_kit.errors",
             "msg": f"database unavailable: {type(exc).__name__}",
         }
     ]

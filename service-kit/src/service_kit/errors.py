@@ -1,4 +1,5 @@
-"""The one error format: RFC 9457 problem details for every error response, 4xx and 5xx alike."""
+"""The one error format: RFC 9457 problem details for every error response, 4xx and 5xx alike, and the OpenAPI
+post-processing that documents it."""
 
 import logging
 from http import HTTPStatus

@@ -1,4 +1,5 @@
-"""JSON log lines on the root logger, each carrying the id of the request it belongs to."""
+"""JSON log lines on the root logger, each carrying the id of the request it belongs to, and one access line per
+request (the router's own 404s and 405s included)."""
 
 import contextvars
 import json
@@ -6,6 +7,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +15,16 @@ from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    ExecutionTimeout,
+    NetworkTimeout,
+    NotPrimaryError,
+    ServerSelectionTimeoutError,
+    WaitQueueTimeoutError,
+    WTimeoutError,
+)
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -20,6 +32,18 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("req
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Attributes every LogRecord has; anything else came in through `extra=` and is logged as a field.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# What service_kit.errors answers with 503 (and logs as one warning line): no traceback for an outage. Litestar matches
+# `disable_stack_trace` by exact type, not isinstance, so every concrete class pymongo raises is listed.
+DATABASE_OUTAGE: set[type[Exception]] = {
+    ConnectionFailure,
+    AutoReconnect,
+    NetworkTimeout,
+    NotPrimaryError,
+    ServerSelectionTimeoutError,
+    WaitQueueTimeoutError,
+    ExecutionTimeout,
+    WTimeoutError,
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -41,8 +65,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def logging_config(level: str) -> LoggingConfig:
-    """Litestar's logging config: JSON on stderr, 500s logged with traces, client errors without."""
+# Answers that are the client's business (or an outage with its own warning line), never worth a traceback.
+QUIET_STATUSES = {400, 401, 403, 404, 405, 409, 410, 413, 429, 503}
+
+
+def logging_config(level: str, *, quiet: Iterable[type[Exception]] = ()) -> LoggingConfig:
+    """Litestar's logging config: JSON on stderr; 500s logged with tracebacks, client errors and outages not.
+
+    Litestar skips its "Uncaught exception" record for an exception whose type, or whose `status_code`
+    attribute, is in `disable_stack_trace`: errors that carry one of QUIET_STATUSES, and the exception types in
+    `quiet` (matched exactly), are logged by whoever raised or answered them, as one line.
+    """
     return LoggingConfig(
         formatters={"json": {"()": f"{__name__}.JsonFormatter"}},
         handlers={"console": {"class": "logging.StreamHandler", "formatter": "json"}},
@@ -50,7 +83,7 @@ def logging_config(level: str) -> LoggingConfig:
         # Litestar logs uncaught exceptions on its own "litestar" logger: send it to the JSON root handler too.
         loggers={"litestar": {"level": "INFO", "propagate": True}, "uvicorn.access": {"level": "WARNING"}},
         log_exceptions="always",
-        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 429, 503},
+        disable_stack_trace={*QUIET_STATUSES, *DATABASE_OUTAGE, *quiet},
     )
 
 
@@ -96,6 +129,11 @@ class RequestContext:
 
 
 def install_request_context(app: Litestar) -> Litestar:
-    """Wrap the outermost handler `Litestar.__call__` runs for every request (after lifespan) in `RequestContext`."""
+    """Wrap the outermost handler `Litestar.__call__` runs for every request (after lifespan) in `RequestContext`.
+
+    `asgi_handler` is not a documented hook, but it is the only layer outside the router: app-level middleware is
+    applied per route, and `before_send` runs too late to put the request id on the handler's own log lines.
+    `tests/unit/test_logs.py` fails if Litestar stops dispatching through it.
+    """
     app.asgi_handler = RequestContext(app.asgi_handler)
     return app
