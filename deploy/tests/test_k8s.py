@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from auth_service.config import Settings as AuthSettings
-from auth_service.config import SettingsError as AuthSettingsError
 from deploy.tests import k8s_manifests
 from deploy.tests.k8s_manifests import (
     KustomizeError,
@@ -35,6 +34,7 @@ from deploy.tests.k8s_manifests import (
     url_host,
 )
 from profile_service.config import Settings as ProfileSettings
+from service_kit.settings import SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -328,7 +328,7 @@ def test_service_links_would_stop_the_services(base: list[Obj], example_secrets:
     """Why enableServiceLinks is false: Kubernetes would inject AUTH_SERVICE_PORT etc., an unknown AUTH_* name."""
     env = pod_environment(_deployment(base, "auth-service"), base, example_secrets)
 
-    with pytest.raises(AuthSettingsError, match="AUTH_SERVICE_PORT"):
+    with pytest.raises(SettingsError, match="AUTH_SERVICE_PORT"):
         AuthSettings.from_env(env | {"AUTH_SERVICE_PORT": "tcp://10.0.0.1:8001"})
 
 
