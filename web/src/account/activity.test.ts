@@ -59,11 +59,15 @@ describe("describeEvent", () => {
 describe("describeAgent", () => {
   it("names common browsers and systems", () => {
     expect(
-      describeAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0 Safari/537.36"),
+      describeAgent(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0 Safari/537.36",
+      ),
     ).toBe("Chrome on Linux");
-    expect(describeAgent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1")).toBe(
-      "Safari on iOS",
-    );
+    expect(
+      describeAgent(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1",
+      ),
+    ).toBe("Safari on iOS");
     expect(describeAgent("")).toBe("Unknown device");
     expect(describeAgent("python-httpx/0.28")).toBe("python-httpx/0.28");
   });

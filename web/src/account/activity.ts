@@ -53,19 +53,26 @@ export function describeEvent(event: Pick<ActivityEvent, "kind" | "detail">): st
 /** A short browser description from a user agent ("Chrome on Linux"), or the raw string when unknown. */
 export function describeAgent(userAgent: string): string {
   if (!userAgent) return "Unknown device";
-  const browser =
-    /Edg\//.test(userAgent) ? "Edge"
-    : /Firefox\//.test(userAgent) ? "Firefox"
-    : /(Chrome|Chromium|HeadlessChrome)\//.test(userAgent) ? "Chrome"
-    : /Safari\//.test(userAgent) ? "Safari"
-    : null;
-  const os =
-    /Android/.test(userAgent) ? "Android"
-    : /(iPhone|iPad)/.test(userAgent) ? "iOS"
-    : /Windows/.test(userAgent) ? "Windows"
-    : /Mac OS X/.test(userAgent) ? "macOS"
-    : /Linux/.test(userAgent) ? "Linux"
-    : null;
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Firefox\//.test(userAgent)
+      ? "Firefox"
+      : /(Chrome|Chromium|HeadlessChrome)\//.test(userAgent)
+        ? "Chrome"
+        : /Safari\//.test(userAgent)
+          ? "Safari"
+          : null;
+  const os = /Android/.test(userAgent)
+    ? "Android"
+    : /(iPhone|iPad)/.test(userAgent)
+      ? "iOS"
+      : /Windows/.test(userAgent)
+        ? "Windows"
+        : /Mac OS X/.test(userAgent)
+          ? "macOS"
+          : /Linux/.test(userAgent)
+            ? "Linux"
+            : null;
   if (browser && os) return `${browser} on ${os}`;
   return browser ?? os ?? (userAgent.length > 60 ? `${userAgent.slice(0, 57)}…` : userAgent);
 }

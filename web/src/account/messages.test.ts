@@ -12,7 +12,11 @@ describe("account messages", () => {
       current_password: "That password isn't right.",
     });
     expect(reauthErrors(problem(403, { field: "code" })).code).toMatch(/didn't work/);
-    expect(reauthErrors(problem(409, { field: "email", detail: "That email is already registered." }), { email: "new_email" })).toEqual({
+    expect(
+      reauthErrors(problem(409, { field: "email", detail: "That email is already registered." }), {
+        email: "new_email",
+      }),
+    ).toEqual({
       new_email: "That email is already registered.",
     });
     expect(reauthErrors(problem(429, {}, 30)).form).toBe("Too many attempts. Please wait 30 seconds and try again.");

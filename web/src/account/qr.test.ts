@@ -4,7 +4,8 @@ import { qrImageSource } from "./qr";
 // What segno's svg_inline draws.
 const SEGNO =
   '<svg width="116" height="116" class="segno"><path transform="scale(4)" stroke="#000" class="qrline" d="M2 2.5h7m1 0h1"/></svg>';
-const NS = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#fff"/><path d="M0 0h1v1H0z"/></svg>';
+const NS =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#fff"/><path d="M0 0h1v1H0z"/></svg>';
 
 const decode = (src: string) => decodeURIComponent(src.slice(src.indexOf(",") + 1));
 
@@ -27,8 +28,14 @@ describe("qrImageSource", () => {
   it.each([
     ["a script", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
     ["an event handler", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><path d="M0 0"/></svg>'],
-    ["foreign HTML", '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject></svg>'],
-    ["an external reference", '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><use xlink:href="https://evil.example/x.svg#a"/></svg>'],
+    [
+      "foreign HTML",
+      '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject></svg>',
+    ],
+    [
+      "an external reference",
+      '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><use xlink:href="https://evil.example/x.svg#a"/></svg>',
+    ],
     ["a CSS url()", '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill: url(https://evil.example/)"/></svg>'],
     ["not SVG", "<html><body>hi</body></html>"],
     ["broken markup", '<svg xmlns="http://www.w3.org/2000/svg"><path></svg>'],

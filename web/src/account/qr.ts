@@ -13,7 +13,9 @@ const MAX_LENGTH = 200_000;
 export function qrImageSource(markup: string): string | null {
   if (typeof markup !== "string" || markup.length === 0 || markup.length > MAX_LENGTH) return null;
   // Inline SVG for HTML (segno's `svg_inline`) leaves out the namespace that standalone SVG needs.
-  const source = /^\s*<svg\b(?![^>]*\sxmlns=)/.test(markup) ? markup.replace(/^\s*<svg\b/, `<svg xmlns="${SVG_NS}"`) : markup;
+  const source = /^\s*<svg\b(?![^>]*\sxmlns=)/.test(markup)
+    ? markup.replace(/^\s*<svg\b/, `<svg xmlns="${SVG_NS}"`)
+    : markup;
   let doc: Document;
   try {
     doc = new DOMParser().parseFromString(source, "image/svg+xml");

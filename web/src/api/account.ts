@@ -52,7 +52,10 @@ export class AccountClient {
 
   /** 204; every other sign-in is revoked, this one is kept. */
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    await this.call<null>("/auth/password", json("POST", { current_password: currentPassword, new_password: newPassword }));
+    await this.call<null>(
+      "/auth/password",
+      json("POST", { current_password: currentPassword, new_password: newPassword }),
+    );
   }
 
   /** Always the same answer, whether or not the address has an account. */
@@ -81,7 +84,8 @@ export class AccountClient {
 
   /** Turns MFA on; the ten recovery codes are shown once. */
   async confirmTotp(code: string): Promise<string[]> {
-    return (await this.call<{ recovery_codes: string[] }>("/auth/mfa/totp/confirm", json("POST", { code }))).recovery_codes;
+    return (await this.call<{ recovery_codes: string[] }>("/auth/mfa/totp/confirm", json("POST", { code })))
+      .recovery_codes;
   }
 
   async disableTotp(code: string): Promise<void> {

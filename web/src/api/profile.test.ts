@@ -13,7 +13,12 @@ describe("normalizeVariants", () => {
   });
 
   it("reads a list of eager results", () => {
-    expect(normalizeVariants([{ width: 128, secure_url: "b" }, { width: 64, url: "a" }])).toEqual([
+    expect(
+      normalizeVariants([
+        { width: 128, secure_url: "b" },
+        { width: 64, url: "a" },
+      ]),
+    ).toEqual([
       { width: 64, url: "a" },
       { width: 128, url: "b" },
     ]);
@@ -47,7 +52,13 @@ describe("avatar sources", () => {
 
   it("confirms next to the status URL", () => {
     expect(
-      confirmUrl({ upload_url: "", fields: {}, public_id: "", expires_at: "", status_url: "/profiles/me/avatar/uploads/ab12/" }),
+      confirmUrl({
+        upload_url: "",
+        fields: {},
+        public_id: "",
+        expires_at: "",
+        status_url: "/profiles/me/avatar/uploads/ab12/",
+      }),
     ).toBe("/profiles/me/avatar/uploads/ab12/confirm");
   });
 });
@@ -64,7 +75,11 @@ describe("profile settings", () => {
       visibility: "private",
       preferences: { theme: "dark", notifications: { email: 0, sms: 1 } },
     });
-    expect(set).toMatchObject({ location: "Main St 1\nSpringfield", website: "https://ann.example", visibility: "private" });
+    expect(set).toMatchObject({
+      location: "Main St 1\nSpringfield",
+      website: "https://ann.example",
+      visibility: "private",
+    });
     expect(set.preferences).toEqual({ theme: "dark", notifications: { email: false, sms: true } });
   });
 
@@ -82,7 +97,9 @@ describe("profile settings", () => {
       seen.push([url, new Headers(init.headers).get("Authorization")]);
       if (url === "/auth/login") return new Response(JSON.stringify({ access_token: "t1" }));
       if (url === "/profiles/ghost") return new Response(JSON.stringify({ status: 404 }), { status: 404 });
-      return new Response(JSON.stringify({ username: "ann", display_name: null, bio: "hi", avatar: null, location: "Oslo" }));
+      return new Response(
+        JSON.stringify({ username: "ann", display_name: null, bio: "hi", avatar: null, location: "Oslo" }),
+      );
     }) as typeof fetch;
     const auth = new AuthClient(fn, null);
     const profiles = new ProfileClient(auth);

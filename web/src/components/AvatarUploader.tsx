@@ -163,7 +163,8 @@ export function AvatarUploader() {
     void choose(event.dataTransfer.files[0]);
   };
 
-  const showProgress = ["signing", "uploading", "confirming", "done"].includes(step) || (step === "error" && progress > 0);
+  const showProgress =
+    ["signing", "uploading", "confirming", "done"].includes(step) || (step === "error" && progress > 0);
   const status =
     step === "reading"
       ? "Reading your photo…"

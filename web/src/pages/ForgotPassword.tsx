@@ -62,7 +62,9 @@ export function ForgotPassword() {
           </>
         ) : (
           <>
-            <p className="muted">Enter the email address of your account and we'll send you a link to choose a new password.</p>
+            <p className="muted">
+              Enter the email address of your account and we'll send you a link to choose a new password.
+            </p>
             <form onSubmit={submit} noValidate>
               <FormAlert message={error} />
               <Field

@@ -9,7 +9,8 @@ export function Goodbye() {
           You've been signed out everywhere. Your profile and pictures are being removed; this takes a few moments.
         </p>
         <p className="muted">
-          Changed your mind about the app? You're welcome to <Link href="/register">create a new account</Link> any time.
+          Changed your mind about the app? You're welcome to <Link href="/register">create a new account</Link> any
+          time.
         </p>
       </section>
     </main>

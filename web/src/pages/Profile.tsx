@@ -18,8 +18,10 @@ export function websiteInput(raw: string): { value: string | null; error?: strin
   const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(text) ? text : `https://${text}`;
   try {
     const url = new URL(withScheme);
-    if (url.protocol !== "http:" && url.protocol !== "https:") return { value: null, error: "Use a web address starting with https://." };
-    if (!url.hostname.includes(".") && url.hostname !== "localhost") return { value: null, error: "Enter a full web address, like https://example.com." };
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      return { value: null, error: "Use a web address starting with https://." };
+    if (!url.hostname.includes(".") && url.hostname !== "localhost")
+      return { value: null, error: "Enter a full web address, like https://example.com." };
     if (withScheme.length > WEBSITE_MAX) return { value: null, error: `At most ${WEBSITE_MAX} characters.` };
     return { value: withScheme };
   } catch {

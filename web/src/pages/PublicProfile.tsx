@@ -6,7 +6,11 @@ import { Link } from "../router";
 import { useSession } from "../session";
 import { NotFound } from "./NotFound";
 
-type State = { step: "loading" } | { step: "found"; profile: PublicProfileData } | { step: "missing" } | { step: "error"; message: string };
+type State =
+  | { step: "loading" }
+  | { step: "found"; profile: PublicProfileData }
+  | { step: "missing" }
+  | { step: "error"; message: string };
 
 /** Ours to link: only http(s) (normalizeProfile already dropped anything else); shown without the scheme. */
 function websiteLabel(url: string): string {
@@ -26,19 +30,28 @@ export function PublicProfilePage({ username }: { username: string }) {
     profiles
       .publicProfile(username)
       .then((found) => live && setState(found ? { step: "found", profile: found } : { step: "missing" }))
-      .catch((e: unknown) => live && setState({ step: "error", message: e instanceof Error ? e.message : "Something went wrong." }));
+      .catch(
+        (e: unknown) =>
+          live && setState({ step: "error", message: e instanceof Error ? e.message : "Something went wrong." }),
+      );
     return () => {
       live = false;
     };
   }, [status, profiles, username]);
 
   useEffect(() => {
-    if (state.step === "found") document.title = `${state.profile.display_name || `@${state.profile.username}`} · Profile pictures`;
+    if (state.step === "found")
+      document.title = `${state.profile.display_name || `@${state.profile.username}`} · Profile pictures`;
     else if (state.step === "missing") document.title = "Profile not found · Profile pictures";
   }, [state]);
 
   if (state.step === "missing") {
-    return <NotFound title="Profile not found" message="There is no public profile at this address. It may be private, or it may not exist." />;
+    return (
+      <NotFound
+        title="Profile not found"
+        message="There is no public profile at this address. It may be private, or it may not exist."
+      />
+    );
   }
   if (state.step !== "found") {
     return (
@@ -54,7 +67,8 @@ export function PublicProfilePage({ username }: { username: string }) {
     <main id="main" className="page">
       {own && mine?.visibility === "private" && (
         <p className="alert alert-info" data-testid="private-note">
-          Your profile is private: only you can see this page. <Link href="/settings/preferences">Change who can see it</Link>
+          Your profile is private: only you can see this page.{" "}
+          <Link href="/settings/preferences">Change who can see it</Link>
         </p>
       )}
       <article className="card public-profile" aria-labelledby="public-name" data-testid="public-profile">

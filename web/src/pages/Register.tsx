@@ -12,7 +12,8 @@ const USERNAME = /^[a-z0-9_.-]{3,30}$/;
 export function validate(email: string, username: string, password: string): Errors {
   const errors: Errors = {};
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) errors.email = "Enter an email address like name@example.com.";
-  if (!USERNAME.test(username)) errors.username = "3 to 30 characters: lower-case letters, digits, dot, dash or underscore.";
+  if (!USERNAME.test(username))
+    errors.username = "3 to 30 characters: lower-case letters, digits, dot, dash or underscore.";
   if (password.length < PASSWORD_MIN) errors.password = `At least ${PASSWORD_MIN} characters.`;
   else if (password.length > PASSWORD_MAX) errors.password = `At most ${PASSWORD_MAX} characters.`;
   return errors;
@@ -30,7 +31,9 @@ export function registerErrors(error: unknown): Errors {
     for (const key of ["email", "username", "password"] as const) if (fields[key]) out[key] = fields[key];
     if (Object.keys(out).length > 0) return out;
     if (error.status === 429) return { form: "Too many attempts. Please wait a moment and try again." };
-    return { form: error.status >= 500 ? "We couldn't create your account right now. Please try again." : error.message };
+    return {
+      form: error.status >= 500 ? "We couldn't create your account right now. Please try again." : error.message,
+    };
   }
   return { form: error instanceof Error ? error.message : "Something went wrong." };
 }

@@ -35,7 +35,8 @@ export function ResetPassword() {
       setDone(true);
     } catch (e) {
       if (e instanceof ApiError && e.problem.reason) setLinkError(linkMessage(e));
-      else if (e instanceof ApiError && e.fieldMessages().new_password) setErrors({ new_password: e.fieldMessages().new_password });
+      else if (e instanceof ApiError && e.fieldMessages().new_password)
+        setErrors({ new_password: e.fieldMessages().new_password });
       else setErrors({ form: linkMessage(e) });
     } finally {
       setBusy(false);

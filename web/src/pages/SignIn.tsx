@@ -182,7 +182,9 @@ export function SignIn() {
         </p>
         <p className="muted">
           New here?{" "}
-          <Link href={next === "/" ? "/register" : `/register?next=${encodeURIComponent(next)}`}>Create an account</Link>
+          <Link href={next === "/" ? "/register" : `/register?next=${encodeURIComponent(next)}`}>
+            Create an account
+          </Link>
         </p>
       </section>
     </main>

@@ -30,7 +30,10 @@ describe("registration", () => {
   });
 
   it("maps validation problems to their fields", () => {
-    const invalid = new ApiError({ status: 400, errors: [{ message: "Expected `str` of length >= 8", key: "password" }] });
+    const invalid = new ApiError({
+      status: 400,
+      errors: [{ message: "Expected `str` of length >= 8", key: "password" }],
+    });
     expect(registerErrors(invalid)).toEqual({ password: "Expected `str` of length >= 8" });
   });
 });

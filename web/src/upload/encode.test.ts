@@ -44,7 +44,10 @@ describe("encodeWithin", () => {
   });
 
   it("hands back the smallest attempt when nothing fits", async () => {
-    const encoded = await encodeWithin(fakeCanvas(true, (q) => Math.round(q * 1000)), 10);
+    const encoded = await encodeWithin(
+      fakeCanvas(true, (q) => Math.round(q * 1000)),
+      10,
+    );
     expect(encoded.blob.size).toBe(400);
   });
 });

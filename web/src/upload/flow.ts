@@ -139,7 +139,9 @@ export async function uploadAvatar(
 
   let confirmedByClient = false;
   if (state.status === "pending") {
-    state = await api.confirm(params, { version: response.version, signature: response.signature }, signal).catch(fromApi);
+    state = await api
+      .confirm(params, { version: response.version, signature: response.signature }, signal)
+      .catch(fromApi);
     confirmedByClient = true;
   }
   if (state.status === "rejected") throw new UploadError("rejected", state.reason);

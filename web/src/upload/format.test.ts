@@ -11,7 +11,19 @@ function jpeg(orientation: number | null, width: number, height: number, little 
   const tiff =
     orientation === null
       ? []
-      : [...(little ? [0x49, 0x49] : [0x4d, 0x4d]), ...u16(42), ...u32(8), ...u16(1), ...u16(0x0112), ...u16(3), ...u32(1), ...u16(orientation), 0, 0, ...u32(0)];
+      : [
+          ...(little ? [0x49, 0x49] : [0x4d, 0x4d]),
+          ...u16(42),
+          ...u32(8),
+          ...u16(1),
+          ...u16(0x0112),
+          ...u16(3),
+          ...u32(1),
+          ...u16(orientation),
+          0,
+          0,
+          ...u32(0),
+        ];
   const app1 = orientation === null ? [] : [0xff, 0xe1, 0, 2 + 6 + tiff.length, ...bytes("Exif\0\0"), ...tiff];
   const sof = [0xff, 0xc0, 0, 17, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, ...new Array(9).fill(0)];
   return new Uint8Array([0xff, 0xd8, ...app1, ...sof, 0xff, 0xda]);

@@ -28,8 +28,14 @@ describe("fitWithin", () => {
   });
 
   it("sizes a square crop", () => {
-    expect(outputSize({ width: 3000, height: 4000 }, { x: 0, y: 500, size: 3000 }, 2048)).toEqual({ width: 2048, height: 2048 });
-    expect(outputSize({ width: 300, height: 400 }, { x: 0, y: 50, size: 300 }, 2048)).toEqual({ width: 300, height: 300 });
+    expect(outputSize({ width: 3000, height: 4000 }, { x: 0, y: 500, size: 3000 }, 2048)).toEqual({
+      width: 2048,
+      height: 2048,
+    });
+    expect(outputSize({ width: 300, height: 400 }, { x: 0, y: 50, size: 300 }, 2048)).toEqual({
+      width: 300,
+      height: 300,
+    });
   });
 });
 

@@ -60,9 +60,9 @@ describe("checkPolicy", () => {
 
   it("checks only bytes and format when the size is unknown (HEIC sent as it is)", () => {
     expect(checkPolicy({ bytes: 1000, format: "heif", width: null, height: null }, policy)).toBeNull();
-    expect(checkPolicy({ bytes: 11 * 1024 * 1024, format: "heic", width: null, height: null }, policy)?.message).toContain(
-      "the limit is 10.0 MB",
-    );
+    expect(
+      checkPolicy({ bytes: 11 * 1024 * 1024, format: "heic", width: null, height: null }, policy)?.message,
+    ).toContain("the limit is 10.0 MB");
   });
 
   it("downscales to the server's limit when it is below 2048", () => {

@@ -32,7 +32,10 @@ const pick = (o: Json, ...keys: string[]): number | null => {
 
 /** `jpeg` and `jpg` are one format; HEIF is HEIC's container name. */
 export function canonicalFormat(format: string): string {
-  const f = format.toLowerCase().replace(/^image\//, "").replace(/^\./, "");
+  const f = format
+    .toLowerCase()
+    .replace(/^image\//, "")
+    .replace(/^\./, "");
   if (f === "jpeg") return "jpg";
   if (f === "heif") return "heic";
   return f;
@@ -41,9 +44,7 @@ export function canonicalFormat(format: string): string {
 export function normalizePolicy(raw: unknown): Policy {
   const o: Json = typeof raw === "object" && raw !== null ? (raw as Json) : {};
   const rawFormats = o.formats ?? o.allowed_formats;
-  const formats = (
-    Array.isArray(rawFormats) ? rawFormats : typeof rawFormats === "string" ? rawFormats.split(",") : []
-  )
+  const formats = (Array.isArray(rawFormats) ? rawFormats : typeof rawFormats === "string" ? rawFormats.split(",") : [])
     .filter((f): f is string => typeof f === "string" && f.trim() !== "")
     .map((f) => canonicalFormat(f.trim()));
   const maxDimension = pick(o, "max_dimension", "max_pixels", "max_side");
@@ -70,18 +71,30 @@ export function checkPolicy(candidate: Candidate, policy: Policy): UploadError |
     return new UploadError("unsupported-format", `${format.toUpperCase()} is not accepted`);
   }
   if (policy.maxBytes !== null && candidate.bytes > policy.maxBytes) {
-    return new UploadError("too-large", `${formatBytes(candidate.bytes)}; the limit is ${formatBytes(policy.maxBytes)}`);
+    return new UploadError(
+      "too-large",
+      `${formatBytes(candidate.bytes)}; the limit is ${formatBytes(policy.maxBytes)}`,
+    );
   }
   const { width, height } = candidate;
   if (width !== null && height !== null) {
-    if ((policy.maxWidth !== null && width > policy.maxWidth) || (policy.maxHeight !== null && height > policy.maxHeight)) {
+    if (
+      (policy.maxWidth !== null && width > policy.maxWidth) ||
+      (policy.maxHeight !== null && height > policy.maxHeight)
+    ) {
       return new UploadError(
         "too-large",
         `${width}×${height} pixels; the limit is ${policy.maxWidth ?? "any"}×${policy.maxHeight ?? "any"}`,
       );
     }
-    if ((policy.minWidth !== null && width < policy.minWidth) || (policy.minHeight !== null && height < policy.minHeight)) {
-      return new UploadError("too-small", `${width}×${height} pixels; at least ${policy.minWidth ?? 1}×${policy.minHeight ?? 1} needed`);
+    if (
+      (policy.minWidth !== null && width < policy.minWidth) ||
+      (policy.minHeight !== null && height < policy.minHeight)
+    ) {
+      return new UploadError(
+        "too-small",
+        `${width}×${height} pixels; at least ${policy.minWidth ?? 1}×${policy.minHeight ?? 1} needed`,
+      );
     }
   }
   return null;

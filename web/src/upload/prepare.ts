@@ -76,7 +76,13 @@ export function release(source: Source | null): void {
 }
 
 /** Draw the (oriented, cropped) picture into a canvas whose long side is at most `maxEdge`. */
-function draw(bitmap: ImageBitmap, orientation: number, crop: Crop | null, size: Size, maxEdge: number): HTMLCanvasElement {
+function draw(
+  bitmap: ImageBitmap,
+  orientation: number,
+  crop: Crop | null,
+  size: Size,
+  maxEdge: number,
+): HTMLCanvasElement {
   const out = outputSize(size, crop, maxEdge);
   const region = crop ?? { x: 0, y: 0, size: 0 };
   const regionSize = crop ? { width: crop.size, height: crop.size } : size;
@@ -135,7 +141,10 @@ export async function prepareUpload(source: Source, crop: Crop | null, policy: P
     height: canvas.height,
     originalBytes: source.file.size,
   };
-  const problem = checkPolicy({ bytes: prepared.blob.size, format: encoded.format, width: canvas.width, height: canvas.height }, policy);
+  const problem = checkPolicy(
+    { bytes: prepared.blob.size, format: encoded.format, width: canvas.width, height: canvas.height },
+    policy,
+  );
   if (problem) throw problem;
   return prepared;
 }

@@ -18,7 +18,8 @@ function EmailChange() {
     event.preventDefault();
     setSent(null);
     const found: FormErrors = {};
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) found.new_email = "Enter an email address like name@example.com.";
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim()))
+      found.new_email = "Enter an email address like name@example.com.";
     if (!password) found.password = "Enter your password.";
     setErrors(found);
     if (Object.keys(found).length > 0) return;

@@ -56,7 +56,12 @@ export function ActivitySettings() {
         {list.events.length === 0 && !loading && !error && <p className="muted">Nothing yet.</p>}
         <ol className="activity-list" data-testid="activity-list">
           {list.events.map((event) => (
-            <li key={event.id} className={`activity-item activity-${event.kind}`} data-kind={event.kind} data-event-id={event.id}>
+            <li
+              key={event.id}
+              className={`activity-item activity-${event.kind}`}
+              data-kind={event.kind}
+              data-event-id={event.id}
+            >
               <p className="activity-what">{describeEvent(event)}</p>
               <p className="muted activity-meta">
                 <time dateTime={event.at}>{formatter.format(new Date(event.at))}</time>

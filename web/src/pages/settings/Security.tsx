@@ -64,7 +64,15 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
   );
 }
 
-function Enrolment({ enrollment, onCancel, onEnabled }: { enrollment: TotpEnrollment; onCancel: () => void; onEnabled: (codes: string[]) => void }) {
+function Enrolment({
+  enrollment,
+  onCancel,
+  onEnabled,
+}: {
+  enrollment: TotpEnrollment;
+  onCancel: () => void;
+  onEnabled: (codes: string[]) => void;
+}) {
   const { account } = useSession();
   const [code, setCode] = useState("");
   const [errors, setErrors] = useState<FormErrors>({});
@@ -94,7 +102,10 @@ function Enrolment({ enrollment, onCancel, onEnabled }: { enrollment: TotpEnroll
       </h3>
       <ol className="steps">
         <li>
-          <p>Open an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis) and scan this QR code.</p>
+          <p>
+            Open an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis) and
+            scan this QR code.
+          </p>
           {qr ? (
             <img
               className="qr"
@@ -200,7 +211,11 @@ function DisableMfa({ onCancel, onDisabled }: { onCancel: () => void; onDisabled
   );
 }
 
-type MfaState = { step: "idle" } | { step: "enrolling"; enrollment: TotpEnrollment } | { step: "codes"; codes: string[] } | { step: "disabling" };
+type MfaState =
+  | { step: "idle" }
+  | { step: "enrolling"; enrollment: TotpEnrollment }
+  | { step: "codes"; codes: string[] }
+  | { step: "disabling" };
 
 function TwoStep() {
   const { user, account, reloadUser } = useSession();
