@@ -1,9 +1,9 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { type FormErrors, reauthErrors } from "../../account/messages";
-import { Field } from "../../components/Field";
-import { FormAlert } from "../../components/FormAlert";
-import { navigate } from "../../router";
-import { useSession } from "../../session";
+import { type FormErrors, reauthErrors } from "../messages";
+import { Field } from "../../../components/Field";
+import { FormAlert } from "../../../components/FormAlert";
+import { navigate } from "../../../router";
+import { useSession } from "../../../session";
 import { SettingsLayout } from "./SettingsLayout";
 
 function EmailChange() {

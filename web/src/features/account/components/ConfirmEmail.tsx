@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
-import { linkMessage } from "../account/messages";
-import type { User } from "../api/auth";
-import { Link, useLocation } from "../router";
-import { useSession } from "../session";
+import { linkMessage } from "../messages";
+import type { User } from "../../../api/auth";
+import { Link, useLocation } from "../../../router";
+import { useSession } from "../../../session";
 
 // A link works once: React may run the effect twice (StrictMode), so one request per token per page load.
 const confirmations = new Map<string, Promise<User>>();

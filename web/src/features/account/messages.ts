@@ -1,5 +1,5 @@
 /** Plain-words messages for the account pages, from the auth service's problem details. */
-import { ApiError } from "../api/problem";
+import { ApiError } from "../../api/problem";
 
 export type FormErrors = Partial<Record<string, string>>;
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Link, useLocation } from "../../router";
+import { Link, useLocation } from "../../../router";
 
 export const SETTINGS_PAGES = [
   { href: "/settings/security", label: "Security" },

@@ -1,5 +1,5 @@
-import { PASSWORD_MIN } from "../account/messages";
-import { Field } from "./Field";
+import { PASSWORD_MIN } from "../messages";
+import { Field } from "../../../components/Field";
 
 interface Props {
   password: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { publicProfileUsername } from "../App";
-import { websiteInput } from "./Profile";
-import { groupSecret } from "./settings/Security";
+import { publicProfileUsername } from "../../App";
+import { websiteInput } from "../profile/components/ProfilePage";
+import { groupSecret } from "./components/SecuritySettings";
 
 describe("account pages' small rules", () => {
   it("reads the username of /u/{username}", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, NetworkError } from "../api/problem";
-import { safeNext } from "../router";
-import { registerErrors, validate } from "./Register";
-import { signInMessage } from "./SignIn";
+import { ApiError, NetworkError } from "../../api/problem";
+import { safeNext } from "../../router";
+import { registerErrors, validate } from "./components/Register";
+import { signInMessage } from "./components/SignIn";
 
 describe("sign-in messages", () => {
   it("never says which of login or password was wrong", () => {

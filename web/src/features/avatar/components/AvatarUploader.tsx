@@ -1,5 +1,5 @@
 import { type DragEvent, type KeyboardEvent, useCallback, useEffect, useId, useRef, useState } from "react";
-import { useSession } from "../session";
+import { useSession } from "../../../session";
 import { UploadError } from "../upload/errors";
 import { type Phase, realClock, uploadAvatar } from "../upload/flow";
 import { type Crop, centeredSquare } from "../upload/geometry";

@@ -1,10 +1,10 @@
 import { type ReactNode, useId, useState } from "react";
-import type { Preferences, Theme, Visibility } from "../../api/profile";
-import { DEFAULT_PREFERENCES } from "../../api/profile";
-import { FormAlert } from "../../components/FormAlert";
-import { Link } from "../../router";
-import { useSession } from "../../session";
-import { applyTheme } from "../../theme";
+import type { Preferences, Theme, Visibility } from "../../../api/profile";
+import { DEFAULT_PREFERENCES } from "../../../api/profile";
+import { FormAlert } from "../../../components/FormAlert";
+import { Link } from "../../../router";
+import { useSession } from "../../../session";
+import { applyTheme } from "../../../theme";
 import { SettingsLayout } from "./SettingsLayout";
 
 function Choice({

@@ -1,9 +1,9 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { PASSWORD_MAX, PASSWORD_MIN } from "../account/messages";
-import { ApiError } from "../api/problem";
-import { Field } from "../components/Field";
-import { Link, navigate, safeNext, useLocation } from "../router";
-import { useSession } from "../session";
+import { PASSWORD_MAX, PASSWORD_MIN } from "../../account/messages";
+import { ApiError } from "../../../api/problem";
+import { Field } from "../../../components/Field";
+import { Link, navigate, safeNext, useLocation } from "../../../router";
+import { useSession } from "../../../session";
 
 type Errors = Partial<Record<"email" | "username" | "password" | "form", string>>;
 

@@ -1,9 +1,9 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { ApiError } from "../api/problem";
-import { Field } from "../components/Field";
-import { FormAlert } from "../components/FormAlert";
-import { Link } from "../router";
-import { useSession } from "../session";
+import { ApiError } from "../../../api/problem";
+import { Field } from "../../../components/Field";
+import { FormAlert } from "../../../components/FormAlert";
+import { Link } from "../../../router";
+import { useSession } from "../../../session";
 
 export function ForgotPassword() {
   const { account } = useSession();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, NetworkError } from "../api/problem";
-import type { ConfirmBody, IntentState, UploadParams } from "../api/profile";
+import { ApiError, NetworkError } from "../../../api/problem";
+import type { ConfirmBody, IntentState, UploadParams } from "../../../api/profile";
 import { UploadError } from "./errors";
 import { type Clock, type UploadApi, buildForm, uploadAvatar } from "./flow";
 import type { PostResult, Transport } from "./transport";

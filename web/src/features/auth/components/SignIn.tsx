@@ -1,9 +1,9 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { mfaSignInMessage } from "../account/messages";
-import { ApiError } from "../api/problem";
-import { Field } from "../components/Field";
-import { Link, navigate, safeNext, useLocation } from "../router";
-import { useSession } from "../session";
+import { mfaSignInMessage } from "../../account/messages";
+import { ApiError } from "../../../api/problem";
+import { Field } from "../../../components/Field";
+import { Link, navigate, safeNext, useLocation } from "../../../router";
+import { useSession } from "../../../session";
 
 export function signInMessage(error: unknown): string {
   if (error instanceof ApiError) {

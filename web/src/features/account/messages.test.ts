@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../api/problem";
+import { ApiError } from "../../api/problem";
 import { linkMessage, mfaSignInMessage, newPasswordErrors, reauthErrors } from "./messages";
 
 const problem = (status: number, extra: Record<string, unknown> = {}, retryAfter: number | null = null) =>

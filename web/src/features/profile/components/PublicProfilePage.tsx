@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
-import type { PublicProfile as PublicProfileData } from "../api/profile";
-import { Avatar } from "../components/Avatar";
-import { FormAlert } from "../components/FormAlert";
-import { Link } from "../router";
-import { useSession } from "../session";
-import { NotFound } from "./NotFound";
+import type { PublicProfile as PublicProfileData } from "../../../api/profile";
+import { Avatar } from "../../../components/Avatar";
+import { FormAlert } from "../../../components/FormAlert";
+import { Link } from "../../../router";
+import { useSession } from "../../../session";
+import { NotFound } from "../../../pages/NotFound";
 
 type State =
   | { step: "loading" }

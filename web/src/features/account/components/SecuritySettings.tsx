@@ -1,11 +1,11 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { NewPasswordFields } from "../../components/NewPasswordFields";
-import { type FormErrors, newPasswordErrors, reauthErrors } from "../../account/messages";
-import { qrImageSource } from "../../account/qr";
-import type { TotpEnrollment } from "../../api/account";
-import { Field } from "../../components/Field";
-import { FormAlert } from "../../components/FormAlert";
-import { useSession } from "../../session";
+import { NewPasswordFields } from "./NewPasswordFields";
+import { type FormErrors, newPasswordErrors, reauthErrors } from "../messages";
+import { qrImageSource } from "../qr";
+import type { TotpEnrollment } from "../../../api/account";
+import { Field } from "../../../components/Field";
+import { FormAlert } from "../../../components/FormAlert";
+import { useSession } from "../../../session";
 import { SettingsLayout } from "./SettingsLayout";
 
 /** "JBSW Y3DP EHPK 3PXP": easier to type by hand; the app accepts it with or without the spaces. */

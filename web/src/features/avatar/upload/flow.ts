@@ -3,8 +3,8 @@
  * (fresh parameters and one retry if they expired), then wait for the webhook by polling the status
  * URL, and past a deadline forward Cloudinary's signed response to the confirm fallback.
  */
-import { ApiError, NetworkError } from "../api/problem";
-import type { ConfirmBody, IntentState, UploadParams } from "../api/profile";
+import { ApiError, NetworkError } from "../../../api/problem";
+import type { ConfirmBody, IntentState, UploadParams } from "../../../api/profile";
 import { UploadError, classifyUploadFailure, cloudinaryMessage } from "./errors";
 import type { Transport } from "./transport";
 

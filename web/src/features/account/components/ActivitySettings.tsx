@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type ActivityList, EMPTY_ACTIVITY, appendPage, describeAgent, describeEvent } from "../../account/activity";
-import { FormAlert } from "../../components/FormAlert";
-import { useSession } from "../../session";
+import { type ActivityList, EMPTY_ACTIVITY, appendPage, describeAgent, describeEvent } from "../activity";
+import { FormAlert } from "../../../components/FormAlert";
+import { useSession } from "../../../session";
 import { SettingsLayout } from "./SettingsLayout";
 
 export const PAGE_SIZE = 10;

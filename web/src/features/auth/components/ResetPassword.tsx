@@ -1,10 +1,10 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { NewPasswordFields } from "../components/NewPasswordFields";
-import { type FormErrors, linkMessage, newPasswordErrors } from "../account/messages";
-import { ApiError } from "../api/problem";
-import { FormAlert } from "../components/FormAlert";
-import { Link, useLocation } from "../router";
-import { useSession } from "../session";
+import { NewPasswordFields } from "../../account/components/NewPasswordFields";
+import { type FormErrors, linkMessage, newPasswordErrors } from "../../account/messages";
+import { ApiError } from "../../../api/problem";
+import { FormAlert } from "../../../components/FormAlert";
+import { Link, useLocation } from "../../../router";
+import { useSession } from "../../../session";
 
 export function ResetPassword() {
   const { account, status, signOut } = useSession();

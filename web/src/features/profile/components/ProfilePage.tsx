@@ -1,10 +1,10 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
-import { ApiError } from "../api/problem";
-import { Avatar } from "../components/Avatar";
-import { AvatarUploader } from "../components/AvatarUploader";
-import { Field } from "../components/Field";
-import { Link } from "../router";
-import { useSession } from "../session";
+import { ApiError } from "../../../api/problem";
+import { Avatar } from "../../../components/Avatar";
+import { AvatarUploader } from "../../avatar/components/AvatarUploader";
+import { Field } from "../../../components/Field";
+import { Link } from "../../../router";
+import { useSession } from "../../../session";
 
 const NAME_MAX = 80;
 const BIO_MAX = 500;
