@@ -1,8 +1,9 @@
 /** Who is signed in, their profile, and the clients, shared with every page. */
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { AccountClient } from "./api/account";
-import { AuthClient, type LoginResult, type Registration, type User } from "./api/auth";
-import { type Profile, ProfileClient } from "./api/profile";
+import { AuthClient, type LoginResult } from "./api/auth";
+import { ProfileClient } from "./api/profile";
+import type { Profile, Registration, User } from "./api/types";
 import { applyTheme } from "./theme";
 
 export type SessionStatus = "loading" | "anonymous" | "signed-in";
@@ -55,7 +56,7 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
   }, [auth, profiles]);
 
   // The signed-in person's theme applies to the whole app as soon as their profile is known.
-  const theme = profile?.preferences.theme;
+  const theme = profile?.preferences?.theme;
   useEffect(() => {
     if (theme) applyTheme(theme);
   }, [theme]);

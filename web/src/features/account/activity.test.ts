@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ActivityEvent } from "../../api/account";
+import type { ActivityEvent } from "../../api/types";
 import { EMPTY_ACTIVITY, appendPage, describeAgent, describeEvent } from "./activity";
 
 const event = (id: string, at: string, kind = "sign_in", detail: string | null = "password"): ActivityEvent => ({

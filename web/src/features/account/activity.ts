@@ -1,5 +1,5 @@
 /** Account activity, as a list the page can grow with "Load more" and describe in plain words. */
-import type { ActivityEvent, ActivityPage } from "../../api/account";
+import type { ActivityEvent, ActivityPage } from "../../api/types";
 
 export interface ActivityList {
   events: ActivityEvent[];

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { linkMessage } from "../messages";
-import type { User } from "../../../api/auth";
+import type { User } from "../../../api/types";
 import { Link, useLocation } from "../../../router";
 import { useSession } from "../../../session";
 

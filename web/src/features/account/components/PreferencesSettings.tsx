@@ -1,6 +1,6 @@
 import { type ReactNode, useId, useState } from "react";
-import type { Preferences, Theme, Visibility } from "../../../api/profile";
-import { DEFAULT_PREFERENCES } from "../../../api/profile";
+import { type ResolvedPreferences, resolvePreferences } from "../../../api/profile";
+import type { Theme, Visibility } from "../../../api/types";
 import { FormAlert } from "../../../components/FormAlert";
 import { Link } from "../../../router";
 import { useSession } from "../../../session";
@@ -59,11 +59,11 @@ const THEMES: { value: Theme; label: string; description: string }[] = [
  */
 function PreferencesForm() {
   const { profile, profiles, setProfile } = useSession();
-  const preferences = profile?.preferences ?? DEFAULT_PREFERENCES;
+  const preferences = resolvePreferences(profile?.preferences);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const save = async (next: Preferences, message: string) => {
+  const save = async (next: ResolvedPreferences, message: string) => {
     if (!profile) return;
     const before = profile;
     setError(null);
@@ -75,7 +75,7 @@ function PreferencesForm() {
       setProfile({ ...profile, preferences: saved });
       setStatus(message);
     } catch (e) {
-      applyTheme(before.preferences.theme);
+      applyTheme(resolvePreferences(before.preferences).theme);
       setProfile(before);
       setStatus(null);
       setError(`Your change wasn't saved: ${e instanceof Error ? e.message : "please try again."}`);

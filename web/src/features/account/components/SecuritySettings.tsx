@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { NewPasswordFields } from "./NewPasswordFields";
 import { type FormErrors, newPasswordErrors, reauthErrors } from "../messages";
 import { qrImageSource } from "../qr";
-import type { TotpEnrollment } from "../../../api/account";
+import type { TotpEnrollment } from "../../../api/types";
 import { Field } from "../../../components/Field";
 import { FormAlert } from "../../../components/FormAlert";
 import { useSession } from "../../../session";

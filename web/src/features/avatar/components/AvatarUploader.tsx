@@ -1,83 +1,56 @@
-import { type DragEvent, type KeyboardEvent, useCallback, useEffect, useId, useRef, useState } from "react";
+import { type DragEvent, type KeyboardEvent, useCallback, useEffect, useId, useReducer, useRef } from "react";
 import { useSession } from "../../../session";
 import { UploadError } from "../upload/errors";
-import { type Phase, realClock, uploadAvatar } from "../upload/flow";
-import { type Crop, centeredSquare } from "../upload/geometry";
-import { type Policy, formatBytes, normalizePolicy } from "../upload/policy";
-import { type Prepared, type Source, decodeFile, prepareUpload, release } from "../upload/prepare";
+import { realClock, uploadAvatar } from "../upload/flow";
+import { formatBytes, policyFrom } from "../upload/policy";
+import { type Prepared, decodeFile, prepareUpload, release } from "../upload/prepare";
 import { xhrTransport } from "../upload/transport";
+import {
+  INITIAL,
+  actions,
+  isBusy,
+  photoOf,
+  progressShown,
+  savings,
+  statusText,
+  uploaderReducer,
+} from "../uploaderState";
 import { CropEditor } from "./CropEditor";
-
-type Step = "idle" | "reading" | "ready" | "compressing" | Phase | "done" | "error";
-
-const BUSY: Step[] = ["reading", "compressing", "signing", "uploading", "confirming"];
 
 function asUploadError(error: unknown): UploadError {
   if (error instanceof UploadError) return error;
   return new UploadError("server", error instanceof Error ? error.message : null);
 }
 
-export function savings(prepared: Prepared): string {
-  const saved = prepared.originalBytes - prepared.blob.size;
-  const from = formatBytes(prepared.originalBytes);
-  const to = formatBytes(prepared.blob.size);
-  if (saved <= 0) return `${to}`;
-  return `${from} → ${to} (${Math.round((saved / prepared.originalBytes) * 100)}% smaller)`;
-}
-
 export function AvatarUploader() {
   const { profiles, reloadProfile } = useSession();
-  const [step, setStep] = useState<Step>("idle");
-  const [source, setSource] = useState<Source | null>(null);
-  const [crop, setCrop] = useState<Crop | null>(null);
-  const [prepared, setPrepared] = useState<Prepared | null>(null);
-  const [progress, setProgress] = useState(0);
-  const [error, setError] = useState<UploadError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
-  const [policy, setPolicy] = useState<Policy | null>(null);
+  const [{ step, policy, dragging }, dispatch] = useReducer(uploaderReducer, INITIAL);
   const input = useRef<HTMLInputElement>(null);
   const controller = useRef<AbortController | null>(null);
-  const sourceRef = useRef<Source | null>(null);
   const hintId = useId();
+  const photo = photoOf(step);
+  const source = photo?.source ?? null;
+  const busy = isBusy(step);
 
   useEffect(() => {
     profiles
       .policy()
-      .then((raw) => setPolicy(normalizePolicy(raw)))
-      .catch(() => setPolicy(null));
+      .then((raw) => dispatch({ type: "policy", policy: policyFrom(raw) }))
+      .catch(() => dispatch({ type: "policy", policy: null }));
   }, [profiles]);
 
-  useEffect(
-    () => () => {
-      controller.current?.abort();
-      release(sourceRef.current);
-    },
-    [],
-  );
-
-  const busy = BUSY.includes(step);
+  // The decoded pixels and the preview URL are freed as soon as the photo is replaced, sent or left behind.
+  useEffect(() => () => release(source), [source]);
+  useEffect(() => () => controller.current?.abort(), []);
 
   const choose = useCallback(
     async (file: File | null | undefined) => {
       if (!file || busy) return;
-      release(sourceRef.current);
-      sourceRef.current = null;
-      setSource(null);
-      setPrepared(null);
-      setError(null);
-      setNotice(null);
-      setProgress(0);
-      setStep("reading");
+      dispatch({ type: "read" });
       try {
-        const decoded = await decodeFile(file);
-        sourceRef.current = decoded;
-        setSource(decoded);
-        setCrop(decoded.kind === "decoded" ? centeredSquare(decoded.size) : null);
-        setStep("ready");
+        dispatch({ type: "decoded", source: await decodeFile(file) });
       } catch (e) {
-        setError(asUploadError(e));
-        setStep("error");
+        dispatch({ type: "failed", error: asUploadError(e) });
       }
     },
     [busy],
@@ -93,60 +66,49 @@ export function AvatarUploader() {
       }
     };
     window.addEventListener("paste", onPaste);
-    return () => window.removeEventListener("paste", onPaste);
+    return () => {
+      window.removeEventListener("paste", onPaste);
+    };
   }, [choose]);
 
   const send = async (ready: Prepared) => {
     const abort = new AbortController();
     controller.current = abort;
-    setError(null);
-    setNotice(null);
-    setProgress(0);
+    dispatch({ type: "send", prepared: ready });
     try {
       await uploadAvatar(profiles, xhrTransport(), realClock, {
         file: ready.blob,
         filename: ready.filename,
         signal: abort.signal,
-        onPhase: setStep,
-        onProgress: (fraction) => setProgress(Math.round(fraction * 100)),
+        onPhase: (phase) => {
+          dispatch({ type: "phase", phase });
+        },
+        onProgress: (fraction) => {
+          dispatch({ type: "progress", fraction });
+        },
       });
       await reloadProfile();
-      // Done with the photo: free the decoded pixels and show the result where it now lives.
-      release(sourceRef.current);
-      sourceRef.current = null;
-      setSource(null);
-      setStep("done");
-      setNotice("Your new profile picture is up.");
+      dispatch({ type: "uploaded" });
     } catch (e) {
       const failure = asUploadError(e);
-      if (failure.kind === "cancelled") {
-        setStep("ready");
-        setNotice("Upload cancelled. Your picture is still here when you want to try again.");
-      } else {
-        setError(failure);
-        setStep("error");
-      }
+      dispatch(failure.kind === "cancelled" ? { type: "cancelled" } : { type: "failed", error: failure });
     } finally {
       controller.current = null;
     }
   };
 
   const start = async () => {
-    if (!source) return;
-    setStep("compressing");
-    setError(null);
-    setNotice(null);
+    if (!photo) return;
+    dispatch({ type: "compress" });
     try {
-      const ready = await prepareUpload(source, crop, policy ?? normalizePolicy(await profiles.policy()));
-      setPrepared(ready);
-      await send(ready);
+      const rules = policy ?? policyFrom(await profiles.policy());
+      await send(await prepareUpload(photo.source, photo.crop, rules));
     } catch (e) {
-      setError(asUploadError(e));
-      setStep("error");
+      dispatch({ type: "failed", error: asUploadError(e) });
     }
   };
 
-  const retry = () => (prepared ? send(prepared) : start());
+  const retry = () => (photo?.prepared ? send(photo.prepared) : start());
 
   const openPicker = () => {
     if (!busy) input.current?.click();
@@ -159,24 +121,14 @@ export function AvatarUploader() {
   };
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault();
-    setDragging(false);
+    dispatch({ type: "drag", over: false });
     void choose(event.dataTransfer.files[0]);
   };
 
-  const showProgress =
-    ["signing", "uploading", "confirming", "done"].includes(step) || (step === "error" && progress > 0);
-  const status =
-    step === "reading"
-      ? "Reading your photo…"
-      : step === "compressing"
-        ? "Shrinking your photo for a fast upload…"
-        : step === "signing"
-          ? "Getting ready to upload…"
-          : step === "uploading"
-            ? `Uploading… ${progress}%`
-            : step === "confirming"
-              ? "Uploaded. Finishing up…"
-              : (notice ?? "");
+  const progress = progressShown(step);
+  const prepared = step.kind === "done" ? step.prepared : (photo?.prepared ?? null);
+  const offer = actions(step);
+  const error = step.kind === "failed" ? step.error : null;
 
   return (
     <div className="uploader">
@@ -190,10 +142,14 @@ export function AvatarUploader() {
         onKeyDown={onKeyDown}
         onDragEnter={(e) => {
           e.preventDefault();
-          setDragging(true);
+          dispatch({ type: "drag", over: true });
         }}
-        onDragOver={(e) => e.preventDefault()}
-        onDragLeave={() => setDragging(false)}
+        onDragOver={(e) => {
+          e.preventDefault();
+        }}
+        onDragLeave={() => {
+          dispatch({ type: "drag", over: false });
+        }}
         onDrop={onDrop}
         data-testid="dropzone"
       >
@@ -218,14 +174,13 @@ export function AvatarUploader() {
         }}
       />
 
-      {source?.kind === "decoded" && crop && (step === "ready" || step === "error" || busy) && (
+      {source?.kind === "decoded" && photo?.crop && (
         <CropEditor
           previewUrl={source.previewUrl}
           size={source.size}
-          crop={crop}
-          onChange={(c) => {
-            setCrop(c);
-            setPrepared(null);
+          crop={photo.crop}
+          onChange={(crop) => {
+            dispatch({ type: "crop", crop });
           }}
         />
       )}
@@ -236,7 +191,7 @@ export function AvatarUploader() {
         </p>
       )}
 
-      {showProgress && (
+      {progress !== null && (
         <div className="progress">
           <progress
             max={100}
@@ -255,7 +210,7 @@ export function AvatarUploader() {
       )}
 
       <p className="status-line" role="status" aria-live="polite" data-testid="upload-status">
-        {status}
+        {statusText(step)}
       </p>
       {error && (
         <p className="alert alert-error" role="alert" data-testid="upload-error">
@@ -264,18 +219,24 @@ export function AvatarUploader() {
       )}
 
       <div className="actions">
-        {(step === "ready" || (step === "error" && source && !prepared && !error?.retryable)) && source && (
-          <button type="button" className="button" onClick={start} data-testid="upload-start">
+        {offer.start && (
+          <button type="button" className="button" onClick={() => void start()} data-testid="upload-start">
             Upload photo
           </button>
         )}
-        {["signing", "uploading", "confirming"].includes(step) && (
-          <button type="button" className="button button-quiet" onClick={() => controller.current?.abort()}>
+        {offer.cancel && (
+          <button
+            type="button"
+            className="button button-quiet"
+            onClick={() => {
+              controller.current?.abort();
+            }}
+          >
             Cancel upload
           </button>
         )}
-        {step === "error" && error?.retryable && source && (
-          <button type="button" className="button" onClick={retry} data-testid="upload-retry">
+        {offer.retry && (
+          <button type="button" className="button" onClick={() => void retry()} data-testid="upload-retry">
             Try again
           </button>
         )}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../../../api/problem";
-import type { ConfirmBody, IntentState, UploadParams } from "../../../api/profile";
+import type { ConfirmUpload, UploadTicket } from "../../../api/types";
 import { UploadError } from "./errors";
-import { type Clock, type UploadApi, buildForm, uploadAvatar } from "./flow";
+import { type Clock, type IntentState, type UploadApi, buildForm, uploadAvatar } from "./flow";
 import type { PostResult, Transport } from "./transport";
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
@@ -21,8 +21,9 @@ function fakeClock(): Clock & { slept: number[] } {
   };
 }
 
-function params(n: number, expiresAt = NOW + 3_600_000): UploadParams {
+function params(n: number, expiresAt = NOW + 3_600_000): UploadTicket {
   return {
+    upload_id: `p${n}`,
     upload_url: "http://cld/v1_1/demo/image/upload",
     fields: { timestamp: String(n), signature: `sig${n}`, public_id: `profiles/u1/p${n}`, api_key: "k" },
     public_id: `profiles/u1/p${n}`,
@@ -45,7 +46,7 @@ const failed = (status: number, message: string): PostResult => ({
 class FakeApi implements UploadApi {
   created = 0;
   polls = 0;
-  confirmed: ConfirmBody[] = [];
+  confirmed: ConfirmUpload[] = [];
   constructor(
     private readonly statuses: (IntentState["status"] | Error)[] = ["applied"],
     private readonly expiries: number[] = [],
@@ -60,7 +61,7 @@ class FakeApi implements UploadApi {
     if (next instanceof Error) throw next;
     return { status: next, reason: next === "rejected" ? "too many pixels" : null };
   }
-  async confirm(_p: UploadParams, body: ConfirmBody) {
+  async confirm(_p: UploadTicket, body: ConfirmUpload) {
     this.confirmed.push(body);
     return { status: "applied" as const, reason: null };
   }

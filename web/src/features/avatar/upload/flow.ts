@@ -4,14 +4,17 @@
  * URL, and past a deadline forward Cloudinary's signed response to the confirm fallback.
  */
 import { ApiError, NetworkError } from "../../../api/problem";
-import type { ConfirmBody, IntentState, UploadParams } from "../../../api/profile";
+import type { ConfirmUpload, UploadStatus, UploadTicket } from "../../../api/types";
 import { UploadError, classifyUploadFailure, cloudinaryMessage } from "./errors";
 import type { Transport } from "./transport";
 
+/** What the flow reads of an intent's state (`status` is `pending`, `applied`, `rejected`, `superseded` or `expired`). */
+export type IntentState = Pick<UploadStatus, "status" | "reason">;
+
 export interface UploadApi {
-  createUpload(): Promise<UploadParams>;
-  status(params: UploadParams, signal?: AbortSignal): Promise<IntentState>;
-  confirm(params: UploadParams, body: ConfirmBody, signal?: AbortSignal): Promise<IntentState>;
+  createUpload(): Promise<UploadTicket>;
+  status(params: UploadTicket, signal?: AbortSignal): Promise<IntentState>;
+  confirm(params: UploadTicket, body: ConfirmUpload, signal?: AbortSignal): Promise<IntentState>;
 }
 
 export interface Clock {
@@ -42,7 +45,7 @@ export interface CloudinaryResponse {
 }
 
 export interface UploadOutcome {
-  params: UploadParams;
+  params: UploadTicket;
   response: CloudinaryResponse;
   state: IntentState;
   /** Whether the confirm fallback was needed. */
@@ -73,7 +76,7 @@ function fromApi(error: unknown): never {
   throw error;
 }
 
-export function buildForm(params: UploadParams, file: Blob, filename: string): FormData {
+export function buildForm(params: UploadTicket, file: Blob, filename: string): FormData {
   const form = new FormData();
   for (const [key, value] of Object.entries(params.fields)) form.append(key, value);
   form.append("file", file, filename); // last, as Cloudinary's SDKs send it

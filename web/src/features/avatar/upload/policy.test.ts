@@ -1,39 +1,40 @@
 import { describe, expect, it } from "vitest";
-import { canonicalFormat, checkPolicy, formatBytes, maxEdgeFor, normalizePolicy } from "./policy";
+import { type Policy, canonicalFormat, checkPolicy, formatBytes, maxEdgeFor, policyFrom } from "./policy";
 
-const policy = normalizePolicy({
-  formats: ["jpg", "png", "webp", "heic"],
-  max_bytes: 10 * 1024 * 1024,
-  max_width: 4096,
-  max_height: 4096,
+const limits = (overrides: Partial<Policy>): Policy => ({
+  formats: [],
+  maxBytes: null,
+  maxWidth: null,
+  maxHeight: null,
+  minWidth: null,
+  minHeight: null,
+  ...overrides,
 });
 
-describe("normalizePolicy", () => {
-  it("reads the server's numbers", () => {
-    expect(policy).toEqual({
-      formats: ["jpg", "png", "webp", "heic"],
-      maxBytes: 10485760,
-      maxWidth: 4096,
-      maxHeight: 4096,
-      minWidth: null,
-      minHeight: null,
+const policy = limits({
+  formats: ["jpg", "png", "webp", "heic"],
+  maxBytes: 10 * 1024 * 1024,
+  maxWidth: 4096,
+  maxHeight: 4096,
+});
+
+describe("policyFrom", () => {
+  it("reads the service's policy: canonical formats, one limit for both sides", () => {
+    const p = policyFrom({
+      formats: ["JPEG", "jpg", "png", "heif"],
+      max_bytes: 5_000_000,
+      max_dimension: 2000,
+      min_dimension: 64,
+      sizes: [64, 128],
+      upload_ttl_seconds: 600,
     });
-  });
-
-  it("accepts comma-separated allowed_formats and one max_dimension", () => {
-    const p = normalizePolicy({ allowed_formats: "JPEG, png", max_dimension: 2000, min_dimension: 64 });
-    expect(p.formats).toEqual(["jpg", "png"]);
-    expect([p.maxWidth, p.maxHeight, p.minWidth, p.minHeight]).toEqual([2000, 2000, 64, 64]);
-  });
-
-  it("treats a missing policy as no limits", () => {
-    expect(normalizePolicy(null)).toEqual({
-      formats: [],
-      maxBytes: null,
-      maxWidth: null,
-      maxHeight: null,
-      minWidth: null,
-      minHeight: null,
+    expect(p).toEqual({
+      formats: ["jpg", "png", "heic"],
+      maxBytes: 5_000_000,
+      maxWidth: 2000,
+      maxHeight: 2000,
+      minWidth: 64,
+      minHeight: 64,
     });
   });
 });
@@ -54,7 +55,7 @@ describe("checkPolicy", () => {
 
   it("refuses too many pixels and too few", () => {
     expect(checkPolicy({ bytes: 10, format: "png", width: 5000, height: 10 }, policy)?.kind).toBe("too-large");
-    const strict = normalizePolicy({ min_width: 100, min_height: 100 });
+    const strict = limits({ minWidth: 100, minHeight: 100 });
     expect(checkPolicy({ bytes: 10, format: "png", width: 50, height: 500 }, strict)?.kind).toBe("too-small");
   });
 
@@ -67,7 +68,7 @@ describe("checkPolicy", () => {
 
   it("downscales to the server's limit when it is below 2048", () => {
     expect(maxEdgeFor(policy, 2048)).toBe(2048);
-    expect(maxEdgeFor(normalizePolicy({ max_width: 1024, max_height: 1500 }), 2048)).toBe(1024);
+    expect(maxEdgeFor(limits({ maxWidth: 1024, maxHeight: 1500 }), 2048)).toBe(1024);
   });
 
   it("names formats and sizes the way people read them", () => {

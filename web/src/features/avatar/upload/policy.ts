@@ -1,6 +1,8 @@
 /** The server's avatar rules (`GET /profiles/me/avatar/policy`), checked against the compressed file. */
+import type { AvatarPolicy } from "../../../api/types";
 import { UploadError } from "./errors";
 
+/** Limits a candidate file is checked against; null is no limit. */
 export interface Policy {
   /** Lower-case extensions Cloudinary accepts (`jpg`, `png`, `webp`, `heic`, ...). */
   formats: string[];
@@ -20,16 +22,6 @@ export interface Candidate {
   height: number | null;
 }
 
-type Json = Record<string, unknown>;
-
-const pick = (o: Json, ...keys: string[]): number | null => {
-  for (const key of keys) {
-    const v = o[key];
-    if (typeof v === "number" && Number.isFinite(v) && v > 0) return v;
-  }
-  return null;
-};
-
 /** `jpeg` and `jpg` are one format; HEIF is HEIC's container name. */
 export function canonicalFormat(format: string): string {
   const f = format
@@ -41,20 +33,15 @@ export function canonicalFormat(format: string): string {
   return f;
 }
 
-export function normalizePolicy(raw: unknown): Policy {
-  const o: Json = typeof raw === "object" && raw !== null ? (raw as Json) : {};
-  const rawFormats = o.formats ?? o.allowed_formats;
-  const formats = (Array.isArray(rawFormats) ? rawFormats : typeof rawFormats === "string" ? rawFormats.split(",") : [])
-    .filter((f): f is string => typeof f === "string" && f.trim() !== "")
-    .map((f) => canonicalFormat(f.trim()));
-  const maxDimension = pick(o, "max_dimension", "max_pixels", "max_side");
+/** The service's policy in the terms the checks use: canonical formats, one limit per side. */
+export function policyFrom(raw: AvatarPolicy): Policy {
   return {
-    formats: [...new Set(formats)],
-    maxBytes: pick(o, "max_bytes", "max_file_bytes", "max_size_bytes"),
-    maxWidth: pick(o, "max_width") ?? maxDimension,
-    maxHeight: pick(o, "max_height") ?? maxDimension,
-    minWidth: pick(o, "min_width", "min_dimension"),
-    minHeight: pick(o, "min_height", "min_dimension"),
+    formats: [...new Set(raw.formats.map((f) => canonicalFormat(f.trim())))],
+    maxBytes: raw.max_bytes,
+    maxWidth: raw.max_dimension,
+    maxHeight: raw.max_dimension,
+    minWidth: raw.min_dimension,
+    minHeight: raw.min_dimension,
   };
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { PublicProfile as PublicProfileData } from "../../../api/profile";
+import type { PublicProfile as PublicProfileData } from "../../../api/types";
 import { Avatar } from "../../../components/Avatar";
 import { FormAlert } from "../../../components/FormAlert";
 import { Link } from "../../../router";
