@@ -14,8 +14,9 @@ import { AccountSettings } from "./features/account/components/AccountSettings";
 import { ActivitySettings } from "./features/account/components/ActivitySettings";
 import { PreferencesSettings } from "./features/account/components/PreferencesSettings";
 import { SecuritySettings } from "./features/account/components/SecuritySettings";
-import { navigate, useLocation } from "./router";
-import { SessionProvider, useSession } from "./session";
+import { navigate, publicProfileUsername, useLocation } from "./router";
+import { SessionProvider } from "./SessionProvider";
+import { useSession } from "./session";
 
 /** A page for signed-in people: anyone else goes to sign in, and comes back here afterwards. */
 function Protected({ children }: { children: ReactNode }) {
@@ -60,17 +61,6 @@ const PROTECTED: Record<string, () => ReactNode> = {
   // The e-mail change is confirmed by the account that asked for it: signed out, sign in first, then back here.
   "/confirm-email": () => <ConfirmEmail />,
 };
-
-/** `/u/{username}` → the username (decoded), or null. */
-export function publicProfileUsername(path: string): string | null {
-  const match = /^\/u\/([^/]+)\/?$/.exec(path);
-  if (!match) return null;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return null;
-  }
-}
 
 function Routes() {
   const path = useLocation().split("?")[0];

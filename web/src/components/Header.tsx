@@ -1,4 +1,5 @@
-import { Link, navigate, useLocation } from "../router";
+import { navigate, useLocation } from "../router";
+import { Link } from "./Link";
 import { useSession } from "../session";
 import { Avatar } from "./Avatar";
 

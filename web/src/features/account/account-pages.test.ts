@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { publicProfileUsername } from "../../App";
-import { websiteInput } from "../profile/components/ProfilePage";
-import { groupSecret } from "./components/SecuritySettings";
+import { publicProfileUsername } from "../../router";
+import { websiteInput } from "../profile/website";
+import { groupSecret } from "./setupKey";
 
 describe("account pages' small rules", () => {
   it("reads the username of /u/{username}", () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../../api/problem";
 import { safeNext } from "../../router";
-import { registerErrors, validate } from "./components/Register";
-import { signInMessage } from "./components/SignIn";
+import { registerErrors, signInMessage, validate } from "./messages";
 
 describe("sign-in messages", () => {
   it("never says which of login or password was wrong", () => {

@@ -4,38 +4,36 @@ import { Field } from "../../../components/Field";
 import { FormAlert } from "../../../components/FormAlert";
 import { navigate } from "../../../router";
 import { useSession } from "../../../session";
+import { useSubmit } from "../../../hooks/useSubmit";
 import { SettingsLayout } from "./SettingsLayout";
 
 function EmailChange() {
   const { user, account } = useSession();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<FormErrors>({});
   const [sent, setSent] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSent(null);
-    const found: FormErrors = {};
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim()))
-      found.new_email = "Enter an email address like name@example.com.";
-    if (!password) found.password = "Enter your password.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
+  const { busy, error, setError, run } = useSubmit(
+    async () => {
       await account.requestEmailChange(email.trim(), password);
       setSent(
         `We sent a confirmation link to ${email.trim()}. Open it in this browser, signed in as ${user?.username ?? "you"}, to finish. Until then your address stays ${user?.email ?? "the same"}.`,
       );
       setEmail("");
       setPassword("");
-    } catch (e) {
-      setErrors(reauthErrors(e, { email: "new_email" }));
-    } finally {
-      setBusy(false);
-    }
+    },
+    (e): FormErrors => reauthErrors(e, { email: "new_email" }),
+  );
+  const errors = error ?? {};
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setSent(null);
+    const found: FormErrors = {};
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim()))
+      found.new_email = "Enter an email address like name@example.com.";
+    if (!password) found.password = "Enter your password.";
+    if (Object.keys(found).length > 0) setError(found);
+    else void run();
   };
 
   return (
@@ -86,11 +84,16 @@ function DeleteAccount() {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [understood, setUnderstood] = useState(false);
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [busy, setBusy] = useState(false);
+  const mfa = user?.mfa_enabled === true;
+  const { busy, error, setError, run } = useSubmit(async () => {
+    await account.deleteAccount(password, mfa ? code.trim() : undefined);
+    // The server already ended every sign-in: leave for the goodbye page, then forget this one.
+    navigate("/goodbye", { replace: true });
+    await signOut();
+  }, reauthErrors);
+  const errors = error ?? {};
   const heading = useRef<HTMLHeadingElement>(null);
   const opener = useRef<HTMLButtonElement>(null);
-  const mfa = user?.mfa_enabled === true;
 
   useEffect(() => {
     if (open) heading.current?.focus();
@@ -101,27 +104,17 @@ function DeleteAccount() {
     setPassword("");
     setCode("");
     setUnderstood(false);
-    setErrors({});
+    setError(null);
     requestAnimationFrame(() => opener.current?.focus());
   };
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     const found: FormErrors = {};
     if (!password) found.password = "Enter your password.";
     if (mfa && code.trim().length < 6) found.code = "Enter a code from your authenticator app, or a recovery code.";
-    setErrors(found);
-    if (Object.keys(found).length > 0 || !understood) return;
-    setBusy(true);
-    try {
-      await account.deleteAccount(password, mfa ? code.trim() : undefined);
-      // The server already ended every sign-in: leave for the goodbye page, then forget this one.
-      navigate("/goodbye", { replace: true });
-      await signOut();
-    } catch (e) {
-      setErrors(reauthErrors(e));
-      setBusy(false);
-    }
+    if (Object.keys(found).length > 0 || !understood) setError(found);
+    else void run();
   };
 
   return (

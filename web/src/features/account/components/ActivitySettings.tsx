@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { type ActivityList, EMPTY_ACTIVITY, appendPage, describeAgent, describeEvent } from "../activity";
 import { FormAlert } from "../../../components/FormAlert";
 import { useSession } from "../../../session";
+import { useSubmit } from "../../../hooks/useSubmit";
 import { SettingsLayout } from "./SettingsLayout";
 
 export const PAGE_SIZE = 10;
@@ -11,31 +12,22 @@ const formatter = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", time
 export function ActivitySettings() {
   const { account } = useSession();
   const [list, setList] = useState<ActivityList>(EMPTY_ACTIVITY);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState<string | null>(null);
   const started = useRef(false);
-
-  const load = useCallback(
+  const { busy, error, run: load } = useSubmit(
     async (current: ActivityList) => {
-      setLoading(true);
-      setError(null);
-      try {
-        const page = await account.activity(PAGE_SIZE, current.cursor);
-        const next = appendPage(current, page);
-        setList(next);
-        if (current.events.length > 0) {
-          const added = next.events.length - current.events.length;
-          setAnnounce(`${added} more event${added === 1 ? "" : "s"} loaded.${next.done ? " That's everything." : ""}`);
-        }
-      } catch (e) {
-        setError(e instanceof Error ? e.message : "Your activity couldn't be loaded.");
-      } finally {
-        setLoading(false);
+      const page = await account.activity(PAGE_SIZE, current.cursor);
+      const next = appendPage(current, page);
+      setList(next);
+      if (current.events.length > 0) {
+        const added = next.events.length - current.events.length;
+        setAnnounce(`${added} more event${added === 1 ? "" : "s"} loaded.${next.done ? " That's everything." : ""}`);
       }
     },
-    [account],
+    (e) => (e instanceof Error ? e.message : "Your activity couldn't be loaded."),
   );
+  // Loading from the first render: the first page is asked for as soon as the page is shown.
+  const loading = busy || (list === EMPTY_ACTIVITY && error === null);
 
   useEffect(() => {
     if (started.current) return;

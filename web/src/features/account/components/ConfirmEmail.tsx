@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
 import { linkMessage } from "../messages";
 import type { User } from "../../../api/types";
-import { Link, useLocation } from "../../../router";
+import { useLocation } from "../../../router";
+import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 
 // A link works once: React may run the effect twice (StrictMode), so one request per token per page load.

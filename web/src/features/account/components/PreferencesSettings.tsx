@@ -2,8 +2,9 @@ import { type ReactNode, useId, useState } from "react";
 import { type ResolvedPreferences, resolvePreferences } from "../../../api/profile";
 import type { Theme, Visibility } from "../../../api/types";
 import { FormAlert } from "../../../components/FormAlert";
-import { Link } from "../../../router";
+import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
+import { useSubmit } from "../../../hooks/useSubmit";
 import { applyTheme } from "../../../theme";
 import { SettingsLayout } from "./SettingsLayout";
 
@@ -135,29 +136,27 @@ function PreferencesForm() {
 function PrivacyForm() {
   const { user, profile, profiles, setProfile } = useSession();
   const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   // The choice shows at once (a controlled radio would otherwise snap back until the save answers).
-  const [pending, setPending] = useState<Visibility | null>(null);
-  const visibility = pending ?? profile?.visibility ?? "public";
-
-  const change = async (next: Visibility) => {
-    if (!profile || next === visibility) return;
-    setPending(next);
-    setBusy(true);
-    setError(null);
-    setStatus("Saving…");
-    try {
+  const [pending, setPending] = useState<Visibility>("public");
+  const { busy, error, run } = useSubmit(
+    async (next: Visibility) => {
+      if (!profile) return;
       const saved = await profiles.update({ visibility: next });
       setProfile({ ...saved, avatar: saved.avatar ?? profile.avatar });
       setStatus(next === "private" ? "Your profile is now private." : "Your profile is now public.");
-    } catch (e) {
+    },
+    (e) => {
       setStatus(null);
-      setError(`Your change wasn't saved: ${e instanceof Error ? e.message : "please try again."}`);
-    } finally {
-      setPending(null);
-      setBusy(false);
-    }
+      return `Your change wasn't saved: ${e instanceof Error ? e.message : "please try again."}`;
+    },
+  );
+  const visibility = busy ? pending : (profile?.visibility ?? "public");
+
+  const change = (next: Visibility) => {
+    if (!profile || next === visibility) return;
+    setPending(next);
+    setStatus("Saving…");
+    void run(next);
   };
 
   const username = user?.username ?? profile?.username;
@@ -174,7 +173,9 @@ function PrivacyForm() {
           description="Anyone with the link can see your name, picture, bio, location and website."
           checked={visibility === "public"}
           disabled={busy}
-          onChange={() => void change("public")}
+          onChange={() => {
+            change("public");
+          }}
         />
         <Choice
           name="visibility"
@@ -183,7 +184,9 @@ function PrivacyForm() {
           description="Only you. Everyone else gets a “not found” page, and your picture isn't listed anywhere public."
           checked={visibility === "private"}
           disabled={busy}
-          onChange={() => void change("private")}
+          onChange={() => {
+            change("private");
+          }}
         />
       </fieldset>
       <p role="status" className="status-line muted" data-testid="privacy-status">

@@ -2,16 +2,13 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { NewPasswordFields } from "./NewPasswordFields";
 import { type FormErrors, newPasswordErrors, reauthErrors } from "../messages";
 import { qrImageSource } from "../qr";
+import { groupSecret } from "../setupKey";
 import type { TotpEnrollment } from "../../../api/types";
 import { Field } from "../../../components/Field";
 import { FormAlert } from "../../../components/FormAlert";
 import { useSession } from "../../../session";
+import { useSubmit } from "../../../hooks/useSubmit";
 import { SettingsLayout } from "./SettingsLayout";
-
-/** "JBSW Y3DP EHPK 3PXP": easier to type by hand; the app accepts it with or without the spaces. */
-export function groupSecret(secret: string): string {
-  return secret.replace(/\s+/g, "").replace(/(.{4})(?=.)/g, "$1 ");
-}
 
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
@@ -75,24 +72,23 @@ function Enrolment({
 }) {
   const { account } = useSession();
   const [code, setCode] = useState("");
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit(
+    async () => {
+      onEnabled(await account.confirmTotp(code));
+    },
+    (e) => {
+      setCode("");
+      return reauthErrors(e);
+    },
+  );
+  const errors = error ?? {};
   const heading = useRef<HTMLHeadingElement>(null);
   const qr = qrImageSource(enrollment.qr_svg);
   useEffect(() => heading.current?.focus(), []);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      onEnabled(await account.confirmTotp(code));
-    } catch (e) {
-      setErrors(reauthErrors(e));
-      setCode("");
-    } finally {
-      setBusy(false);
-    }
+    void run();
   };
 
   return (
@@ -167,20 +163,14 @@ function Enrolment({
 function DisableMfa({ onCancel, onDisabled }: { onCancel: () => void; onDisabled: () => void }) {
   const { account } = useSession();
   const [code, setCode] = useState("");
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const { busy, error, run } = useSubmit(async () => {
+    await account.disableTotp(code.trim());
+    onDisabled();
+  }, reauthErrors);
+  const errors = error ?? {};
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    try {
-      await account.disableTotp(code.trim());
-      onDisabled();
-    } catch (e) {
-      setErrors(reauthErrors(e));
-    } finally {
-      setBusy(false);
-    }
+    void run();
   };
   return (
     <form className="panel" onSubmit={submit} noValidate aria-label="Turn off two-step verification">
@@ -220,22 +210,18 @@ type MfaState =
 function TwoStep() {
   const { user, account, reloadUser } = useSession();
   const [state, setState] = useState<MfaState>({ step: "idle" });
-  const [error, setError] = useState<string | undefined>();
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit(
+    async () => {
+      setState({ step: "enrolling", enrollment: await account.enrollTotp() });
+    },
+    (e) => reauthErrors(e).form ?? "Two-step verification can't be set up right now.",
+  );
   const enabled = user?.mfa_enabled === true;
 
-  const start = async () => {
-    setBusy(true);
-    setError(undefined);
+  const start = () => {
     setNotice(null);
-    try {
-      setState({ step: "enrolling", enrollment: await account.enrollTotp() });
-    } catch (e) {
-      setError(reauthErrors(e).form ?? "Two-step verification can't be set up right now.");
-    } finally {
-      setBusy(false);
-    }
+    void run();
   };
 
   return (
@@ -303,29 +289,26 @@ function PasswordChange() {
   const [current, setCurrent] = useState("");
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
-  const [errors, setErrors] = useState<FormErrors>({});
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setDone(null);
-    const found = newPasswordErrors(password, repeat);
-    if (!current) found.current_password = "Enter your current password.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
+  const { busy, error, setError, run } = useSubmit(
+    async () => {
       await account.changePassword(current, password);
       setCurrent("");
       setPassword("");
       setRepeat("");
       setDone("Password changed. You're still signed in here; every other device was signed out.");
-    } catch (e) {
-      setErrors(reauthErrors(e, { password: "current_password" }));
-    } finally {
-      setBusy(false);
-    }
+    },
+    (e): FormErrors => reauthErrors(e, { password: "current_password" }),
+  );
+  const errors = error ?? {};
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setDone(null);
+    const found = newPasswordErrors(password, repeat);
+    if (!current) found.current_password = "Enter your current password.";
+    if (Object.keys(found).length > 0) setError(found);
+    else void run();
   };
 
   return (

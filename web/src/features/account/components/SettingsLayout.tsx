@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { Link, useLocation } from "../../../router";
+import { useLocation } from "../../../router";
+import { Link } from "../../../components/Link";
 
 export const SETTINGS_PAGES = [
   { href: "/settings/security", label: "Security" },

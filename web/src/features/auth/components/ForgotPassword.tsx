@@ -2,44 +2,37 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError } from "../../../api/problem";
 import { Field } from "../../../components/Field";
 import { FormAlert } from "../../../components/FormAlert";
-import { Link } from "../../../router";
+import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
+import { useSubmit } from "../../../hooks/useSubmit";
 
 export function ForgotPassword() {
   const { account } = useSession();
   const [email, setEmail] = useState("");
-  const [error, setError] = useState<string | undefined>();
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useSubmit(
+    async (address: string) => {
+      await account.requestPasswordReset(address);
+      setSentTo(address);
+    },
+    (e) =>
+      e instanceof ApiError && e.status === 429
+        ? `Too many requests. Please wait${e.retryAfter ? ` ${e.retryAfter} seconds` : " a moment"} and try again.`
+        : e instanceof Error
+          ? e.message
+          : "Something went wrong.",
+  );
   const done = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
     if (sentTo) done.current?.focus();
   }, [sentTo]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     const address = email.trim();
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
-      setError("Enter an email address like name@example.com.");
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await account.requestPasswordReset(address);
-      setSentTo(address);
-    } catch (e) {
-      setError(
-        e instanceof ApiError && e.status === 429
-          ? `Too many requests. Please wait${e.retryAfter ? ` ${e.retryAfter} seconds` : " a moment"} and try again.`
-          : e instanceof Error
-            ? e.message
-            : "Something went wrong.",
-      );
-    } finally {
-      setBusy(false);
-    }
+    if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) void run(address);
+    else setError("Enter an email address like name@example.com.");
   };
 
   return (

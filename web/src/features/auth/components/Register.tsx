@@ -1,42 +1,11 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { PASSWORD_MAX, PASSWORD_MIN } from "../../account/messages";
-import { ApiError } from "../../../api/problem";
+import { PASSWORD_MIN } from "../../account/messages";
 import { Field } from "../../../components/Field";
-import { Link, navigate, safeNext, useLocation } from "../../../router";
+import { navigate, safeNext, useLocation } from "../../../router";
+import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
-
-type Errors = Partial<Record<"email" | "username" | "password" | "form", string>>;
-
-const USERNAME = /^[a-z0-9_.-]{3,30}$/;
-
-export function validate(email: string, username: string, password: string): Errors {
-  const errors: Errors = {};
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) errors.email = "Enter an email address like name@example.com.";
-  if (!USERNAME.test(username))
-    errors.username = "3 to 30 characters: lower-case letters, digits, dot, dash or underscore.";
-  if (password.length < PASSWORD_MIN) errors.password = `At least ${PASSWORD_MIN} characters.`;
-  else if (password.length > PASSWORD_MAX) errors.password = `At most ${PASSWORD_MAX} characters.`;
-  return errors;
-}
-
-export function registerErrors(error: unknown): Errors {
-  if (error instanceof ApiError) {
-    if (error.status === 409) {
-      const field = error.problem.field ?? (/(email|username)/.exec(error.message)?.[1] as string | undefined);
-      if (field === "email") return { email: "An account with this email already exists. Try signing in." };
-      if (field === "username") return { username: "That username is taken. Try another one." };
-    }
-    const fields = error.fieldMessages();
-    const out: Errors = {};
-    for (const key of ["email", "username", "password"] as const) if (fields[key]) out[key] = fields[key];
-    if (Object.keys(out).length > 0) return out;
-    if (error.status === 429) return { form: "Too many attempts. Please wait a moment and try again." };
-    return {
-      form: error.status >= 500 ? "We couldn't create your account right now. Please try again." : error.message,
-    };
-  }
-  return { form: error instanceof Error ? error.message : "Something went wrong." };
-}
+import { useSubmit } from "../../../hooks/useSubmit";
+import { registerErrors, validate } from "../messages";
 
 export function Register() {
   const { register, status } = useSession();
@@ -45,8 +14,11 @@ export function Register() {
   const [email, setEmail] = useState("");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<Errors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useSubmit(
+    () => register({ email: email.trim(), username, password }),
+    registerErrors,
+  );
+  const errors = error ?? {};
   const alert = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
@@ -56,19 +28,11 @@ export function Register() {
     if (errors.form) alert.current?.focus();
   }, [errors.form]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     const found = validate(email, username, password);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      await register({ email: email.trim(), username, password });
-    } catch (e) {
-      setErrors(registerErrors(e));
-    } finally {
-      setBusy(false);
-    }
+    if (Object.keys(found).length > 0) setError(found);
+    else void run();
   };
 
   return (

@@ -3,8 +3,17 @@ import { NewPasswordFields } from "../../account/components/NewPasswordFields";
 import { type FormErrors, linkMessage, newPasswordErrors } from "../../account/messages";
 import { ApiError } from "../../../api/problem";
 import { FormAlert } from "../../../components/FormAlert";
-import { Link, useLocation } from "../../../router";
+import { useLocation } from "../../../router";
+import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
+import { useSubmit } from "../../../hooks/useSubmit";
+
+/** A dead link (used, expired, invalid) replaces the form (`link`); anything else shows on it. */
+function resetErrors(e: unknown): FormErrors {
+  if (e instanceof ApiError && e.problem.reason) return { link: linkMessage(e) };
+  const field = e instanceof ApiError ? e.fieldMessages().new_password : undefined;
+  return field ? { new_password: field } : { form: linkMessage(e) };
+}
 
 export function ResetPassword() {
   const { account, status, signOut } = useSession();
@@ -12,35 +21,26 @@ export function ResetPassword() {
   const token = new URLSearchParams(location.slice(location.indexOf("?") + 1 || location.length)).get("token") ?? "";
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [linkError, setLinkError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useSubmit(async () => {
+    await account.resetPassword(token, password);
+    // Every sign-in of the account was revoked, this browser's too.
+    if (status === "signed-in") await signOut();
+    setDone(true);
+  }, resetErrors);
+  const errors = error ?? {};
+  const linkError = errors.link ?? null;
   const success = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
     if (done) success.current?.focus();
   }, [done]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     const found = newPasswordErrors(password, repeat);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      await account.resetPassword(token, password);
-      // Every sign-in of the account was revoked, this browser's too.
-      if (status === "signed-in") await signOut();
-      setDone(true);
-    } catch (e) {
-      if (e instanceof ApiError && e.problem.reason) setLinkError(linkMessage(e));
-      else if (e instanceof ApiError && e.fieldMessages().new_password)
-        setErrors({ new_password: e.fieldMessages().new_password });
-      else setErrors({ form: linkMessage(e) });
-    } finally {
-      setBusy(false);
-    }
+    if (Object.keys(found).length > 0) setError(found);
+    else void run();
   };
 
   let body;

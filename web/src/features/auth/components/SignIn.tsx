@@ -1,29 +1,24 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { mfaSignInMessage } from "../../account/messages";
-import { ApiError } from "../../../api/problem";
 import { Field } from "../../../components/Field";
-import { Link, navigate, safeNext, useLocation } from "../../../router";
+import { navigate, safeNext, useLocation } from "../../../router";
+import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
-
-export function signInMessage(error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.status === 401) return "That email or username and password don't match. Check them and try again.";
-    if (error.status === 429) {
-      const wait = error.retryAfter;
-      return `Too many attempts. Please wait${wait ? ` ${wait} second${wait === 1 ? "" : "s"}` : " a moment"} and try again.`;
-    }
-    if (error.status >= 500) return "Sign-in is unavailable right now. Please try again shortly.";
-  }
-  return error instanceof Error ? error.message : "Something went wrong.";
-}
+import { useSubmit } from "../../../hooks/useSubmit";
+import { signInMessage } from "../messages";
 
 /** The second step: a code from the authenticator app, or one of the recovery codes. */
 function MfaStep({ mfaToken, onRestart }: { mfaToken: string; onRestart: () => void }) {
   const { completeMfa } = useSession();
   const [recovery, setRecovery] = useState(false);
   const [code, setCode] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useSubmit(
+    () => completeMfa(mfaToken, recovery ? code.trim().toLowerCase() : code.replace(/\s+/g, "")),
+    (e) => {
+      setCode("");
+      return mfaSignInMessage(e);
+    },
+  );
   const input = useRef<HTMLInputElement>(null);
   const alert = useRef<HTMLParagraphElement>(null);
 
@@ -34,18 +29,9 @@ function MfaStep({ mfaToken, onRestart }: { mfaToken: string; onRestart: () => v
     if (error) alert.current?.focus();
   }, [error]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await completeMfa(mfaToken, recovery ? code.trim().toLowerCase() : code.replace(/\s+/g, ""));
-    } catch (e) {
-      setError(mfaSignInMessage(e));
-      setCode("");
-    } finally {
-      setBusy(false);
-    }
+    void run();
   };
 
   return (
@@ -108,9 +94,14 @@ export function SignIn() {
   const next = safeNext(location.slice(location.indexOf("?") >= 0 ? location.indexOf("?") : location.length));
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [mfaToken, setMfaToken] = useState<string | null>(null);
+  const { busy, error, run } = useSubmit(async () => {
+    const result = await signIn(login.trim(), password);
+    if (result.mfaRequired) {
+      setMfaToken(result.mfaToken);
+      setPassword("");
+    }
+  }, signInMessage);
   const alert = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
@@ -120,21 +111,9 @@ export function SignIn() {
     if (error) alert.current?.focus();
   }, [error]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await signIn(login.trim(), password);
-      if (result.mfaRequired) {
-        setMfaToken(result.mfaToken);
-        setPassword("");
-      }
-    } catch (e) {
-      setError(signInMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    void run();
   };
 
   if (mfaToken !== null) {

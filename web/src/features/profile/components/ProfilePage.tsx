@@ -1,77 +1,60 @@
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useId, useState } from "react";
 import { ApiError } from "../../../api/problem";
 import { Avatar } from "../../../components/Avatar";
 import { AvatarUploader } from "../../avatar/components/AvatarUploader";
 import { Field } from "../../../components/Field";
-import { Link } from "../../../router";
+import { Link } from "../../../components/Link";
+import { WEBSITE_MAX, websiteInput } from "../website";
 import { useSession } from "../../../session";
+import { useSubmit } from "../../../hooks/useSubmit";
 
 const NAME_MAX = 80;
 const BIO_MAX = 500;
 const LOCATION_MAX = 200;
-const WEBSITE_MAX = 200;
-
-/** "" or an absolute http(s) address (what the service accepts); a missing scheme gets https://. */
-export function websiteInput(raw: string): { value: string | null; error?: string } {
-  const text = raw.trim();
-  if (!text) return { value: null };
-  const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(text) ? text : `https://${text}`;
-  try {
-    const url = new URL(withScheme);
-    if (url.protocol !== "http:" && url.protocol !== "https:")
-      return { value: null, error: "Use a web address starting with https://." };
-    if (!url.hostname.includes(".") && url.hostname !== "localhost")
-      return { value: null, error: "Enter a full web address, like https://example.com." };
-    if (withScheme.length > WEBSITE_MAX) return { value: null, error: `At most ${WEBSITE_MAX} characters.` };
-    return { value: withScheme };
-  } catch {
-    return { value: null, error: "Enter a full web address, like https://example.com." };
-  }
-}
 
 function ProfileForm() {
   const { profile, profiles, setProfile } = useSession();
-  const [displayName, setDisplayName] = useState(profile?.display_name ?? "");
-  const [bio, setBio] = useState(profile?.bio ?? "");
-  const [location, setLocation] = useState(profile?.location ?? "");
-  const [website, setWebsite] = useState(profile?.website ?? "");
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const stored = [profile?.display_name ?? "", profile?.bio ?? "", profile?.location ?? "", profile?.website ?? ""];
+  const [displayName, setDisplayName] = useState(stored[0]);
+  const [bio, setBio] = useState(stored[1]);
+  const [location, setLocation] = useState(stored[2]);
+  const [website, setWebsite] = useState(stored[3]);
+  // When the saved profile changes (this form's save, or a reload), the fields show it: adjusted while
+  // rendering, as React recommends, rather than in an effect that would render the stale values first.
+  const [shown, setShown] = useState(stored.join("\n"));
+  if (shown !== stored.join("\n")) {
+    setShown(stored.join("\n"));
+    setDisplayName(stored[0]);
+    setBio(stored[1]);
+    setLocation(stored[2]);
+    setWebsite(stored[3]);
+  }
   const [saved, setSaved] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const bioId = useId();
-
-  useEffect(() => {
-    setDisplayName(profile?.display_name ?? "");
-    setBio(profile?.bio ?? "");
-    setLocation(profile?.location ?? "");
-    setWebsite(profile?.website ?? "");
-  }, [profile?.display_name, profile?.bio, profile?.location, profile?.website]);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaved(null);
-    const site = websiteInput(website);
-    if (site.error) {
-      setErrors({ website: site.error });
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    try {
+  const { busy, error, setError, run } = useSubmit(
+    async (site: string | null) => {
       const updated = await profiles.update({
         ...(displayName.trim() ? { display_name: displayName.trim() } : {}),
         bio: bio.trim(),
         location: location.trim(),
-        website: site.value,
+        website: site,
       });
       setProfile({ ...updated, avatar: updated.avatar ?? profile?.avatar ?? null });
       setSaved("Saved.");
-    } catch (e) {
+    },
+    (e): Record<string, string> => {
       const fields = e instanceof ApiError ? e.fieldMessages() : {};
-      setErrors(Object.keys(fields).length > 0 ? fields : { form: e instanceof Error ? e.message : "Could not save." });
-    } finally {
-      setBusy(false);
-    }
+      return Object.keys(fields).length > 0 ? fields : { form: e instanceof Error ? e.message : "Could not save." };
+    },
+  );
+  const errors = error ?? {};
+  const bioId = useId();
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(null);
+    const site = websiteInput(website);
+    if (site.error) setError({ website: site.error });
+    else void run(site.value);
   };
 
   return (
@@ -149,23 +132,17 @@ function ProfileForm() {
 
 export function ProfilePage() {
   const { user, profile, profiles, setProfile } = useSession();
-  const [removing, setRemoving] = useState(false);
-  const [removeError, setRemoveError] = useState<string | null>(null);
   const name = profile?.display_name || user?.username || "";
-
-  const remove = async () => {
-    if (!profile) return;
-    setRemoving(true);
-    setRemoveError(null);
-    try {
+  const removal = useSubmit(
+    async () => {
+      if (!profile) return;
       await profiles.removeAvatar();
       setProfile({ ...profile, avatar: null });
-    } catch (e) {
-      setRemoveError(e instanceof Error ? e.message : "Could not remove the picture.");
-    } finally {
-      setRemoving(false);
-    }
-  };
+    },
+    (e) => (e instanceof Error ? e.message : "Could not remove the picture."),
+  );
+  const removing = removal.busy;
+  const removeError = removal.error;
 
   return (
     <main id="main" className="page">
@@ -186,7 +163,7 @@ export function ProfilePage() {
                 </p>
               )}
               {profile?.avatar && (
-                <button type="button" className="button button-quiet" onClick={remove} disabled={removing}>
+                <button type="button" className="button button-quiet" onClick={() => void removal.run()} disabled={removing}>
                   {removing ? "Removing…" : "Remove picture"}
                 </button>
               )}

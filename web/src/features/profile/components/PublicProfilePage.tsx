@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { PublicProfile as PublicProfileData } from "../../../api/types";
 import { Avatar } from "../../../components/Avatar";
 import { FormAlert } from "../../../components/FormAlert";
-import { Link } from "../../../router";
+import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { NotFound } from "../../../pages/NotFound";
 

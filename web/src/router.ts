@@ -1,5 +1,5 @@
 /** A router of a few lines: the History API, a hook for the current location and a link that uses it. */
-import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from "react";
+import { useSyncExternalStore } from "react";
 
 const EVENT = "app:navigate";
 
@@ -33,21 +33,13 @@ export function safeNext(search: string, fallback = "/"): string {
   return next && next.startsWith("/") && !next.startsWith("//") ? next : fallback;
 }
 
-export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
-  const handle = (event: MouseEvent<HTMLAnchorElement>) => {
-    onClick?.(event);
-    if (
-      event.defaultPrevented ||
-      event.button !== 0 ||
-      event.metaKey ||
-      event.ctrlKey ||
-      event.shiftKey ||
-      event.altKey
-    ) {
-      return;
-    }
-    event.preventDefault();
-    navigate(href);
-  };
-  return <a href={href} onClick={handle} {...rest} />;
+/** `/u/{username}` → the username (decoded), or null. */
+export function publicProfileUsername(path: string): string | null {
+  const match = /^\/u\/([^/]+)\/?$/.exec(path);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
 }

@@ -1,40 +1,11 @@
-/** Who is signed in, their profile, and the clients, shared with every page. */
-import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+/** Signs the visitor in (or not) once per page load and shares the session with every page. */
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
 import { AccountClient } from "./api/account";
-import { AuthClient, type LoginResult } from "./api/auth";
+import { AuthClient } from "./api/auth";
 import { ProfileClient } from "./api/profile";
-import type { Profile, Registration, User } from "./api/types";
+import type { Profile, User } from "./api/types";
+import { type Session, SessionContext, type SessionStatus } from "./session";
 import { applyTheme } from "./theme";
-
-export type SessionStatus = "loading" | "anonymous" | "signed-in";
-
-export interface Session {
-  status: SessionStatus;
-  user: User | null;
-  profile: Profile | null;
-  auth: AuthClient;
-  profiles: ProfileClient;
-  account: AccountClient;
-  /** The first step; `mfaRequired` means: ask for a code and call `completeMfa`. */
-  signIn(login: string, password: string): Promise<LoginResult>;
-  completeMfa(mfaToken: string, code: string): Promise<void>;
-  register(registration: Registration): Promise<void>;
-  signOut(): Promise<void>;
-  /** Replace the profile everywhere on the page (after an upload or an edit). */
-  setProfile(profile: Profile): void;
-  reloadProfile(): Promise<Profile | null>;
-  /** Re-read `/auth/me` (after MFA or e-mail changes). */
-  reloadUser(): Promise<User | null>;
-  setUser(user: User): void;
-}
-
-const SessionContext = createContext<Session | null>(null);
-
-export function useSession(): Session {
-  const session = useContext(SessionContext);
-  if (session === null) throw new Error("useSession outside <SessionProvider>");
-  return session;
-}
 
 // One client per page load: the access token lives here, in memory only.
 const defaultAuth = new AuthClient();
