@@ -1,5 +1,5 @@
-// The Vite react-ts template's lint setup, type-aware: typescript-eslint's strict type-checked rules catch
-// floating promises and unsafe `any` flows that tsc alone lets through. Formatting is Prettier's job.
+// The Vite react-ts template's lint setup, type-aware: typescript-eslint's recommended type-checked rules
+// catch floating promises, promises passed where a callback returns void, and unsafe `any` flows that tsc lets through. Formatting is Prettier's job.
 import js from "@eslint/js";
 import reactHooks from "eslint-plugin-react-hooks";
 import { reactRefresh } from "eslint-plugin-react-refresh";
@@ -14,8 +14,7 @@ export default defineConfig([
     files: ["**/*.{ts,tsx}"],
     extends: [
       js.configs.recommended,
-      tseslint.configs.strictTypeChecked,
-      tseslint.configs.stylisticTypeChecked,
+      tseslint.configs.recommendedTypeChecked,
       reactHooks.configs.flat.recommended,
       reactRefresh.configs.vite(),
     ],
@@ -24,9 +23,11 @@ export default defineConfig([
       globals: globals.browser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    rules: {
-      // Template literals with numbers read naturally in UI text ("Uploading… 40%").
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
-    },
+  },
+  {
+    // Test fakes implement async interfaces (fetch, the upload API) without awaiting anything; they stay
+    // `async` so that a failure is a rejected promise, as the real implementations give.
+    files: ["**/*.test.{ts,tsx}"],
+    rules: { "@typescript-eslint/require-await": "off" },
   },
 ]);

@@ -15,16 +15,16 @@ export interface Session {
   profiles: ProfileClient;
   account: AccountClient;
   /** The first step; `mfaRequired` means: ask for a code and call `completeMfa`. */
-  signIn(login: string, password: string): Promise<LoginResult>;
-  completeMfa(mfaToken: string, code: string): Promise<void>;
-  register(registration: Registration): Promise<void>;
-  signOut(): Promise<void>;
+  signIn: (login: string, password: string) => Promise<LoginResult>;
+  completeMfa: (mfaToken: string, code: string) => Promise<void>;
+  register: (registration: Registration) => Promise<void>;
+  signOut: () => Promise<void>;
   /** Replace the profile everywhere on the page (after an upload or an edit). */
-  setProfile(profile: Profile): void;
-  reloadProfile(): Promise<Profile | null>;
+  setProfile: (profile: Profile) => void;
+  reloadProfile: () => Promise<Profile | null>;
   /** Re-read `/auth/me` (after MFA or e-mail changes). */
-  reloadUser(): Promise<User | null>;
-  setUser(user: User): void;
+  reloadUser: () => Promise<User | null>;
+  setUser: (user: User) => void;
 }
 
 export const SessionContext = createContext<Session | null>(null);
@@ -34,4 +34,3 @@ export function useSession(): Session {
   if (session === null) throw new Error("useSession outside <SessionProvider>");
   return session;
 }
-

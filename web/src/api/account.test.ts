@@ -7,12 +7,12 @@ type Call = { url: string; method: string; auth: string | null; body: unknown };
 
 function client(answer: (call: Call) => Response) {
   const calls: Call[] = [];
-  const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+  const fn = (async (input: string, init: RequestInit = {}) => {
     const call = {
       url: String(input),
       method: init.method ?? "GET",
       auth: new Headers(init.headers).get("Authorization"),
-      body: typeof init.body === "string" ? JSON.parse(init.body) : null,
+      body: typeof init.body === "string" ? (JSON.parse(init.body) as unknown) : null,
     };
     calls.push(call);
     if (call.url === "/auth/refresh") return new Response(JSON.stringify({ access_token: "t1" }));

@@ -11,7 +11,10 @@ export class AccountClient {
 
   /** 204; every other sign-in is revoked, this one is kept. */
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    await this.auth.call<undefined>("/auth/password", { method: "POST", body: { current_password: currentPassword, new_password: newPassword } });
+    await this.auth.call<undefined>("/auth/password", {
+      method: "POST",
+      body: { current_password: currentPassword, new_password: newPassword },
+    });
   }
 
   /** Always the same answer, whether or not the address has an account. */
@@ -21,7 +24,10 @@ export class AccountClient {
 
   /** The token from the e-mailed link; every sign-in of the account is revoked. */
   async resetPassword(token: string, newPassword: string): Promise<void> {
-    await this.auth.callAnonymous<undefined>("/auth/password-reset/confirm", { method: "POST", body: { token, new_password: newPassword } });
+    await this.auth.callAnonymous<undefined>("/auth/password-reset/confirm", {
+      method: "POST",
+      body: { token, new_password: newPassword },
+    });
   }
 
   /** A confirmation link goes to the new address; the e-mail changes only once it is followed. */

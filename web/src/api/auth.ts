@@ -20,7 +20,7 @@ export class AuthClient {
   constructor(
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
     private readonly locks: Locks | null = typeof navigator !== "undefined" && "locks" in navigator
-      ? (navigator.locks as unknown as Locks)
+      ? navigator.locks
       : null,
   ) {}
 

@@ -35,7 +35,10 @@ describe("avatar sources", () => {
 describe("profile settings", () => {
   it("fills in the preference defaults for a profile saved before they existed", () => {
     expect(resolvePreferences(undefined)).toEqual({ theme: "system", notifications: { email: true, sms: false } });
-    expect(resolvePreferences({ theme: "dark" })).toEqual({ theme: "dark", notifications: { email: true, sms: false } });
+    expect(resolvePreferences({ theme: "dark" })).toEqual({
+      theme: "dark",
+      notifications: { email: true, sms: false },
+    });
     expect(resolvePreferences({ theme: "light", notifications: { email: false, sms: true } })).toEqual({
       theme: "light",
       notifications: { email: false, sms: true },
@@ -46,7 +49,7 @@ describe("profile settings", () => {
     expect(safeWebsite("javascript:alert(1)")).toBeNull();
     expect(safeWebsite("data:text/html,hi")).toBeNull();
     expect(safeWebsite("https://ok.example/x")).toBe("https://ok.example/x");
-    const fn = (async (input: RequestInfo | URL) => {
+    const fn = (async (input: string) => {
       if (String(input) === "/auth/refresh") return new Response(JSON.stringify({ access_token: "t" }));
       return new Response(JSON.stringify({ username: "ann", website: "javascript:alert(1)", location: "Oslo" }));
     }) as typeof fetch;
@@ -56,7 +59,7 @@ describe("profile settings", () => {
 
   it("reads public profiles signed out, sends the token signed in, and maps 404 to null", async () => {
     const seen: [string, string | null][] = [];
-    const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const fn = (async (input: string, init: RequestInit = {}) => {
       const url = String(input);
       seen.push([url, new Headers(init.headers).get("Authorization")]);
       if (url === "/auth/login") return new Response(JSON.stringify({ access_token: "t1" }));
@@ -80,9 +83,9 @@ describe("profile settings", () => {
 
   it("saves preferences partially", async () => {
     let body: unknown = null;
-    const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const fn = (async (input: string, init: RequestInit = {}) => {
       if (String(input) === "/auth/refresh") return new Response(JSON.stringify({ access_token: "t" }));
-      body = JSON.parse(String(init.body));
+      body = JSON.parse(init.body as string);
       expect(init.method).toBe("PATCH");
       return new Response(JSON.stringify({ theme: "light", notifications: { email: true, sms: false } }));
     }) as typeof fetch;

@@ -20,4 +20,3 @@ export function initials(name: string): string {
     .filter(Boolean);
   return (parts.length > 1 ? parts[0][0] + parts[1][0] : (parts[0] ?? "?").slice(0, 2)).toUpperCase();
 }
-

@@ -6,8 +6,8 @@ export interface Submit<E, A extends unknown[]> {
   /** What `describe` made of the last failure; cleared when the action runs again. */
   error: E | null;
   /** For checks made before anything is sent (a field left empty). */
-  setError(error: E | null): void;
-  run(...args: A): Promise<void>;
+  setError: (error: E | null) => void;
+  run: (...args: A) => Promise<void>;
 }
 
 /**

@@ -31,7 +31,7 @@ export function validate(email: string, username: string, password: string): Err
 export function registerErrors(error: unknown): Errors {
   if (error instanceof ApiError) {
     if (error.status === 409) {
-      const field = error.problem.field ?? (/(email|username)/.exec(error.message)?.[1] as string | undefined);
+      const field = error.problem.field ?? /(email|username)/.exec(error.message)?.[1];
       if (field === "email") return { email: "An account with this email already exists. Try signing in." };
       if (field === "username") return { username: "That username is taken. Try another one." };
     }

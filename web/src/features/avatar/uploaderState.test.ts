@@ -81,7 +81,12 @@ describe("uploaderReducer", () => {
   });
 
   it("keeps the photo and the prepared file when cancelled", () => {
-    const sending = run({ type: "read" }, { type: "decoded", source: decoded }, { type: "compress" }, { type: "send", prepared });
+    const sending = run(
+      { type: "read" },
+      { type: "decoded", source: decoded },
+      { type: "compress" },
+      { type: "send", prepared },
+    );
     const { step } = uploaderReducer(sending, { type: "cancelled" });
     expect(step.kind === "ready" && step.photo.prepared).toBe(prepared);
     expect(statusText(step)).toBe(CANCELLED_NOTICE);
@@ -103,7 +108,12 @@ describe("uploaderReducer", () => {
   });
 
   it("offers a fresh start, not a retry, when the photo itself was refused and the crop changed", () => {
-    let state = run({ type: "read" }, { type: "decoded", source: decoded }, { type: "compress" }, { type: "send", prepared });
+    let state = run(
+      { type: "read" },
+      { type: "decoded", source: decoded },
+      { type: "compress" },
+      { type: "send", prepared },
+    );
     state = uploaderReducer(state, { type: "failed", error: new UploadError("rejected", "too small") });
     expect(actions(state.step).start).toBe(false);
     state = uploaderReducer(state, { type: "crop", crop: { x: 0, y: 0, size: 200 } });
@@ -138,9 +148,9 @@ describe("uploaderReducer", () => {
 
 describe("savings", () => {
   it("says how much smaller the file got", () => {
-    expect(savings({ ...prepared, originalBytes: 4 * 1024 * 1024, blob: new Blob([new Uint8Array(1024 * 1024)]) })).toBe(
-      "4.0 MB → 1.0 MB (75% smaller)",
-    );
+    expect(
+      savings({ ...prepared, originalBytes: 4 * 1024 * 1024, blob: new Blob([new Uint8Array(1024 * 1024)]) }),
+    ).toBe("4.0 MB → 1.0 MB (75% smaller)");
     expect(savings({ ...prepared, originalBytes: 1 })).toBe("1 B");
   });
 });

@@ -92,7 +92,12 @@ export function uploaderReducer(state: UploaderState, event: UploaderEvent): Upl
       return photo ? withStep(state, { kind: "compressing", photo }) : state;
     case "send":
       return photo
-        ? withStep(state, { kind: "sending", phase: "signing", photo: { ...photo, prepared: event.prepared }, progress: 0 })
+        ? withStep(state, {
+            kind: "sending",
+            phase: "signing",
+            photo: { ...photo, prepared: event.prepared },
+            progress: 0,
+          })
         : state;
     case "phase":
       return step.kind === "sending" ? withStep(state, { ...step, phase: event.phase }) : state;

@@ -14,7 +14,11 @@ export function ActivitySettings() {
   const [list, setList] = useState<ActivityList>(EMPTY_ACTIVITY);
   const [announce, setAnnounce] = useState<string | null>(null);
   const started = useRef(false);
-  const { busy, error, run: load } = useSubmit(
+  const {
+    busy,
+    error,
+    run: load,
+  } = useSubmit(
     async (current: ActivityList) => {
       const page = await account.activity(PAGE_SIZE, current.cursor);
       const next = appendPage(current, page);

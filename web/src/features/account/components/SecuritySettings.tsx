@@ -36,13 +36,15 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
         <button
           type="button"
           className="button button-quiet"
-          onClick={async () => {
-            try {
-              await navigator.clipboard.writeText(text);
-              setCopied("Codes copied.");
-            } catch {
-              setCopied("Copying isn't allowed here: select the codes and copy them by hand.");
-            }
+          onClick={() => {
+            navigator.clipboard.writeText(text).then(
+              () => {
+                setCopied("Codes copied.");
+              },
+              () => {
+                setCopied("Copying isn't allowed here: select the codes and copy them by hand.");
+              },
+            );
           }}
         >
           Copy codes

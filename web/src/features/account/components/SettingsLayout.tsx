@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { useLocation } from "../../../router";
 import { Link } from "../../../components/Link";
 
-export const SETTINGS_PAGES = [
+const SETTINGS_PAGES = [
   { href: "/settings/security", label: "Security" },
   { href: "/settings/account", label: "Account" },
   { href: "/settings/preferences", label: "Preferences and privacy" },

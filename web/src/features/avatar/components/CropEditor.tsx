@@ -5,7 +5,7 @@ interface Props {
   previewUrl: string;
   size: Size;
   crop: Crop;
-  onChange(crop: Crop): void;
+  onChange: (crop: Crop) => void;
 }
 
 /** A square crop with a locked aspect ratio: drag (or arrow keys) to move, slider (or +/-) to zoom. */

@@ -73,9 +73,9 @@ export function cloudinaryMessage(body: string, header: string | null): string |
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed === "object" && parsed !== null && "error" in parsed) {
-      const error = (parsed as { error: unknown }).error;
+      const error = parsed.error;
       if (typeof error === "object" && error !== null && "message" in error) {
-        const message = (error as { message: unknown }).message;
+        const message = error.message;
         if (typeof message === "string") return message;
       }
     }

@@ -25,7 +25,19 @@ function jpeg(orientation: number | null, width: number, height: number, little 
           ...u32(0),
         ];
   const app1 = orientation === null ? [] : [0xff, 0xe1, 0, 2 + 6 + tiff.length, ...bytes("Exif\0\0"), ...tiff];
-  const sof = [0xff, 0xc0, 0, 17, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, ...new Array(9).fill(0)];
+  const sof = [
+    0xff,
+    0xc0,
+    0,
+    17,
+    8,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    3,
+    ...new Array<number>(9).fill(0),
+  ];
   return new Uint8Array([0xff, 0xd8, ...app1, ...sof, 0xff, 0xda]);
 }
 

@@ -163,7 +163,12 @@ export function ProfilePage() {
                 </p>
               )}
               {profile?.avatar && (
-                <button type="button" className="button button-quiet" onClick={() => void removal.run()} disabled={removing}>
+                <button
+                  type="button"
+                  className="button button-quiet"
+                  onClick={() => void removal.run()}
+                  disabled={removing}
+                >
                   {removing ? "Removing…" : "Remove picture"}
                 </button>
               )}

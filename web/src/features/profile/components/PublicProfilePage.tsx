@@ -12,6 +12,8 @@ type State =
   | { step: "missing" }
   | { step: "error"; message: string };
 
+const LOADING: State = { step: "loading" };
+
 /** Ours to link: only http(s) (normalizeProfile already dropped anything else); shown without the scheme. */
 function websiteLabel(url: string): string {
   return url.replace(/^https?:\/\//i, "").replace(/\/$/, "");
@@ -20,20 +22,26 @@ function websiteLabel(url: string): string {
 /** `/u/{username}`: anyone's public profile. Unknown and private profiles look the same: not found. */
 export function PublicProfilePage({ username }: { username: string }) {
   const { status, profiles, user, profile: mine } = useSession();
-  const [state, setState] = useState<State>({ step: "loading" });
+  // What was loaded, for which visitor and username: anything else is still loading.
+  const [loaded, setLoaded] = useState<{ key: string; state: State } | null>(null);
+  const key = `${status}:${username}`;
+  const state: State = loaded?.key === key ? loaded.state : LOADING;
 
   useEffect(() => {
     // Wait until we know whether someone is signed in: an owner sees their own private profile.
     if (status === "loading") return;
     let live = true;
-    setState({ step: "loading" });
-    profiles
-      .publicProfile(username)
-      .then((found) => live && setState(found ? { step: "found", profile: found } : { step: "missing" }))
-      .catch(
-        (e: unknown) =>
-          live && setState({ step: "error", message: e instanceof Error ? e.message : "Something went wrong." }),
-      );
+    const show = (next: State) => {
+      if (live) setLoaded({ key: `${status}:${username}`, state: next });
+    };
+    profiles.publicProfile(username).then(
+      (found) => {
+        show(found ? { step: "found", profile: found } : { step: "missing" });
+      },
+      (e: unknown) => {
+        show({ step: "error", message: e instanceof Error ? e.message : "Something went wrong." });
+      },
+    );
     return () => {
       live = false;
     };
