@@ -9,7 +9,7 @@ endif
 PACKAGES := service-kit auth-service profile-service cloudinary-emulator devstack
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help install dev test lint fmt test-python test-web test-e2e bench soak clean
+.PHONY: help install dev test lint fmt api-types test-python test-web test-e2e bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,16 +30,21 @@ install: .venv/.synced web/node_modules/.installed ## Install Python and web dep
 dev: install ## Run the whole stack locally (MongoDB stand-in, emulator, services, web on :8080)
 	$(UV) run --frozen python -m devstack dev
 
-lint: install ## ruff, formatting and mypy --strict over every package, TypeScript check of the web app
+lint: install ## ruff, formatting and mypy --strict over every package; tsc, ESLint and Prettier over the web app
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	@for p in $(PACKAGES); do echo "mypy $$p"; (cd $$p && $(UV) run --frozen mypy --config-file ../pyproject.toml src tests) || exit 1; done
 	$(UV) run --frozen mypy --config-file pyproject.toml e2e bench deploy
 	cd web && npm run --silent typecheck
+	cd web && npm run --silent lint
 
 fmt: install ## Format and autofix
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
+	cd web && npm run --silent format
+
+api-types: install ## Regenerate the web app's API types from both services' OpenAPI documents
+	$(UV) run --frozen python -m devstack openapi-types
 
 test-python: install ## Each package's unit and integration tests
 	@for p in $(PACKAGES); do echo "== $$p"; (cd $$p && $(PYTEST)) || exit 1; done

@@ -1,21 +1,22 @@
 import { type ReactNode, useEffect } from "react";
 import { Header } from "./components/Header";
-import { ConfirmEmail } from "./pages/ConfirmEmail";
-import { ForgotPassword } from "./pages/ForgotPassword";
-import { Goodbye } from "./pages/Goodbye";
+import { ConfirmEmail } from "./features/account/components/ConfirmEmail";
+import { ForgotPassword } from "./features/auth/components/ForgotPassword";
+import { Goodbye } from "./features/account/components/Goodbye";
 import { Home } from "./pages/Home";
 import { NotFound } from "./pages/NotFound";
-import { ProfilePage } from "./pages/Profile";
-import { PublicProfilePage } from "./pages/PublicProfile";
-import { Register } from "./pages/Register";
-import { ResetPassword } from "./pages/ResetPassword";
-import { SignIn } from "./pages/SignIn";
-import { AccountSettings } from "./pages/settings/Account";
-import { ActivitySettings } from "./pages/settings/Activity";
-import { PreferencesSettings } from "./pages/settings/Preferences";
-import { SecuritySettings } from "./pages/settings/Security";
-import { navigate, useLocation } from "./router";
-import { SessionProvider, useSession } from "./session";
+import { ProfilePage } from "./features/profile/components/ProfilePage";
+import { PublicProfilePage } from "./features/profile/components/PublicProfilePage";
+import { Register } from "./features/auth/components/Register";
+import { ResetPassword } from "./features/auth/components/ResetPassword";
+import { SignIn } from "./features/auth/components/SignIn";
+import { AccountSettings } from "./features/account/components/AccountSettings";
+import { ActivitySettings } from "./features/account/components/ActivitySettings";
+import { PreferencesSettings } from "./features/account/components/PreferencesSettings";
+import { SecuritySettings } from "./features/account/components/SecuritySettings";
+import { navigate, publicProfileUsername, useLocation } from "./router";
+import { SessionProvider } from "./SessionProvider";
+import { useSession } from "./session";
 
 /** A page for signed-in people: anyone else goes to sign in, and comes back here afterwards. */
 function Protected({ children }: { children: ReactNode }) {
@@ -60,17 +61,6 @@ const PROTECTED: Record<string, () => ReactNode> = {
   // The e-mail change is confirmed by the account that asked for it: signed out, sign in first, then back here.
   "/confirm-email": () => <ConfirmEmail />,
 };
-
-/** `/u/{username}` → the username (decoded), or null. */
-export function publicProfileUsername(path: string): string | null {
-  const match = /^\/u\/([^/]+)\/?$/.exec(path);
-  if (!match) return null;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return null;
-  }
-}
 
 function Routes() {
   const path = useLocation().split("?")[0];

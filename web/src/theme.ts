@@ -3,7 +3,7 @@
  * through `<html data-theme>` (styles.css). The choice is stored on the profile (preferences) and kept in
  * localStorage too, so the next page load paints in the right colours before anyone is signed in.
  */
-import type { Theme } from "./api/profile";
+import type { Theme } from "./api/types";
 
 const KEY = "theme";
 

@@ -1,4 +1,4 @@
-"""`python -m devstack dev` runs the stack (what `make dev` calls)."""
+"""`python -m devstack dev` runs the stack (what `make dev` calls); `openapi-types` is `make api-types`."""
 
 import argparse
 import logging
@@ -13,6 +13,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("dev", help="run the whole stack locally")
     sub.add_parser("secrets", help="generate dev secrets and .data/compose.env for docker compose")
+    sub.add_parser("openapi-types", help="regenerate web/src/api/generated/*.ts from the services' OpenAPI")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     # The readiness poller would otherwise log every probe into the stack's combined log.
@@ -21,6 +22,13 @@ def main() -> int:
         return dev.run(Path.cwd())
     if args.command == "secrets":
         print(f"wrote {dev.write_compose_env(Path.cwd())}")
+        return 0
+    if args.command == "openapi-types":
+        # Imported here: it builds both services' apps, which `dev` and `secrets` do not need.
+        from devstack import openapi
+
+        for path in openapi.write_types(Path.cwd()):
+            print(f"wrote {path}")
         return 0
     return 2
 

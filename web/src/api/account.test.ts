@@ -7,12 +7,12 @@ type Call = { url: string; method: string; auth: string | null; body: unknown };
 
 function client(answer: (call: Call) => Response) {
   const calls: Call[] = [];
-  const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+  const fn = (async (input: string, init: RequestInit = {}) => {
     const call = {
       url: String(input),
       method: init.method ?? "GET",
       auth: new Headers(init.headers).get("Authorization"),
-      body: typeof init.body === "string" ? JSON.parse(init.body) : null,
+      body: typeof init.body === "string" ? (JSON.parse(init.body) as unknown) : null,
     };
     calls.push(call);
     if (call.url === "/auth/refresh") return new Response(JSON.stringify({ access_token: "t1" }));
@@ -38,18 +38,27 @@ describe("AccountClient", () => {
 
   it("asks for and confirms a password reset signed out (no token, no refresh)", async () => {
     const { account, calls } = client((c) =>
-      c.url === "/auth/password-reset" ? ok({ status: "accepted", detail: "sent" }, 202) : new Response(null, { status: 204 }),
+      c.url === "/auth/password-reset"
+        ? ok({ status: "accepted", detail: "sent" }, 202)
+        : new Response(null, { status: 204 }),
     );
     expect((await account.requestPasswordReset("ann@example.com")).status).toBe("accepted");
     await account.resetPassword("tok", "brand-new-password");
     expect(calls).toEqual([
       { url: "/auth/password-reset", method: "POST", auth: null, body: { email: "ann@example.com" } },
-      { url: "/auth/password-reset/confirm", method: "POST", auth: null, body: { token: "tok", new_password: "brand-new-password" } },
+      {
+        url: "/auth/password-reset/confirm",
+        method: "POST",
+        auth: null,
+        body: { token: "tok", new_password: "brand-new-password" },
+      },
     ]);
   });
 
   it("turns a used reset link into an ApiError carrying the reason", async () => {
-    const { account } = client(() => ok({ status: 410, detail: "The link has already been used.", reason: "used_token" }, 410));
+    const { account } = client(() =>
+      ok({ status: 410, detail: "The link has already been used.", reason: "used_token" }, 410),
+    );
     const error = await account.resetPassword("tok", "brand-new-password").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).problem.reason).toBe("used_token");
@@ -57,7 +66,9 @@ describe("AccountClient", () => {
 
   it("requests and confirms an e-mail change", async () => {
     const { account, calls } = client((c) =>
-      c.url === "/auth/email-change" ? ok({ status: "accepted", detail: "" }, 202) : ok({ id: "u", email: "new@example.com" }),
+      c.url === "/auth/email-change"
+        ? ok({ status: "accepted", detail: "" }, 202)
+        : ok({ id: "u", email: "new@example.com" }),
     );
     await account.requestEmailChange("new@example.com", "pw");
     expect((await account.confirmEmailChange("tok")).email).toBe("new@example.com");
@@ -85,7 +96,9 @@ describe("AccountClient", () => {
 
   it("pages through activity with the cursor", async () => {
     const { account, calls } = client((c) =>
-      ok(c.url.includes("cursor=") ? { events: [], next_cursor: null } : { events: [{ id: "1" }], next_cursor: "c/1+" }),
+      ok(
+        c.url.includes("cursor=") ? { events: [], next_cursor: null } : { events: [{ id: "1" }], next_cursor: "c/1+" },
+      ),
     );
     const first = await account.activity(10);
     expect(first.next_cursor).toBe("c/1+");

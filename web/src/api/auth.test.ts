@@ -6,7 +6,7 @@ type Handler = (url: string, init: RequestInit) => Response | Promise<Response>;
 
 function fakeFetch(handler: Handler) {
   const calls: { url: string; auth: string | null }[] = [];
-  const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+  const fn = (async (input: string, init: RequestInit = {}) => {
     const url = String(input);
     calls.push({ url, auth: new Headers(init.headers).get("Authorization") });
     return handler(url, init);
@@ -44,7 +44,9 @@ describe("AuthClient", () => {
   });
 
   it("does not loop when the retry is refused too", async () => {
-    const { fn, calls } = fakeFetch((url) => (url === "/auth/refresh" ? token("t") : new Response("{}", { status: 401 })));
+    const { fn, calls } = fakeFetch((url) =>
+      url === "/auth/refresh" ? token("t") : new Response("{}", { status: 401 }),
+    );
     const auth = new AuthClient(fn, null);
     await auth.login("a", "b").catch(() => undefined);
     const response = await auth.fetch("/profiles/me");
@@ -78,17 +80,25 @@ describe("AuthClient", () => {
 
   it("turns a 409 problem into field messages and a dead network into NetworkError", async () => {
     const conflict = new Response(
-      JSON.stringify({ type: "about:blank", title: "Conflict", status: 409, detail: "That email is already registered.", field: "email" }),
+      JSON.stringify({
+        type: "about:blank",
+        title: "Conflict",
+        status: 409,
+        detail: "That email is already registered.",
+        field: "email",
+      }),
       { status: 409, headers: { "Content-Type": "application/problem+json" } },
     );
     const auth = new AuthClient(fakeFetch(() => conflict).fn, null);
-    const error = (await auth.register({ email: "a@b.co", username: "abc", password: "12345678" }).catch((e: unknown) => e)) as ApiError;
+    const error = (await auth
+      .register({ email: "a@b.co", username: "abc", password: "12345678" })
+      .catch((e: unknown) => e)) as ApiError;
     expect(error.status).toBe(409);
     expect(error.fieldMessages()).toEqual({ email: "That email is already registered." });
 
-    const offline = new AuthClient((async () => {
+    const offline = new AuthClient(async () => {
       throw new TypeError("Failed to fetch");
-    }) as typeof fetch, null);
+    }, null);
     await expect(offline.login("a", "b")).rejects.toBeInstanceOf(NetworkError);
   });
 
@@ -106,7 +116,8 @@ describe("AuthClient", () => {
 describe("AuthClient sign-in with a second factor", () => {
   it("answers the MFA challenge without signing in, then signs in with the code", async () => {
     const { fn, calls } = fakeFetch((url) => {
-      if (url === "/auth/login") return new Response(JSON.stringify({ mfa_required: true, mfa_token: "m1", expires_in: 300 }));
+      if (url === "/auth/login")
+        return new Response(JSON.stringify({ mfa_required: true, mfa_token: "m1", expires_in: 300 }));
       if (url === "/auth/login/mfa") return token("t9");
       return new Response(JSON.stringify({ id: "u1", username: "ann", mfa_enabled: true, recovery_codes_left: 9 }));
     });
@@ -132,7 +143,9 @@ describe("AuthClient sign-in with a second factor", () => {
   it("keeps the visitor signed out when the code is refused", async () => {
     const { fn } = fakeFetch((url) =>
       url === "/auth/login/mfa"
-        ? new Response(JSON.stringify({ status: 401, detail: "The code is wrong or was already used." }), { status: 401 })
+        ? new Response(JSON.stringify({ status: 401, detail: "The code is wrong or was already used." }), {
+            status: 401,
+          })
         : token("t"),
     );
     const auth = new AuthClient(fn, null);

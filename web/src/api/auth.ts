@@ -3,34 +3,12 @@
  * token is an HttpOnly cookie scoped to /auth that the page cannot read. A 401 on an authorized call
  * triggers one refresh and one retry.
  */
-import { ApiError, problemFrom, send } from "./problem";
-
-export interface User {
-  id: string;
-  email: string;
-  username: string;
-  role: string;
-  created_at: string;
-  /** Whether a TOTP second factor is on (older servers omit it: treated as off). */
-  mfa_enabled?: boolean;
-  /** Unused recovery codes left, when MFA is on. */
-  recovery_codes_left?: number;
-}
+import { ApiError, send } from "./problem";
+import { type RequestOptions, request } from "./request";
+import type { AccessToken, MfaRequired, Registration, User } from "./types";
 
 /** What the first sign-in step ends with: signed in, or a second factor is needed. */
 export type LoginResult = { mfaRequired: false } | { mfaRequired: true; mfaToken: string; expiresIn: number };
-
-export interface Registration {
-  email: string;
-  username: string;
-  password: string;
-}
-
-interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-}
 
 type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
 
@@ -42,7 +20,7 @@ export class AuthClient {
   constructor(
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
     private readonly locks: Locks | null = typeof navigator !== "undefined" && "locks" in navigator
-      ? (navigator.locks as unknown as Locks)
+      ? navigator.locks
       : null,
   ) {}
 
@@ -62,10 +40,18 @@ export class AuthClient {
     if (changed) for (const listener of this.listeners) listener(token !== null);
   }
 
-  async register(registration: Registration): Promise<User> {
-    const response = await send(this.fetchFn, "/auth/register", json("POST", registration));
-    if (!response.ok) throw await problemFrom(response);
-    return (await response.json()) as User;
+  /** JSON to and from a service with the access token (one refresh and one retry on a 401). */
+  call<T>(path: string, options?: RequestOptions): Promise<T> {
+    return request<T>((input, init) => this.fetch(input, init), path, options);
+  }
+
+  /** JSON to and from a service without the access token (the visitor is not signed in). */
+  callAnonymous<T>(path: string, options?: RequestOptions): Promise<T> {
+    return request<T>((input, init) => this.anonymous(input, init), path, options);
+  }
+
+  register(registration: Registration): Promise<User> {
+    return this.callAnonymous<User>("/auth/register", { method: "POST", body: registration });
   }
 
   /**
@@ -73,17 +59,15 @@ export class AuthClient {
    * tokens (and no cookie): the caller then asks for a code and finishes with `loginMfa`.
    */
   async login(login: string, password: string): Promise<LoginResult> {
-    const response = await send(this.fetchFn, "/auth/login", json("POST", { login, password }));
-    if (!response.ok) throw await problemFrom(response);
-    const body = (await response.json()) as Partial<TokenResponse> & {
-      mfa_required?: boolean;
-      mfa_token?: string;
-      expires_in?: number;
-    };
-    if (body.mfa_required === true && typeof body.mfa_token === "string") {
-      return { mfaRequired: true, mfaToken: body.mfa_token, expiresIn: body.expires_in ?? 300 };
+    const body = await this.callAnonymous<AccessToken | MfaRequired>("/auth/login", {
+      method: "POST",
+      body: { login, password },
+    });
+    if ("mfa_required" in body && body.mfa_required) {
+      return { mfaRequired: true, mfaToken: body.mfa_token, expiresIn: body.expires_in };
     }
-    if (typeof body.access_token !== "string") {
+    // A gateway or an older service answering something else must not look like a signed-in session.
+    if (!("access_token" in body)) {
       throw new ApiError({ status: 502, title: "Bad Gateway", detail: "The sign-in answer had no token." });
     }
     this.setToken(body.access_token);
@@ -92,9 +76,11 @@ export class AuthClient {
 
   /** The second sign-in step: a 6-digit code from the authenticator app, or a recovery code. */
   async loginMfa(mfaToken: string, code: string): Promise<void> {
-    const response = await send(this.fetchFn, "/auth/login/mfa", json("POST", { mfa_token: mfaToken, code }));
-    if (!response.ok) throw await problemFrom(response);
-    this.setToken(((await response.json()) as TokenResponse).access_token);
+    const body = await this.callAnonymous<AccessToken>("/auth/login/mfa", {
+      method: "POST",
+      body: { mfa_token: mfaToken, code },
+    });
+    this.setToken(body.access_token);
   }
 
   /** A request without the access token (password reset: the visitor is not signed in). */
@@ -121,7 +107,7 @@ export class AuthClient {
           this.setToken(null);
           return false;
         }
-        this.setToken(((await response.json()) as TokenResponse).access_token);
+        this.setToken(((await response.json()) as AccessToken).access_token);
         return true;
       } finally {
         this.refreshing = null;
@@ -154,13 +140,7 @@ export class AuthClient {
     return attempt();
   }
 
-  async me(): Promise<User> {
-    const response = await this.fetch("/auth/me");
-    if (!response.ok) throw await problemFrom(response);
-    return (await response.json()) as User;
+  me(): Promise<User> {
+    return this.call<User>("/auth/me");
   }
-}
-
-export function json(method: string, body: unknown): RequestInit {
-  return { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
 }

@@ -54,10 +54,11 @@ export class NetworkError extends Error {
 }
 
 export async function problemFrom(response: Response): Promise<ApiError> {
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = await response.json();
   } catch {
+    // Not JSON (a proxy's HTML error page): the status and its text still say what happened.
     body = null;
   }
   const problem: Problem =

@@ -1,204 +1,78 @@
-/** The profile-service client: profile, avatar policy, upload intents. Shapes are normalized leniently. */
+/** The profile-service client: profile, preferences, public profiles, avatar policy, upload intents. */
 import type { AuthClient } from "./auth";
-import { json } from "./auth";
-import { problemFrom } from "./problem";
+import { ApiError } from "./problem";
+import type {
+  AvatarPolicy,
+  ConfirmUpload,
+  Preferences,
+  PreferencesChange,
+  Profile,
+  ProfileChange,
+  PublicProfile,
+  UploadStatus,
+  UploadTicket,
+} from "./types";
 
+/** One eager size of an avatar, for `srcset`. */
 export interface AvatarVariant {
   width: number;
   url: string;
 }
 
-export interface Avatar {
-  public_id: string;
-  version: number | null;
-  secure_url: string;
-  width: number | null;
-  height: number | null;
-  /** Square eager sizes, smallest first. */
-  variants: AvatarVariant[];
-}
+/** Preferences with the service's defaults filled in (a profile saved before they existed has none). */
+export type ResolvedPreferences = Required<Preferences>;
 
-export type Theme = "system" | "light" | "dark";
-export type Visibility = "public" | "private";
+export const DEFAULT_PREFERENCES: ResolvedPreferences = {
+  theme: "system",
+  notifications: { email: true, sms: false },
+};
 
-export interface Preferences {
-  theme: Theme;
-  notifications: { email: boolean; sms: boolean };
-}
-
-export interface PreferencesChange {
-  theme?: Theme;
-  notifications?: { email?: boolean; sms?: boolean };
-}
-
-export interface Profile {
-  username: string | null;
-  display_name: string;
-  bio: string;
-  avatar: Avatar | null;
-  /** Free text: a town, or a full address. */
-  location: string;
-  website: string | null;
-  visibility: Visibility;
-  preferences: Preferences;
-}
-
-/** What anyone may see at `/u/{username}` (a private profile: only its owner). */
-export interface PublicProfile {
-  username: string;
-  display_name: string;
-  bio: string;
-  avatar: Avatar | null;
-  location: string;
-  website: string | null;
-}
-
-export interface ProfileChange {
-  display_name?: string;
-  bio?: string;
-  location?: string;
-  /** `null` clears it. */
-  website?: string | null;
-  visibility?: Visibility;
-  preferences?: PreferencesChange;
-}
-
-export const DEFAULT_PREFERENCES: Preferences = { theme: "system", notifications: { email: true, sms: false } };
-
-export interface UploadParams {
-  upload_url: string;
-  fields: Record<string, string>;
-  public_id: string;
-  expires_at: string;
-  status_url: string;
-}
-
-export type IntentStatus = "pending" | "applied" | "rejected" | "superseded" | "expired";
-
-export interface IntentState {
-  status: IntentStatus;
-  reason: string | null;
-}
-
-export interface ConfirmBody {
-  version: number;
-  signature: string;
-}
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
-const num = (v: unknown): number | null =>
-  typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null;
-
-/** Eager sizes may come as `{"64": url}`, `{"w_64": {secure_url, width}}` or `[{width, secure_url}]`. */
-export function normalizeVariants(raw: unknown): AvatarVariant[] {
-  const entries: [string, unknown][] = Array.isArray(raw)
-    ? raw.map((v, i) => [String(i), v])
-    : isObject(raw)
-      ? Object.entries(raw)
-      : [];
-  const out: AvatarVariant[] = [];
-  for (const [key, value] of entries) {
-    const url = str(value) ?? (isObject(value) ? (str(value.secure_url) ?? str(value.url)) : null);
-    const keyWidth = /(\d+)/.exec(key)?.[1];
-    const width =
-      (isObject(value) ? (num(value.width) ?? num(value.size)) : null) ??
-      (!Array.isArray(raw) && keyWidth ? Number(keyWidth) : null);
-    if (url && width) out.push({ width, url });
-  }
-  return out.sort((a, b) => a.width - b.width);
-}
-
-const isTheme = (v: unknown): v is Theme => v === "system" || v === "light" || v === "dark";
-const bool = (v: unknown, fallback: boolean): boolean =>
-  typeof v === "boolean" ? v : v === 1 || v === 0 ? v === 1 : fallback;
-
-export function normalizePreferences(raw: unknown): Preferences {
-  const p = isObject(raw) ? raw : {};
-  const n = isObject(p.notifications) ? p.notifications : {};
+export function resolvePreferences(preferences: Preferences | undefined): ResolvedPreferences {
   return {
-    theme: isTheme(p.theme) ? p.theme : DEFAULT_PREFERENCES.theme,
-    notifications: {
-      email: bool(n.email, DEFAULT_PREFERENCES.notifications.email),
-      sms: bool(n.sms, DEFAULT_PREFERENCES.notifications.sms),
-    },
+    theme: preferences?.theme ?? DEFAULT_PREFERENCES.theme,
+    notifications: preferences?.notifications ?? DEFAULT_PREFERENCES.notifications,
   };
 }
 
-function normalizeAvatar(raw: unknown): Avatar | null {
-  const a = isObject(raw) ? raw : null;
-  const secureUrl = a ? (str(a.secure_url) ?? str(a.url)) : null;
-  return a && secureUrl
-    ? {
-        public_id: str(a.public_id) ?? "",
-        version: num(a.version),
-        secure_url: secureUrl,
-        width: num(a.width),
-        height: num(a.height),
-        variants: normalizeVariants(a.variants ?? a.eager ?? a.sizes),
-      }
-    : null;
+/** The service's `{"64": url, ...}` eager sizes as a list, smallest first. */
+export function avatarVariants(variants: Record<string, string>): AvatarVariant[] {
+  return Object.entries(variants)
+    .map(([size, url]) => ({ width: Number(size), url }))
+    .filter((v) => Number.isInteger(v.width) && v.width > 0 && v.url !== "")
+    .sort((a, b) => a.width - b.width);
 }
 
 /** Only http(s) links are ever rendered as links (a stored `javascript:` URL must never become an href). */
-export function safeWebsite(v: unknown): string | null {
-  const s = str(v);
-  if (!s) return null;
+export function safeWebsite(value: string | null | undefined): string | null {
+  if (!value) return null;
   try {
-    const url = new URL(s);
-    return url.protocol === "http:" || url.protocol === "https:" ? s : null;
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? value : null;
   } catch {
     return null;
   }
 }
 
-export function normalizeProfile(raw: unknown): Profile {
-  const p = isObject(raw) ? raw : {};
-  return {
-    username: str(p.username),
-    display_name: str(p.display_name) ?? "",
-    bio: str(p.bio) ?? "",
-    avatar: normalizeAvatar(p.avatar),
-    location: str(p.location) ?? "",
-    website: safeWebsite(p.website),
-    visibility: p.visibility === "private" ? "private" : "public",
-    preferences: normalizePreferences(p.preferences),
-  };
-}
-
-export function normalizePublicProfile(raw: unknown): PublicProfile {
-  const p = isObject(raw) ? raw : {};
-  return {
-    username: str(p.username) ?? "",
-    display_name: str(p.display_name) ?? "",
-    bio: str(p.bio) ?? "",
-    avatar: normalizeAvatar(p.avatar),
-    location: str(p.location) ?? "",
-    website: safeWebsite(p.website),
-  };
-}
+// The website is dropped on the way in, so no page can render a stored non-http(s) value as a link.
+const withSafeWebsite = <T extends { website?: string | null }>(profile: T): T => ({
+  ...profile,
+  website: safeWebsite(profile.website),
+});
 
 export class ProfileClient {
   constructor(private readonly auth: AuthClient) {}
 
-  private async call<T>(path: string, init?: RequestInit): Promise<T> {
-    const response = await this.auth.fetch(path, init);
-    if (!response.ok) throw await problemFrom(response);
-    return (response.status === 204 ? null : await response.json()) as T;
-  }
-
   async me(): Promise<Profile> {
-    return normalizeProfile(await this.call<unknown>("/profiles/me"));
+    return withSafeWebsite(await this.auth.call<Profile>("/profiles/me"));
   }
 
   async update(change: ProfileChange): Promise<Profile> {
-    return normalizeProfile(await this.call<unknown>("/profiles/me", json("PATCH", change)));
+    return withSafeWebsite(await this.auth.call<Profile>("/profiles/me", { method: "PATCH", body: change }));
   }
 
-  async updatePreferences(change: PreferencesChange): Promise<Preferences> {
-    return normalizePreferences(await this.call<unknown>("/profiles/me/preferences", json("PATCH", change)));
+  async updatePreferences(change: PreferencesChange): Promise<ResolvedPreferences> {
+    const saved = await this.auth.call<Preferences>("/profiles/me/preferences", { method: "PATCH", body: change });
+    return resolvePreferences(saved);
   }
 
   /**
@@ -207,41 +81,39 @@ export class ProfileClient {
    */
   async publicProfile(username: string): Promise<PublicProfile | null> {
     const path = `/profiles/${encodeURIComponent(username)}`;
-    const response = this.auth.signedIn ? await this.auth.fetch(path) : await this.auth.anonymous(path);
-    if (response.status === 404) return null;
-    if (!response.ok) throw await problemFrom(response);
-    return normalizePublicProfile(await response.json());
+    try {
+      const found = this.auth.signedIn
+        ? await this.auth.call<PublicProfile>(path)
+        : await this.auth.callAnonymous<PublicProfile>(path);
+      return withSafeWebsite(found);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
   }
 
-  async policy(): Promise<unknown> {
-    return this.call<unknown>("/profiles/me/avatar/policy");
+  policy(): Promise<AvatarPolicy> {
+    return this.auth.call<AvatarPolicy>("/profiles/me/avatar/policy");
   }
 
-  async createUpload(): Promise<UploadParams> {
-    const raw = await this.call<UploadParams>("/profiles/me/avatar/uploads", { method: "POST" });
-    // The signed fields travel as form fields: every value must be the exact string that was signed.
-    const fields = Object.fromEntries(Object.entries(raw.fields).map(([k, v]) => [k, String(v)]));
-    return { ...raw, fields };
+  createUpload(): Promise<UploadTicket> {
+    return this.auth.call<UploadTicket>("/profiles/me/avatar/uploads", { method: "POST" });
   }
 
-  async status(params: UploadParams, signal?: AbortSignal): Promise<IntentState> {
-    const raw = await this.call<Json>(params.status_url, { signal });
-    const status = str(raw.status) as IntentStatus | null;
-    return { status: status ?? "pending", reason: str(raw.reason) ?? str(raw.detail) };
+  status(ticket: UploadTicket, signal?: AbortSignal): Promise<UploadStatus> {
+    return this.auth.call<UploadStatus>(ticket.status_url, { signal });
   }
 
-  async confirm(params: UploadParams, body: ConfirmBody, signal?: AbortSignal): Promise<IntentState> {
-    const raw = await this.call<Json>(confirmUrl(params), { ...json("POST", body), signal });
-    const status = str(raw.status) as IntentStatus | null;
-    return { status: status ?? "applied", reason: str(raw.reason) ?? str(raw.detail) };
+  confirm(ticket: UploadTicket, body: ConfirmUpload, signal?: AbortSignal): Promise<UploadStatus> {
+    return this.auth.call<UploadStatus>(confirmUrl(ticket), { method: "POST", body, signal });
   }
 
   async removeAvatar(): Promise<void> {
-    await this.call<null>("/profiles/me/avatar", { method: "DELETE" });
+    await this.auth.call<undefined>("/profiles/me/avatar", { method: "DELETE" });
   }
 }
 
-/** `POST /profiles/me/avatar/uploads/{public_id}/confirm`: next to the status URL. */
-export function confirmUrl(params: UploadParams): string {
-  return `${params.status_url.replace(/\/+$/, "")}/confirm`;
+/** `POST /profiles/me/avatar/uploads/{upload_id}/confirm`: next to the status URL. */
+export function confirmUrl(ticket: Pick<UploadTicket, "status_url">): string {
+  return `${ticket.status_url.replace(/\/+$/, "")}/confirm`;
 }

@@ -1,25 +1,14 @@
-import type { Avatar as AvatarData } from "../api/profile";
+import { avatarSources, initials } from "./avatarImage";
+import type { AvatarImage } from "./avatarImage";
 
 interface Props {
-  avatar: AvatarData | null;
+  avatar: AvatarImage | null;
   name: string;
   /** Displayed size in CSS pixels (the picture is square). */
   size: number;
   className?: string;
   /** Beside a text label that already names it: hidden from assistive technology. */
   decorative?: boolean;
-}
-
-/** `srcset` from the eager sizes, so each place downloads the smallest picture that stays sharp. */
-export function avatarSources(avatar: AvatarData, size: number): { src: string; srcSet?: string } {
-  if (avatar.variants.length === 0) return { src: avatar.secure_url };
-  const fallback = avatar.variants.find((v) => v.width >= size) ?? avatar.variants[avatar.variants.length - 1];
-  return { src: fallback.url, srcSet: avatar.variants.map((v) => `${v.url} ${v.width}w`).join(", ") };
-}
-
-export function initials(name: string): string {
-  const parts = name.trim().split(/[\s._-]+/).filter(Boolean);
-  return (parts.length > 1 ? parts[0][0] + parts[1][0] : (parts[0] ?? "?").slice(0, 2)).toUpperCase();
 }
 
 export function Avatar({ avatar, name, size, className = "", decorative = false }: Props) {

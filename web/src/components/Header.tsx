@@ -1,4 +1,5 @@
-import { Link, navigate, useLocation } from "../router";
+import { navigate, useLocation } from "../router";
+import { Link } from "./Link";
 import { useSession } from "../session";
 import { Avatar } from "./Avatar";
 
@@ -29,9 +30,11 @@ export function Header() {
             <button
               type="button"
               className="button button-quiet"
-              onClick={async () => {
-                await signOut();
-                navigate("/sign-in", { replace: true });
+              onClick={() => {
+                // signOut never rejects: it forgets the session here even when the server is unreachable.
+                void signOut().then(() => {
+                  navigate("/sign-in", { replace: true });
+                });
               }}
             >
               Sign out

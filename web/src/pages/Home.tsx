@@ -1,5 +1,5 @@
 import { Avatar } from "../components/Avatar";
-import { Link } from "../router";
+import { Link } from "../components/Link";
 import { useSession } from "../session";
 
 export function Home() {

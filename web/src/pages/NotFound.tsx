@@ -1,4 +1,4 @@
-import { Link } from "../router";
+import { Link } from "../components/Link";
 
 export function NotFound({
   title = "Page not found",

@@ -1,0 +1,103 @@
+/** Signs the visitor in (or not) once per page load and shares the session with every page. */
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
+import { AccountClient } from "./api/account";
+import { AuthClient } from "./api/auth";
+import { ProfileClient } from "./api/profile";
+import type { Profile, User } from "./api/types";
+import { type Session, SessionContext, type SessionStatus } from "./session";
+import { applyTheme } from "./theme";
+
+// One client per page load: the access token lives here, in memory only.
+const defaultAuth = new AuthClient();
+// The first refresh runs once per page load, even when React mounts effects twice in development.
+let bootstrap: Promise<boolean> | null = null;
+
+export function SessionProvider({ children, auth = defaultAuth }: { children: ReactNode; auth?: AuthClient }) {
+  const profiles = useMemo(() => new ProfileClient(auth), [auth]);
+  const account = useMemo(() => new AccountClient(auth), [auth]);
+  const [status, setStatus] = useState<SessionStatus>(auth.signedIn ? "signed-in" : "loading");
+  const [user, setUser] = useState<User | null>(null);
+  const [profile, setProfile] = useState<Profile | null>(null);
+
+  const load = useCallback(async () => {
+    const [me, mine] = await Promise.all([auth.me(), profiles.me().catch(() => null)]);
+    setUser(me);
+    setProfile(mine);
+    setStatus("signed-in");
+  }, [auth, profiles]);
+
+  // The signed-in person's theme applies to the whole app as soon as their profile is known.
+  const theme = profile?.preferences?.theme;
+  useEffect(() => {
+    if (theme) applyTheme(theme);
+  }, [theme]);
+
+  useEffect(() => {
+    const unsubscribe = auth.onChange((signedIn) => {
+      if (!signedIn) {
+        setStatus("anonymous");
+        setUser(null);
+        setProfile(null);
+      }
+    });
+    bootstrap ??= auth.signedIn ? Promise.resolve(true) : auth.refresh();
+    let live = true;
+    bootstrap
+      .then(async (ok) => {
+        if (!live) return;
+        if (ok) await load();
+        else setStatus("anonymous");
+      })
+      .catch(() => live && setStatus("anonymous"));
+    return () => {
+      live = false;
+      unsubscribe();
+    };
+  }, [auth, load]);
+
+  const session = useMemo<Session>(
+    () => ({
+      status,
+      user,
+      profile,
+      auth,
+      profiles,
+      account,
+      signIn: async (login, password) => {
+        const result = await auth.login(login, password);
+        if (!result.mfaRequired) await load();
+        return result;
+      },
+      completeMfa: async (mfaToken, code) => {
+        await auth.loginMfa(mfaToken, code);
+        await load();
+      },
+      register: async (registration) => {
+        await auth.register(registration);
+        // A new account has no second factor yet: the login answers tokens.
+        await auth.login(registration.username, registration.password);
+        await load();
+      },
+      signOut: async () => {
+        await auth.logout().catch(() => undefined);
+        setStatus("anonymous");
+        setUser(null);
+        setProfile(null);
+      },
+      setProfile,
+      reloadProfile: async () => {
+        const fresh = await profiles.me().catch(() => null);
+        if (fresh) setProfile(fresh);
+        return fresh;
+      },
+      reloadUser: async () => {
+        const fresh = await auth.me().catch(() => null);
+        if (fresh) setUser(fresh);
+        return fresh;
+      },
+      setUser,
+    }),
+    [status, user, profile, auth, profiles, account, load],
+  );
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { type Policy, canonicalFormat, checkPolicy, formatBytes, maxEdgeFor, policyFrom } from "./policy";
+
+const limits = (overrides: Partial<Policy>): Policy => ({
+  formats: [],
+  maxBytes: null,
+  maxWidth: null,
+  maxHeight: null,
+  minWidth: null,
+  minHeight: null,
+  ...overrides,
+});
+
+const policy = limits({
+  formats: ["jpg", "png", "webp", "heic"],
+  maxBytes: 10 * 1024 * 1024,
+  maxWidth: 4096,
+  maxHeight: 4096,
+});
+
+describe("policyFrom", () => {
+  it("reads the service's policy: canonical formats, one limit for both sides", () => {
+    const p = policyFrom({
+      formats: ["JPEG", "jpg", "png", "heif"],
+      max_bytes: 5_000_000,
+      max_dimension: 2000,
+      min_dimension: 64,
+      sizes: [64, 128],
+      upload_ttl_seconds: 600,
+    });
+    expect(p).toEqual({
+      formats: ["jpg", "png", "heic"],
+      maxBytes: 5_000_000,
+      maxWidth: 2000,
+      maxHeight: 2000,
+      minWidth: 64,
+      minHeight: 64,
+    });
+  });
+});
+
+describe("checkPolicy", () => {
+  it("accepts a large phone photo once it has been compressed (the check runs on the result)", () => {
+    const original = { bytes: 14 * 1024 * 1024, format: "jpg", width: 4000, height: 3000 };
+    const compressed = { bytes: 400 * 1024, format: "webp", width: 2048, height: 2048 };
+    expect(checkPolicy(original, policy)?.kind).toBe("too-large");
+    expect(checkPolicy(compressed, policy)).toBeNull();
+  });
+
+  it("refuses a format the server does not list, with the format in the message", () => {
+    const error = checkPolicy({ bytes: 10, format: "image/gif", width: 1, height: 1 }, policy);
+    expect(error?.kind).toBe("unsupported-format");
+    expect(error?.message).toContain("GIF");
+  });
+
+  it("refuses too many pixels and too few", () => {
+    expect(checkPolicy({ bytes: 10, format: "png", width: 5000, height: 10 }, policy)?.kind).toBe("too-large");
+    const strict = limits({ minWidth: 100, minHeight: 100 });
+    expect(checkPolicy({ bytes: 10, format: "png", width: 50, height: 500 }, strict)?.kind).toBe("too-small");
+  });
+
+  it("checks only bytes and format when the size is unknown (HEIC sent as it is)", () => {
+    expect(checkPolicy({ bytes: 1000, format: "heif", width: null, height: null }, policy)).toBeNull();
+    expect(
+      checkPolicy({ bytes: 11 * 1024 * 1024, format: "heic", width: null, height: null }, policy)?.message,
+    ).toContain("the limit is 10.0 MB");
+  });
+
+  it("downscales to the server's limit when it is below 2048", () => {
+    expect(maxEdgeFor(policy, 2048)).toBe(2048);
+    expect(maxEdgeFor(limits({ maxWidth: 1024, maxHeight: 1500 }), 2048)).toBe(1024);
+  });
+
+  it("names formats and sizes the way people read them", () => {
+    expect(canonicalFormat("JPEG")).toBe("jpg");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(2048)).toBe("2 KB");
+    expect(formatBytes(5 * 1024 * 1024)).toBe("5.0 MB");
+  });
+});
