@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from auth_service.app import create_app
 from auth_service.config import ServiceClient, Settings
+from auth_service.services import build
 from service_kit.clock import utc_now
 
 ISSUER = "http://auth.test"
@@ -114,7 +115,8 @@ def wait_until_ready(client: TestClient, timeout: float = 10.0) -> None:  # type
 
 def running(settings: Settings, clock: FakeClock | None = None) -> TestClient:  # type: ignore[type-arg]
     """A test client over https (so the Secure refresh cookie is kept and sent, as in a browser)."""
-    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
+    services = build(settings) if clock is None else build(settings, clock=clock)
+    app = create_app(services=services)
     return TestClient(app, base_url="https://testserver.local")
 
 
@@ -163,7 +165,7 @@ def bearer(token: str) -> dict[str, str]:
 
 def drain(client: TestClient, outbox: str = "email_outbox") -> int:  # type: ignore[type-arg]
     """Run the app's worker for `outbox` until no job is due now; how many jobs it claimed."""
-    worker = client.app.state.workers[outbox]
+    worker = client.app.state.services.workers[outbox]
     total = 0
     while claimed := client.blocking_portal.call(worker.run_once):
         total += claimed
@@ -174,7 +176,7 @@ def stored(client: TestClient, collection: str, query: dict[str, Any] | None = N
     """Documents of one of the app's collections, read through its own client and loop."""
 
     async def fetch() -> list[dict[str, Any]]:
-        docs: list[dict[str, Any]] = await client.app.state.mongo.db[collection].find(query or {}).to_list()
+        docs: list[dict[str, Any]] = await client.app.state.services.mongo.db[collection].find(query or {}).to_list()
         return docs
 
     return client.blocking_portal.call(fetch)

@@ -13,16 +13,12 @@ from auth_service.activity.controller import ActivityController
 from auth_service.activity.schemas import provide_client_info
 from auth_service.clients.controller import ClientTokenController
 from auth_service.config import Settings
-from auth_service.db import mongo_lifespan, mongo_ready, provide_db
-from auth_service.keys import JwksController, load_keys
+from auth_service.keys import JwksController
 from auth_service.mfa.controller import MfaController
-from auth_service.mfa.totp import TotpCipher
-from auth_service.passwords import Passwords
+from auth_service.services import Services, build, mongo_ready, running
 from auth_service.sessions.controller import SessionController
-from auth_service.tokens import TokenService, provide_user_claims
+from auth_service.tokens import provide_user_claims
 from auth_service.users.controller import UserController
-from auth_service.workers import workers_lifespan
-from service_kit.clock import Clock, utc_now
 from service_kit.errors import EXCEPTION_HANDLERS, document_responses
 from service_kit.health import health_controller
 from service_kit.logs import install_request_context, logging_config
@@ -31,14 +27,12 @@ from service_kit.logs import install_request_context, logging_config
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Litestar:
-    """Build the app; settings come from the environment unless given, the clock is injectable for tests.
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
+    """The app over `services` (tests pass `build(settings, clock=...)`), else over the environment's settings.
 
     Raises SettingsError when the signing keys are missing or unreadable: no tokens, no service.
     """
-    settings = settings or Settings.from_env()
-    keys = load_keys(settings)
-    tokens = TokenService(keys, issuer=settings.issuer, ttl_seconds=settings.access_token_ttl_seconds, clock=clock)
+    services = services or build(settings or Settings.from_env())
     app = Litestar(
         route_handlers=[
             health_controller(mongo_ready, "MongoDB is not answering."),
@@ -51,29 +45,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
             ActivityController,
         ],
         dependencies={
-            "db": Provide(provide_db, sync_to_thread=False),
             "current_user": Provide(provide_user_claims),
             "client_info": Provide(provide_client_info, sync_to_thread=False),
             "accounts": Provide(provide_accounts, sync_to_thread=False),
         },
-        # Workers start after (and stop before) the Mongo client.
-        lifespan=[mongo_lifespan, workers_lifespan],
+        lifespan=[running(services)],
         exception_handlers=EXCEPTION_HANDLERS,
-        logging_config=logging_config(settings.log_level),
+        logging_config=logging_config(services.settings.log_level),
         openapi_config=OpenAPIConfig(
             title="auth-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
         ),
         request_max_body_size=MAX_BODY_BYTES,
-        state=State(
-            {
-                "settings": settings,
-                "clock": clock,
-                "key_set": keys,
-                "tokens": tokens,
-                "passwords": Passwords.from_settings(settings),
-                "totp_cipher": TotpCipher(settings.mfa_encryption_key) if settings.mfa_encryption_key else None,
-            }
-        ),
+        state=State({"services": services}),
         debug=False,
     )
     document_responses(app.openapi_schema)

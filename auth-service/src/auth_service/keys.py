@@ -128,5 +128,5 @@ class JwksController(Controller):
     @get("/.well-known/jwks.json", cache_control=CacheControlHeader(public=True, max_age=300))
     async def jwks(self, state: State) -> Jwks:
         """The JWK Set."""
-        key_set: KeySet = state.key_set
+        key_set: KeySet = state.services.keys
         return key_set.jwks()

@@ -8,11 +8,10 @@ import aiosmtplib
 import msgspec
 
 from auth_service.config import Settings
-from auth_service.outbox import Job, Outbox
+from auth_service.outbox import EMAIL, FORGET_PAYLOAD, OutboxJob, new_job
+from service_kit.outbox import Finished, JobQueue
 
 logger = logging.getLogger(__name__)
-
-EMAIL = "email"
 
 
 class Email(msgspec.Struct, kw_only=True):
@@ -32,9 +31,9 @@ def web_link(settings: Settings, page: str, **query: str) -> str:
     return f"{settings.public_web_url.rstrip('/')}/{page.lstrip('/')}?{urlencode(query)}"
 
 
-async def enqueue_email(outbox: Outbox, email: Email) -> None:
+async def enqueue_email(outbox: JobQueue[OutboxJob], email: Email) -> None:
     """Write the message to the outbox; the worker sends it."""
-    await outbox.enqueue(EMAIL, msgspec.to_builtins(email))
+    await outbox.enqueue(new_job(EMAIL, msgspec.to_builtins(email)))
 
 
 class Mailer:
@@ -43,9 +42,10 @@ class Mailer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def send_job(self, job: Job) -> None:
-        """The outbox handler: raise to retry later."""
+    async def send_job(self, job: OutboxJob) -> Finished:
+        """How an e-mail job is performed: raise to retry later; once sent, the job forgets the message."""
         await self.send(msgspec.convert(job.payload, Email))
+        return FORGET_PAYLOAD
 
     async def send(self, email: Email) -> None:
         """Deliver one message."""

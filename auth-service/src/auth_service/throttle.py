@@ -12,7 +12,6 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS
 from service_kit.clock import Clock
 from service_kit.errors import TooManyRequests
 from service_kit.mongo import Database
@@ -86,6 +85,3 @@ async def create_indexes(db: Database) -> None:
     """TTL on the window's expiry."""
     for name in (COLLECTION, MFA_COLLECTION, RESET_COLLECTION):
         await db[name].create_index("expires_at", expireAfterSeconds=0)
-
-
-INDEX_CREATORS.append(create_indexes)

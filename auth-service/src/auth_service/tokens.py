@@ -130,8 +130,9 @@ async def provide_user_claims(state: State, authorization: FromHeader[str | None
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer access token is required.", headers={"WWW-Authenticate": "Bearer"})
-    tokens: TokenService = state.tokens
-    return tokens.verify_user(token.strip(), audience=state.settings.user_audience)
+    tokens: TokenService = state.services.tokens
+    audience: str = state.services.settings.user_audience
+    return tokens.verify_user(token.strip(), audience=audience)
 
 
 CurrentUser = NamedDependency[UserClaims]

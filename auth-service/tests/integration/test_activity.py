@@ -77,7 +77,7 @@ def test_events_are_kept_90_days_by_a_ttl_index_on_a_datetime(client: TestClient
     login(client)
 
     async def indexes() -> dict[str, Any]:
-        info: dict[str, Any] = await client.app.state.mongo.db["activity"].index_information()
+        info: dict[str, Any] = await client.app.state.services.mongo.db["activity"].index_information()
         return info
 
     ttl = [i for i in client.blocking_portal.call(indexes).values() if "expireAfterSeconds" in i]

@@ -15,7 +15,7 @@ from pymongo import AsyncMongoClient
 from auth_service.account.tokens import ActionTokenRepository
 from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import ClientInfo
-from auth_service.outbox import Outbox
+from auth_service.outbox import OutboxJob, new_job
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import Family, RefreshToken
 from auth_service.throttle import LoginThrottle
@@ -26,6 +26,7 @@ from auth_service.users.schemas import User
 from service_kit.clock import utc_now
 from service_kit.errors import BadRequest, Conflict, Gone, TooManyRequests
 from service_kit.mongo import Database
+from service_kit.outbox import JobQueue
 
 
 @pytest.fixture
@@ -227,9 +228,9 @@ async def test_activity_pages_hold_every_event_once_with_real_clock_times(db: Da
 async def test_outbox_claims_are_exclusive_until_the_lease_lapses(db: Database) -> None:
     now = utc_now()
     times = {"now": now}
-    outbox = Outbox(db["email_outbox"], lambda: times["now"])
-    await outbox.enqueue("email", {"to": "a@example.com"}, job_id="j")
-    assert not await outbox.enqueue("email", {"to": "a@example.com"}, job_id="j")
+    outbox = JobQueue(db["email_outbox"], OutboxJob, lambda: times["now"])
+    await outbox.enqueue(new_job("email", {"to": "a@example.com"}, job_id="j"))
+    assert not await outbox.enqueue(new_job("email", {"to": "a@example.com"}, job_id="j"))
 
     first, second = await asyncio.gather(outbox.claim("w1", 60), outbox.claim("w2", 60))
     times["now"] = now + timedelta(seconds=61)

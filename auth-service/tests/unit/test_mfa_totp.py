@@ -5,7 +5,7 @@ import pytest
 
 from auth_service.config import Settings
 from auth_service.mfa import totp
-from auth_service.outbox import backoff_seconds
+from service_kit.outbox import backoff_seconds
 from service_kit.settings import SettingsError
 from tests.conftest import MFA_KEY
 

@@ -12,11 +12,12 @@ import httpx
 
 from auth_service.activity.repository import ActivityRepository
 from auth_service.config import Settings
-from auth_service.outbox import Job
+from auth_service.outbox import OutboxJob
 from auth_service.sessions.repository import FamilyRepository
 from auth_service.tokens import TokenService
 from auth_service.users.repository import UserRepository
 from service_kit.clock import Clock
+from service_kit.outbox import Finished
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class ProfileServiceError(Exception):
 
 
 class AccountDeleter:
-    """The outbox handler of `delete_account` jobs."""
+    """How a `delete_account` job is performed."""
 
     def __init__(
         self,
@@ -51,7 +52,7 @@ class AccountDeleter:
         self._activity = activity
         self._clock = clock
 
-    async def __call__(self, job: Job) -> None:
+    async def __call__(self, job: OutboxJob) -> Finished:
         """Delete the profile, then the account; raise to be retried."""
         user_id = str(job.payload["user_id"])
         await self._delete_profile(user_id)
@@ -59,6 +60,7 @@ class AccountDeleter:
         await self._activity.forget(user_id)
         await self._users.delete(user_id)
         logger.info("account deleted", extra={"user_id": user_id})
+        return Finished()
 
     async def _delete_profile(self, user_id: str) -> None:
         base = self._settings.profile_service_url

@@ -8,11 +8,9 @@ import logging
 from datetime import timedelta
 
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 
-from auth_service.account.tokens import COLLECTION as ACTION_TOKENS
 from auth_service.account.tokens import EMAIL_CHANGE_PURPOSE, RESET_PURPOSE, ActionTokenRepository
-from auth_service.activity.repository import ActivityRepository, provide_activity
+from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import (
     ACCOUNT_DELETION_REQUESTED,
     EMAIL_CHANGE_REQUESTED,
@@ -24,22 +22,19 @@ from auth_service.activity.schemas import (
 )
 from auth_service.config import Settings
 from auth_service.mail import Email, enqueue_email, web_link
-from auth_service.mfa.service import MfaService, provide_mfa
-from auth_service.outbox import DELETION_OUTBOX, EMAIL_OUTBOX, Outbox
+from auth_service.mfa.service import MfaService
+from auth_service.outbox import DELETE_ACCOUNT, OutboxJob, new_job
 from auth_service.passwords import Passwords
-from auth_service.sessions.repository import FamilyRepository, provide_families
-from auth_service.throttle import COLLECTION as LOGIN_FAILURES
-from auth_service.throttle import RESET_COLLECTION, LoginThrottle
+from auth_service.sessions.repository import FamilyRepository
+from auth_service.throttle import LoginThrottle
 from auth_service.tokens import UserClaims
-from auth_service.users.repository import DELETING, UserRepository, provide_users
+from auth_service.users.repository import DELETING, UserRepository
 from auth_service.users.schemas import PublicUser, User
 from service_kit.clock import Clock
 from service_kit.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable, Unauthorized
-from service_kit.mongo import Database
+from service_kit.outbox import JobQueue
 
 logger = logging.getLogger(__name__)
-
-DELETE_ACCOUNT = "delete_account"
 
 
 class AccountService:
@@ -52,8 +47,8 @@ class AccountService:
         families: FamilyRepository,
         action_tokens: ActionTokenRepository,
         activity: ActivityRepository,
-        mail: Outbox,
-        deletions: Outbox,
+        mail: JobQueue[OutboxJob],
+        deletions: JobQueue[OutboxJob],
         passwords: Passwords,
         mfa: MfaService,
         password_throttle: LoginThrottle,
@@ -166,46 +161,17 @@ class AccountService:
         user = await self.user(claims)
         await self._check_password(user, password, client)
         await self._mfa.require(user, code, client)
-        await self._deletions.enqueue(DELETE_ACCOUNT, {"user_id": user.id}, job_id=f"delete:{user.id}")
+        await self._deletions.enqueue(new_job(DELETE_ACCOUNT, {"user_id": user.id}, job_id=f"delete:{user.id}"))
         await self._users.mark_deleting(user.id, now=self._clock())
         await self._families.revoke_all(user.id, self._clock())
         await self._activity.record(user.id, ACCOUNT_DELETION_REQUESTED, client)
         logger.info("account deletion queued", extra={"user_id": user.id})
 
 
-def provide_accounts(db: NamedDependency[Database], state: State) -> AccountService:
-    """The account service over this request's database."""
-    settings: Settings = state.settings
-    wakes = getattr(state, "outbox_wakes", {})
-
-    def throttle(collection: str, per_account: int, message: str) -> LoginThrottle:
-        return LoginThrottle(
-            db[collection],
-            max_per_account=per_account,
-            max_per_address=settings.login_max_failures_per_address,
-            window_seconds=settings.login_window_seconds,
-            clock=state.clock,
-            message=message,
-        )
-
-    return AccountService(
-        users=provide_users(db),
-        families=provide_families(db),
-        action_tokens=ActionTokenRepository(db[ACTION_TOKENS]),
-        activity=provide_activity(db, state),
-        mail=Outbox(db[EMAIL_OUTBOX], state.clock, wakes.get(EMAIL_OUTBOX)),
-        deletions=Outbox(db[DELETION_OUTBOX], state.clock, wakes.get(DELETION_OUTBOX)),
-        passwords=state.passwords,
-        mfa=provide_mfa(db, state),
-        password_throttle=throttle(
-            LOGIN_FAILURES, settings.login_max_failures_per_account, "Too many wrong passwords; try again later."
-        ),
-        reset_throttle=throttle(
-            RESET_COLLECTION, settings.login_max_failures_per_account, "Too many reset requests; try again later."
-        ),
-        settings=settings,
-        clock=state.clock,
-    )
+def provide_accounts(state: State) -> AccountService:
+    """The account service, once the database is ready."""
+    accounts: AccountService = state.services.ready().accounts
+    return accounts
 
 
 _RESET_TEXT = """Someone (hopefully you) asked to reset the password of your account.

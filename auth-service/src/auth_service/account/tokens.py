@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS, utc_datetimes
+from auth_service.db import utc_datetimes
 from service_kit.errors import BadRequest, Forbidden, Gone
 from service_kit.mongo import Database
 
@@ -94,6 +94,3 @@ class ActionTokenRepository:
 async def create_indexes(db: Database) -> None:
     """TTL on `purge_at`; lookups are by `_id`."""
     await db[COLLECTION].create_index("purge_at", expireAfterSeconds=0)
-
-
-INDEX_CREATORS.append(create_indexes)

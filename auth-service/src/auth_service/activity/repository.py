@@ -16,12 +16,10 @@ from typing import Any
 
 import msgspec
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from auth_service.activity.schemas import ActivityEvent, ActivityPage, ClientInfo
-from auth_service.db import INDEX_CREATORS
 from service_kit.clock import Clock
 from service_kit.errors import BadRequest
 from service_kit.mongo import Database
@@ -92,15 +90,13 @@ class ActivityRepository:
         await self._collection.delete_many({"user_id": user_id})
 
 
-def provide_activity(db: NamedDependency[Database], state: State) -> ActivityRepository:
-    """The repository over this service's database."""
-    return ActivityRepository(db[COLLECTION], state.clock)
+def provide_activity(state: State) -> ActivityRepository:
+    """The activity repository, once the database is ready."""
+    activity: ActivityRepository = state.services.ready().activity
+    return activity
 
 
 async def create_indexes(db: Database) -> None:
     """Listing by user, newest first; TTL after 90 days."""
     await db[COLLECTION].create_index([("user_id", DESCENDING), ("key", DESCENDING)])
     await db[COLLECTION].create_index("at", expireAfterSeconds=int(RETENTION.total_seconds()), name="at_ttl")
-
-
-INDEX_CREATORS.append(create_indexes)

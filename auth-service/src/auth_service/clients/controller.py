@@ -84,8 +84,8 @@ class ClientTokenController(Controller):
         if data.grant_type != "client_credentials":
             raise BadRequest("Only grant_type=client_credentials is supported.", error="unsupported_grant_type")
         client_id, secret = _basic(authorization) or (data.client_id or "", data.client_secret or "")
-        client = authenticate(state.settings, client_id, secret)
-        tokens: TokenService = state.tokens
+        client = authenticate(state.services.settings, client_id, secret)
+        tokens: TokenService = state.services.tokens
         issued = tokens.issue_service(
             client_id=client.client_id, audience=client.audience, scopes=granted_scopes(client, data.scope)
         )

@@ -12,7 +12,6 @@ from typing import Any
 import msgspec
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS
 from service_kit.mongo import Database
 
 COLLECTION = "mfa_challenges"
@@ -68,6 +67,3 @@ class ChallengeRepository:
 async def create_indexes(db: Database) -> None:
     """TTL on expiry."""
     await db[COLLECTION].create_index("expires_at", expireAfterSeconds=0)
-
-
-INDEX_CREATORS.append(create_indexes)

@@ -9,19 +9,16 @@ in the same update that checks it is there.
 import logging
 
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 
-from auth_service.activity.repository import ActivityRepository, provide_activity
+from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import MFA_DISABLED, MFA_ENABLED, RECOVERY_CODE_USED, ClientInfo
-from auth_service.config import Settings
 from auth_service.mfa import totp
 from auth_service.mfa.schemas import RecoveryCodes, TotpEnrollment
-from auth_service.throttle import MFA_COLLECTION, LoginThrottle
-from auth_service.users.repository import UserRepository, provide_users
+from auth_service.throttle import LoginThrottle
+from auth_service.users.repository import UserRepository
 from auth_service.users.schemas import User
 from service_kit.clock import Clock
 from service_kit.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable
-from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 
@@ -123,22 +120,7 @@ class MfaService:
         await self._activity.record(user.id, MFA_DISABLED, client)
 
 
-def provide_mfa(db: NamedDependency[Database], state: State) -> MfaService:
-    """The MFA service over this request's database."""
-    settings: Settings = state.settings
-    throttle = LoginThrottle(
-        db[MFA_COLLECTION],
-        max_per_account=settings.mfa_max_failures,
-        max_per_address=settings.login_max_failures_per_address,
-        window_seconds=settings.login_window_seconds,
-        clock=state.clock,
-        message="Too many wrong codes; try again later.",
-    )
-    return MfaService(
-        users=provide_users(db),
-        activity=provide_activity(db, state),
-        throttle=throttle,
-        cipher=state.totp_cipher,
-        issuer=settings.mfa_issuer,
-        clock=state.clock,
-    )
+def provide_mfa(state: State) -> MfaService:
+    """The MFA service, once the database is ready."""
+    mfa: MfaService = state.services.ready().mfa
+    return mfa

@@ -1,27 +1,18 @@
 """`/auth/login`, `/auth/refresh`, `/auth/logout`: the refresh token travels only in an HttpOnly cookie."""
 
-from datetime import timedelta
-
 from litestar import Controller, Response, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromCookie, JSONBody
 
-from auth_service.activity.repository import provide_activity
 from auth_service.activity.schemas import ClientInfo
-from auth_service.mfa.challenges import COLLECTION as CHALLENGES
-from auth_service.mfa.challenges import ChallengeRepository
+from auth_service.config import Settings
 from auth_service.mfa.schemas import MfaLogin, MfaRequired
-from auth_service.mfa.service import provide_mfa
-from auth_service.sessions.repository import provide_families, provide_refresh_tokens
 from auth_service.sessions.schemas import IssuedSession
 from auth_service.sessions.service import SessionService
-from auth_service.throttle import COLLECTION as THROTTLE_COLLECTION
-from auth_service.throttle import LoginThrottle
 from auth_service.tokens import AccessToken
-from auth_service.users.repository import provide_users
 from auth_service.users.schemas import Credentials
-from service_kit.mongo import Database
+from service_kit.clock import Clock
 
 COOKIE = "refresh_token"
 # Sent only to /auth/refresh and /auth/logout, never to profile-service or the web app's own routes.
@@ -29,34 +20,14 @@ COOKIE_PATH = "/auth"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def provide_sessions(db: NamedDependency[Database], state: State) -> SessionService:
-    """The session service over this request's repositories."""
-    settings = state.settings
-    throttle = LoginThrottle(
-        db[THROTTLE_COLLECTION],
-        max_per_account=settings.login_max_failures_per_account,
-        max_per_address=settings.login_max_failures_per_address,
-        window_seconds=settings.login_window_seconds,
-        clock=state.clock,
-    )
-    return SessionService(
-        activity=provide_activity(db, state),
-        mfa=provide_mfa(db, state),
-        challenges=ChallengeRepository(db[CHALLENGES]),
-        challenge_ttl=timedelta(seconds=settings.mfa_challenge_ttl_seconds),
-        users=provide_users(db),
-        families=provide_families(db),
-        refresh_tokens=provide_refresh_tokens(db),
-        passwords=state.passwords,
-        throttle=throttle,
-        tokens=state.tokens,
-        audience=settings.user_audience,
-        refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
-        clock=state.clock,
-    )
+def provide_sessions(state: State) -> SessionService:
+    """The session service, once the database is ready."""
+    sessions: SessionService = state.services.ready().sessions
+    return sessions
 
 
 def _cookie(state: State, value: str, max_age: int) -> Cookie:
+    settings: Settings = state.services.settings
     return Cookie(
         key=COOKIE,
         value=value,
@@ -64,12 +35,13 @@ def _cookie(state: State, value: str, max_age: int) -> Cookie:
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=state.settings.cookie_secure,
+        secure=settings.cookie_secure,
     )
 
 
 def _with_cookie(state: State, issued: IssuedSession) -> Response[AccessToken]:
-    max_age = int((issued.refresh_expires_at - state.clock()).total_seconds())
+    clock: Clock = state.services.clock
+    max_age = int((issued.refresh_expires_at - clock()).total_seconds())
     return Response(issued.access, headers=NO_STORE, cookies=[_cookie(state, issued.refresh_token, max_age)])
 
 

@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar.di import NamedDependency
 from pymongo.asynchronous.collection import AsyncCollection
 
-from auth_service.db import INDEX_CREATORS, utc_datetimes
+from auth_service.db import utc_datetimes
 from auth_service.sessions.schemas import Family, RefreshToken
 from service_kit.mongo import Database
 
@@ -84,21 +83,8 @@ class RefreshTokenRepository:
         return token
 
 
-def provide_families(db: NamedDependency[Database]) -> FamilyRepository:
-    """The families repository over this service's database."""
-    return FamilyRepository(db[FAMILIES])
-
-
-def provide_refresh_tokens(db: NamedDependency[Database]) -> RefreshTokenRepository:
-    """The refresh-token repository over this service's database."""
-    return RefreshTokenRepository(db[REFRESH_TOKENS])
-
-
 async def create_indexes(db: Database) -> None:
     """TTL on expiry (datetimes) for both collections; lookups are by `_id` only."""
     await db[FAMILIES].create_index("expires_at", expireAfterSeconds=0)
     await db[FAMILIES].create_index("user_id")
     await db[REFRESH_TOKENS].create_index("expires_at", expireAfterSeconds=0)
-
-
-INDEX_CREATORS.append(create_indexes)

@@ -27,8 +27,8 @@ class UserController(Controller):
         self, data: JSONBody[Registration], state: State, users: NamedDependency[UserRepository]
     ) -> PublicUser:
         """Create an account; 409 naming `email` or `username` when taken."""
-        passwords: Passwords = state.passwords
-        now = state.clock()
+        passwords: Passwords = state.services.passwords
+        now = state.services.clock()
         user = User(
             id=users.new_id(),
             email=data.email,

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar.di import NamedDependency
+from litestar.datastructures import State
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from auth_service.db import INDEX_CREATORS, utc_datetimes
+from auth_service.db import utc_datetimes
 from auth_service.users.schemas import User, normalize_email
 from service_kit.errors import Conflict
 from service_kit.mongo import Database
@@ -137,15 +137,13 @@ class UserRepository:
         return utc_datetimes(msgspec.convert(doc, User, strict=False))
 
 
-def provide_users(db: NamedDependency[Database]) -> UserRepository:
-    """The repository over this service's database."""
-    return UserRepository(db[COLLECTION])
+def provide_users(state: State) -> UserRepository:
+    """The users repository, once the database is ready."""
+    users: UserRepository = state.services.ready().users
+    return users
 
 
 async def create_indexes(db: Database) -> None:
     """Uniqueness of e-mail and username: what makes concurrent registrations safe."""
     for field in UNIQUE_FIELDS:
         await db[COLLECTION].create_index(field, unique=True, name=f"{field}_unique")
-
-
-INDEX_CREATORS.append(create_indexes)
