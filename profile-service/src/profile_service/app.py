@@ -9,29 +9,37 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 
 from profile_service import __version__
 from profile_service.auth import provide_caller, provide_optional_caller, provide_service_caller, provide_user_id
-from profile_service.avatars.apply import provide_applier
-from profile_service.avatars.cloudinary import provide_account, provide_assets
 from profile_service.avatars.controller import AvatarController
-from profile_service.avatars.intents import provide_intents
 from profile_service.avatars.webhook import CloudinaryWebhookController
-from profile_service.config import Settings, provide_settings
-from profile_service.db import mongo_lifespan, mongo_ready, provide_db
-from profile_service.lifespan import services_lifespan
-from profile_service.metrics import MetricsController, provide_metrics
-from profile_service.outbox.repository import provide_outbox
-from profile_service.profiles.cache import RecentProfiles
+from profile_service.config import Settings
+from profile_service.metrics import MetricsController
 from profile_service.profiles.controller import InternalController, ProfileController
-from profile_service.profiles.deletion import provide_deletion
 from profile_service.profiles.freshness import mark_writes
-from profile_service.profiles.repository import provide_profiles
+from profile_service.services import (
+    Services,
+    build,
+    mongo_ready,
+    provide_account,
+    provide_applier,
+    provide_assets,
+    provide_db,
+    provide_deletion,
+    provide_intents,
+    provide_metrics,
+    provide_outbox,
+    provide_profiles,
+    provide_settings,
+    running,
+)
 from service_kit.errors import EXCEPTION_HANDLERS, document_responses
 from service_kit.health import health_controller
 from service_kit.logs import install_request_context, logging_config
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the app; settings come from the environment unless given (tests pass them)."""
-    settings = settings or Settings.from_env()
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
+    """Build the app; settings come from the environment unless given, services from them unless given (tests)."""
+    services = services or build(settings or Settings.from_env())
+    settings = services.settings
     app = Litestar(
         route_handlers=[
             health_controller(mongo_ready, "MongoDB is not answering."),
@@ -57,14 +65,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "applier": Provide(provide_applier, sync_to_thread=False),
             "deletion": Provide(provide_deletion, sync_to_thread=False),
         },
-        lifespan=[mongo_lifespan, services_lifespan],
-        middleware=[DefineMiddleware(mark_writes, ttl_seconds=settings.read_cache_seconds)],
+        lifespan=[running(services)],
+        middleware=[DefineMiddleware(mark_writes, ttl_seconds=settings.read_cache_seconds, clock=services.clock)],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
             title="profile-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
         ),
-        state=State({"settings": settings, "recent_profiles": RecentProfiles(settings.read_cache_seconds)}),
+        state=State({"services": services}),
         debug=False,
     )
     document_responses(app.openapi_schema)

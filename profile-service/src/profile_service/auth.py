@@ -141,7 +141,7 @@ async def provide_caller(request: Request[Any, Any, Any], state: State) -> Claim
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("An access token is required.", headers=BEARER_CHALLENGE)
-    verifier: TokenVerifier = state.token_verifier
+    verifier: TokenVerifier = state.services.token_verifier
     return await verifier.verify(token.strip())
 
 
@@ -161,7 +161,7 @@ async def provide_service_caller(request: Request[Any, Any, Any], state: State) 
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A service token is required.", headers=BEARER_CHALLENGE)
-    verifier: TokenVerifier = state.service_token_verifier
+    verifier: TokenVerifier = state.services.service_token_verifier
     return await verifier.verify(token.strip())
 
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Annotated
 
 import msgspec
-from litestar.datastructures import State
 
 from service_kit.settings import settings_from_env
 
@@ -81,9 +80,3 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `PROFILE_*` variables and the standard names; raise SettingsError if invalid."""
         return settings_from_env(cls, environ, prefix=PREFIX, standard_names=STANDARD_NAMES, list_fields=LIST_FIELDS)
-
-
-def provide_settings(state: State) -> Settings:
-    """The app's settings (a dependency, so handlers declare what they read)."""
-    settings: Settings = state.settings
-    return settings

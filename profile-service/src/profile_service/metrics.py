@@ -5,16 +5,17 @@ import logging
 from collections.abc import Iterator
 
 from litestar import Controller, MediaType, Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 from pymongo.errors import PyMongoError
 
 from profile_service.avatars.intents import IntentRepository, IntentStatus
-from profile_service.clock import now_ms
-from profile_service.outbox.repository import DEAD, PENDING, OutboxRepository
+from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.cache import RecentProfiles
+from service_kit.clock import Clock, to_ms
+from service_kit.outbox import DEAD, PENDING
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +40,23 @@ class ReadCacheCollector(Collector):
 
 
 class Metrics:
-    """One registry per app, so tests can build many apps in one process."""
+    """One registry per app, so tests can build many apps in one process; the gauges read `intents` and `outbox`."""
 
-    def __init__(self, recent: RecentProfiles | None = None) -> None:
+    def __init__(
+        self,
+        recent: RecentProfiles,
+        *,
+        intents: IntentRepository,
+        outbox: OutboxRepository,
+        grace_seconds: float,
+        clock: Clock,
+    ) -> None:
+        self._intents = intents
+        self._outbox = outbox
+        self._grace_seconds = grace_seconds
+        self._clock = clock
         self.registry = CollectorRegistry()
-        if recent is not None:
-            self.registry.register(ReadCacheCollector(recent))
+        self.registry.register(ReadCacheCollector(recent))
         self.sign_to_applied = Histogram(
             "profile_avatar_sign_to_applied_seconds",
             "Time from signing upload parameters to the avatar being applied",
@@ -90,13 +102,14 @@ class Metrics:
         self.outbox_depth = Gauge("profile_outbox_depth", "Outbox jobs waiting to run", registry=self.registry)
         self.dead_letters = Gauge("profile_outbox_dead_letters", "Outbox jobs that gave up", registry=self.registry)
 
-    async def refresh_gauges(self, intents: IntentRepository, outbox: OutboxRepository, grace_seconds: float) -> None:
+    async def refresh_gauges(self) -> None:
         """Read the shared numbers from MongoDB."""
-        by_status = await intents.count_by_status()
+        by_status = await self._intents.count_by_status()
         for status in IntentStatus:
             self.intents.labels(status.value).set(by_status.get(status.value, 0))
-        self.stuck_pending.set(await intents.count_overdue(now_ms() - int(grace_seconds * 1000)))
-        jobs = await outbox.counts()
+        overdue_before = to_ms(self._clock()) - int(self._grace_seconds * 1000)
+        self.stuck_pending.set(await self._intents.count_overdue(overdue_before))
+        jobs = await self._outbox.counts()
         self.outbox_depth.set(jobs.get(PENDING, 0))
         self.dead_letters.set(jobs.get(DEAD, 0))
 
@@ -107,21 +120,11 @@ class MetricsController(Controller):
     tags = ["operations"]
 
     @get("/metrics", media_type=MediaType.TEXT, include_in_schema=False)
-    async def metrics(self, state: State) -> Response[bytes]:
+    async def metrics(self, metrics: NamedDependency[Metrics]) -> Response[bytes]:
         """Prometheus text format."""
-        metrics: Metrics = state.metrics
         try:
-            db = state.mongo.db
-            await metrics.refresh_gauges(
-                IntentRepository(db), OutboxRepository(db), state.settings.upload_grace_seconds
-            )
+            await metrics.refresh_gauges()
         except PyMongoError as exc:
             # Still serve the in-process counters; the gauges keep their last values.
             logger.warning("metrics: database unavailable (%s)", type(exc).__name__)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-
-def provide_metrics(state: State) -> Metrics:
-    """The app's metrics."""
-    metrics: Metrics = state.metrics
-    return metrics

@@ -16,26 +16,17 @@ import logging
 import sys
 
 import msgspec
-from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from profile_service.avatars.apply import UploadApplier
-from profile_service.avatars.cloudinary import (
-    LISTING_LAG_MS,
-    AssetStore,
-    CloudinaryAccount,
-    CloudinaryAssets,
-    configure_sdk,
-    timestamp_ms,
-)
+from profile_service.avatars.cloudinary import LISTING_LAG_MS, AssetStore, timestamp_ms
 from profile_service.avatars.intents import IntentRepository, IntentStatus
-from profile_service.avatars.policy import AvatarPolicy
-from profile_service.clock import now_ms
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
-from profile_service.profiles.cache import RecentProfiles
 from profile_service.profiles.repository import ProfileRepository
-from service_kit.mongo import Database
+from service_kit.clock import Clock, to_ms
+from service_kit.settings import SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -61,33 +52,30 @@ class Reconciler:
 
     def __init__(
         self,
-        db: Database,
+        *,
+        profiles: ProfileRepository,
+        intents: IntentRepository,
+        outbox: OutboxRepository,
+        applier: UploadApplier,
         assets: AssetStore,
         settings: Settings,
         metrics: Metrics,
-        wake: asyncio.Event | None = None,
-        recent: RecentProfiles | None = None,
+        clock: Clock,
     ) -> None:
-        # `recent`: the instance's read caches, so an avatar applied here is forgotten there at once.
-        self._profiles = ProfileRepository(db, recent)
-        self._intents = IntentRepository(db)
-        self._outbox = OutboxRepository(db, wake)
+        # `profiles` carries the instance's read caches, so an avatar applied here is forgotten there at once.
+        self._profiles = profiles
+        self._intents = intents
+        self._outbox = outbox
+        self._applier = applier
         self._assets = assets
         self._settings = settings
         self._metrics = metrics
-        self._applier = UploadApplier(
-            self._profiles,
-            self._intents,
-            self._outbox,
-            AvatarPolicy.from_settings(settings),
-            settings.avatar_sizes,
-            metrics,
-        )
+        self._clock = clock
 
     async def reconcile_overdue(self) -> ReconcileReport:
         """Resolve every pending intent whose parameters lapsed more than the grace period ago."""
         report = ReconcileReport()
-        cutoff = now_ms() - int(self._settings.upload_grace_seconds * 1000)
+        cutoff = to_ms(self._clock()) - int(self._settings.upload_grace_seconds * 1000)
         for intent in await self._intents.overdue(cutoff):
             report.checked += 1
             asset = await self._assets.resource(intent.public_id)
@@ -105,10 +93,11 @@ class Reconciler:
 
     async def sweep_orphans(self, *, dry_run: bool) -> OrphanReport:
         """Find assets under the avatar prefix that nothing refers to; schedule their destruction unless dry_run."""
-        listed_since = now_ms() - LISTING_LAG_MS
+        now = to_ms(self._clock())
+        listed_since = now - LISTING_LAG_MS
         listed = await self._assets.list_public_ids(self._settings.avatar_prefix + "/")
         min_age = self._settings.orphan_min_age_seconds
-        old_enough = [pid for pid, created in listed if _age_seconds(created) >= min_age]
+        old_enough = [pid for pid, created in listed if _age_seconds(created, now) >= min_age]
         orphans: list[str] = []
         for start in range(0, len(old_enough), 200):
             chunk = old_enough[start : start + 200]
@@ -125,31 +114,37 @@ class Reconciler:
         return OrphanReport(dry_run=dry_run, listed=len(listed), orphans=orphans)
 
 
-def _age_seconds(created_at: str | None) -> float:
+def _age_seconds(created_at: str | None, now_ms: int) -> float:
     created = timestamp_ms(created_at)
     if created is None:
         return float("inf")  # no creation time reported: old enough to judge
-    return (now_ms() - created) / 1000
+    return (now_ms - created) / 1000
 
 
 async def _cli(argv: list[str]) -> int:
+    # Imported here: services.py imports this module for the Reconciler.
+    from profile_service.services import build, running
+
     parser = argparse.ArgumentParser(prog="python -m profile_service.reconcile", description=__doc__)
     parser.add_argument("--orphans", action="store_true", help="also sweep the avatar prefix for orphans")
     parser.add_argument("--dry-run", action="store_true", help="report orphans without scheduling destroys")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    configure_sdk(CloudinaryAccount.from_url(settings.cloudinary_url))
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
     try:
-        reconciler = Reconciler(client[settings.database], CloudinaryAssets(), settings, Metrics())
-        output: dict[str, object] = {}
-        if not args.dry_run:
-            output["overdue"] = msgspec.to_builtins(await reconciler.reconcile_overdue())
-        if args.orphans or args.dry_run:
-            output["orphans"] = msgspec.to_builtins(await reconciler.sweep_orphans(dry_run=args.dry_run))
-        print(json.dumps(output, indent=2))
-    finally:
-        await client.close()
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"profile_service.reconcile: {exc}", file=sys.stderr)
+        return 2
+    try:
+        async with running(build(settings), background=False) as services:
+            output: dict[str, object] = {}
+            if not args.dry_run:
+                output["overdue"] = msgspec.to_builtins(await services.reconciler.reconcile_overdue())
+            if args.orphans or args.dry_run:
+                output["orphans"] = msgspec.to_builtins(await services.reconciler.sweep_orphans(dry_run=args.dry_run))
+    except (PyMongoError, TimeoutError) as exc:
+        print(f"profile_service.reconcile: MongoDB is not answering ({type(exc).__name__})", file=sys.stderr)
+        return 2
+    print(json.dumps(output, indent=2))
     return 0
 
 

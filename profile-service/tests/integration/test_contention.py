@@ -9,12 +9,11 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from profile_service.app import create_app
 from profile_service.config import Settings
-from profile_service.profiles.repository import ProfileRepository
+from profile_service.services import Services, build, running
 from tests.conftest import TokenFactory, auth
 
 # Well beyond one user's browser (the report was 50): the old read-then-compare-and-set loop gave up below this.
@@ -22,14 +21,14 @@ CONCURRENCY = 150
 
 
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=2000
-    )
-    try:
-        yield client[settings.database]
-    finally:
-        await client.close()
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    async with running(build(settings), background=False) as built:
+        yield built
+
+
+@pytest.fixture
+def db(services: Services) -> AsyncDatabase[dict[str, Any]]:
+    return services.mongo.db
 
 
 @pytest.fixture
@@ -43,10 +42,8 @@ async def app_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Litest
         yield client
 
 
-async def test_concurrent_sequence_allocations_are_distinct_and_consecutive(
-    db: AsyncDatabase[dict[str, Any]],
-) -> None:
-    profiles = ProfileRepository(db)
+async def test_concurrent_sequence_allocations_are_distinct_and_consecutive(services: Services) -> None:
+    profiles = services.profiles
     await profiles.ensure("u1", "alice")
 
     allocated = await asyncio.gather(*(profiles.next_seq("u1") for _ in range(CONCURRENCY)))

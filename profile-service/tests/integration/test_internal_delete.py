@@ -11,8 +11,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from profile_service.app import create_app
 from profile_service.avatars.cloudinary import Asset
-from profile_service.clock import from_ms
 from profile_service.config import Settings
+from profile_service.services import build
+from service_kit.clock import from_ms
 from tests.conftest import Client, TokenFactory, auth, wait_until_ready
 from tests.fakes import FakeAssets
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
@@ -28,9 +29,7 @@ def assets() -> FakeAssets:
 @pytest.fixture
 def client(settings: Settings, assets: FakeAssets) -> Iterator[Client]:
     """The app with Cloudinary replaced by an in-memory store (listing and destroys are observable)."""
-    app = create_app(settings)
-    app.state.assets = assets
-    with TestClient(app) as test_client:
+    with TestClient(create_app(services=build(settings, assets=assets))) as test_client:
         wait_until_ready(test_client)
         yield test_client
 
@@ -53,7 +52,7 @@ def hold(assets: FakeAssets, public_id: str) -> None:
 
 def outbox_ids(client: Client) -> set[str]:
     """Every public_id with a destroy job (pending or already done by the app's worker)."""
-    db = client.app.state.mongo.db
+    db = client.app.state.services.mongo.db
 
     async def read() -> set[str]:
         return {doc["public_id"] async for doc in db["outbox"].find({})}
@@ -64,7 +63,7 @@ def outbox_ids(client: Client) -> set[str]:
 
 def outbox_job(client: Client, public_id: str) -> dict[str, Any] | None:
     """The destroy job for `public_id`, as stored."""
-    outbox: AsyncCollection[dict[str, Any]] = client.app.state.mongo.db["outbox"]
+    outbox: AsyncCollection[dict[str, Any]] = client.app.state.services.mongo.db["outbox"]
 
     async def read() -> dict[str, Any] | None:
         return await outbox.find_one({"_id": f"destroy:{public_id}"})

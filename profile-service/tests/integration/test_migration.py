@@ -5,19 +5,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import Asset, CloudinaryRefused
-from profile_service.avatars.intents import IntentRepository
-from profile_service.avatars.policy import AvatarPolicy
 from profile_service.config import Settings
-from profile_service.db import INDEX_CREATORS
-from profile_service.metrics import Metrics
-from profile_service.migration.runner import Migrator, Outcome
-from profile_service.outbox.repository import OutboxRepository
-from profile_service.profiles.repository import ProfileRepository
+from profile_service.migration.runner import MigrationRepository, Migrator, Outcome
+from profile_service.services import Services, build, running
 from tests.fakes import FakeAssets
 
 
@@ -47,16 +40,15 @@ class FakeUploader:
 
 
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=2000
-    )
-    for create in INDEX_CREATORS:
-        await create(client[settings.database])
-    try:
-        yield client[settings.database]
-    finally:
-        await client.close()
+async def services(settings: Settings, assets: FakeAssets) -> AsyncIterator[Services]:
+    """The service's objects as the migration CLI builds them, with Cloudinary in memory."""
+    async with running(build(settings, assets=assets), background=False) as built:
+        yield built
+
+
+@pytest.fixture
+def db(services: Services) -> AsyncDatabase[dict[str, Any]]:
+    return services.mongo.db
 
 
 @pytest.fixture
@@ -79,33 +71,25 @@ def uploader(assets: FakeAssets) -> FakeUploader:
     return FakeUploader(assets)
 
 
-def migrator(
-    db: AsyncDatabase[dict[str, Any]],
-    images: Path,
-    settings: Settings,
-    assets: FakeAssets,
-    uploader: FakeUploader,
-    *,
-    dry_run: bool = False,
-) -> Migrator:
-    applier = UploadApplier(
-        ProfileRepository(db),
-        IntentRepository(db),
-        OutboxRepository(db),
-        AvatarPolicy.from_settings(settings),
-        settings.avatar_sizes,
-        Metrics(),
-    )
+def migrator(services: Services, images: Path, uploader: FakeUploader, *, dry_run: bool = False) -> Migrator:
     return Migrator(
-        db, images=images, settings=settings, assets=assets, uploader=uploader, applier=applier, dry_run=dry_run
+        profiles=services.profiles,
+        intents=services.intents,
+        records=MigrationRepository(services.mongo.db, services.clock),
+        images=images,
+        settings=services.settings,
+        assets=services.assets,
+        uploader=uploader,
+        applier=services.applier,
+        dry_run=dry_run,
     )
 
 
 async def test_a_picture_is_uploaded_with_the_browser_policy_and_applied_once_across_runs(
-    db: AsyncDatabase[dict[str, Any]], images: Path, settings: Settings, assets: FakeAssets, uploader: FakeUploader
+    services: Services, db: AsyncDatabase[dict[str, Any]], images: Path, uploader: FakeUploader
 ) -> None:
-    first = await migrator(db, images, settings, assets, uploader).migrate("a.png", "u1", "alice")
-    second = await migrator(db, images, settings, assets, uploader).migrate("a.png", "u1", "alice")
+    first = await migrator(services, images, uploader).migrate("a.png", "u1", "alice")
+    second = await migrator(services, images, uploader).migrate("a.png", "u1", "alice")
 
     assert (first.outcome, second.outcome) == (Outcome.MIGRATED, Outcome.SKIPPED)
     assert len(uploader.uploads) == 1
@@ -117,36 +101,36 @@ async def test_a_picture_is_uploaded_with_the_browser_policy_and_applied_once_ac
     assert params["allowed_formats"] == "jpg,png,webp,heic"
     assert params["transformation"] == "c_limit,h_2048,w_2048/fl_force_strip"
     assert params["overwrite"] == "false"
-    profile = await ProfileRepository(db).get("u1")
+    profile = await services.profiles.get("u1")
     assert profile.username == "alice"
     assert profile.avatar is not None and profile.avatar.public_id == params["public_id"]
     assert set(profile.avatar.variants) == {"64", "128", "256", "512"}
 
 
 async def test_a_run_killed_after_the_upload_does_not_upload_again(
-    db: AsyncDatabase[dict[str, Any]], images: Path, settings: Settings, assets: FakeAssets, uploader: FakeUploader
+    services: Services, db: AsyncDatabase[dict[str, Any]], images: Path, uploader: FakeUploader
 ) -> None:
-    await migrator(db, images, settings, assets, uploader).migrate("a.png", "u1", None)
+    await migrator(services, images, uploader).migrate("a.png", "u1", None)
     # As if killed after the upload, before the apply and the record: forget both.
     await db["migrations"].delete_many({})
     await db["profiles"].update_one({"_id": "u1"}, {"$set": {"avatar": None, "applied_seq": 0}})
     await db["upload_intents"].update_many({}, {"$set": {"status": "pending"}})
 
-    again = await migrator(db, images, settings, assets, uploader).migrate("a.png", "u1", None)
+    again = await migrator(services, images, uploader).migrate("a.png", "u1", None)
 
     assert again.outcome is Outcome.MIGRATED
     assert len(uploader.uploads) == 1
-    assert (await ProfileRepository(db).get("u1")).avatar is not None
+    assert (await services.profiles.get("u1")).avatar is not None
 
 
 async def test_a_browser_upload_is_never_overwritten(
-    db: AsyncDatabase[dict[str, Any]], images: Path, settings: Settings, assets: FakeAssets, uploader: FakeUploader
+    services: Services, db: AsyncDatabase[dict[str, Any]], images: Path, uploader: FakeUploader
 ) -> None:
-    profiles = ProfileRepository(db)
+    profiles = services.profiles
     await profiles.ensure("u1", "alice")
     await profiles.next_seq("u1")  # the user signed a browser upload (whether or not it has landed yet)
 
-    result = await migrator(db, images, settings, assets, uploader).migrate("a.png", "u1", "alice")
+    result = await migrator(services, images, uploader).migrate("a.png", "u1", "alice")
 
     assert result.outcome is Outcome.SKIPPED
     assert "newer" in result.reason
@@ -155,18 +139,18 @@ async def test_a_browser_upload_is_never_overwritten(
 
 
 async def test_a_browser_upload_signed_during_the_migration_wins(
-    db: AsyncDatabase[dict[str, Any]], images: Path, settings: Settings, assets: FakeAssets, uploader: FakeUploader
+    services: Services, db: AsyncDatabase[dict[str, Any]], images: Path, uploader: FakeUploader
 ) -> None:
-    await migrator(db, images, settings, assets, uploader).migrate("a.png", "u1", None)
-    browser_seq = await ProfileRepository(db).next_seq("u1")
+    await migrator(services, images, uploader).migrate("a.png", "u1", None)
+    browser_seq = await services.profiles.next_seq("u1")
 
     assert browser_seq == 2  # any later browser upload outranks the migrated picture (sequence 1)
 
 
 async def test_bad_items_fail_with_reasons_and_change_nothing(
-    db: AsyncDatabase[dict[str, Any]], images: Path, settings: Settings, assets: FakeAssets, uploader: FakeUploader
+    services: Services, db: AsyncDatabase[dict[str, Any]], images: Path, uploader: FakeUploader
 ) -> None:
-    m = migrator(db, images, settings, assets, uploader)
+    m = migrator(services, images, uploader)
 
     results = [
         await m.migrate("missing.png", "u1", None),
@@ -188,9 +172,9 @@ async def test_bad_items_fail_with_reasons_and_change_nothing(
 
 
 async def test_a_dry_run_uploads_and_writes_nothing(
-    db: AsyncDatabase[dict[str, Any]], images: Path, settings: Settings, assets: FakeAssets, uploader: FakeUploader
+    services: Services, db: AsyncDatabase[dict[str, Any]], images: Path, uploader: FakeUploader
 ) -> None:
-    result = await migrator(db, images, settings, assets, uploader, dry_run=True).migrate("a.png", "u1", None)
+    result = await migrator(services, images, uploader, dry_run=True).migrate("a.png", "u1", None)
 
     assert result.outcome is Outcome.MIGRATED and "would" in result.reason
     assert uploader.uploads == []
@@ -199,11 +183,11 @@ async def test_a_dry_run_uploads_and_writes_nothing(
 
 
 async def test_a_deleted_account_is_not_migrated(
-    db: AsyncDatabase[dict[str, Any]], images: Path, settings: Settings, assets: FakeAssets, uploader: FakeUploader
+    services: Services, db: AsyncDatabase[dict[str, Any]], images: Path, uploader: FakeUploader
 ) -> None:
-    await ProfileRepository(db).mark_deleted("u1")
+    await services.profiles.mark_deleted("u1")
 
-    result = await migrator(db, images, settings, assets, uploader).migrate("a.png", "u1", None)
+    result = await migrator(services, images, uploader).migrate("a.png", "u1", None)
 
     assert (result.outcome, result.reason) == (Outcome.SKIPPED, "account deleted")
     assert uploader.uploads == []

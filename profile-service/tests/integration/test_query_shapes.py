@@ -158,15 +158,29 @@ async def test_counts_by_status_with_group(db: AsyncDatabase[dict[str, Any]]) ->
 
 async def test_outbox_claim_is_exclusive_until_the_lease_lapses(db: AsyncDatabase[dict[str, Any]]) -> None:
     outbox = db["outbox"]
-    await outbox.insert_one({"_id": "destroy:x", "status": "pending", "due_ms": 0, "lease_ms": 0, "attempts": 0})
-    claim = {"$set": {"lease_ms": 10_000, "owner": "w1"}, "$inc": {"attempts": 1}}
+    await outbox.insert_one({"_id": "destroy:x", "status": "pending", "due_ms": 0, "lease_until_ms": 0, "attempts": 0})
+    claim = {"$set": {"lease_until_ms": 10_000, "owner": "w1"}, "$inc": {"attempts": 1}}
 
-    first = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_ms": {"$lt": 5_000}}, claim)
-    second = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_ms": {"$lt": 5_000}}, claim)
-    after_lapse = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_ms": {"$lt": 20_000}}, claim)
+    first = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_until_ms": {"$lt": 5_000}}, claim)
+    second = await outbox.update_one({"_id": "destroy:x", "status": "pending", "lease_until_ms": {"$lt": 5_000}}, claim)
+    after_lapse = await outbox.update_one(
+        {"_id": "destroy:x", "status": "pending", "lease_until_ms": {"$lt": 20_000}}, claim
+    )
 
     assert (first.matched_count, second.matched_count, after_lapse.matched_count) == (1, 0, 1)
     assert (await outbox.find_one({"_id": "destroy:x"}) or {})["attempts"] == 2
+
+
+async def test_jobs_without_a_field_get_it_once_with_update_many_exists(db: AsyncDatabase[dict[str, Any]]) -> None:
+    outbox = db["outbox"]
+    await outbox.insert_many([{"_id": "old", "lease_ms": 7}, {"_id": "new", "lease_until_ms": 9}])
+    backfill = ({"lease_until_ms": {"$exists": False}}, {"$set": {"lease_until_ms": 0}})
+
+    first = await outbox.update_many(*backfill)
+    second = await outbox.update_many(*backfill)
+
+    assert (first.matched_count, second.matched_count) == (1, 0)
+    assert {d["_id"]: d["lease_until_ms"] async for d in outbox.find({})} == {"old": 0, "new": 9}
 
 
 async def test_duplicate_job_id_is_a_duplicate_key_error(db: AsyncDatabase[dict[str, Any]]) -> None:
@@ -223,7 +237,9 @@ async def test_intents_of_a_user_are_found_and_superseded_with_update_many(
 
 async def test_a_done_outbox_job_is_rearmed_with_unset(db: AsyncDatabase[dict[str, Any]]) -> None:
     outbox = db["outbox"]
-    await outbox.insert_one({"_id": "destroy:x", "status": "done", "attempts": 1, "purge": {"at": 1}, "lease_ms": 0})
+    await outbox.insert_one(
+        {"_id": "destroy:x", "status": "done", "attempts": 1, "purge": {"at": 1}, "lease_until_ms": 0}
+    )
 
     rearm = {"$set": {"status": "pending", "due_ms": 5, "attempts": 0}, "$unset": {"purge": "", "outcome": ""}}
     first = await outbox.update_one({"_id": "destroy:x", "status": "done"}, rearm)

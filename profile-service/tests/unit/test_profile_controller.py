@@ -1,3 +1,4 @@
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -7,6 +8,7 @@ from litestar.testing import create_test_client
 
 from profile_service.auth import Claims
 from profile_service.profiles.controller import ProfileController
+from profile_service.services import build
 from service_kit.errors import EXCEPTION_HANDLERS
 from tests.conftest import Client, make_settings
 from tests.fakes import FakeProfileRepository
@@ -26,7 +28,7 @@ def client(repository: FakeProfileRepository) -> Iterator[Client]:
         ProfileController,
         dependencies={"caller": Provide(caller), "profiles": Provide(lambda: repository, sync_to_thread=False)},
         # The hot reads take the app's repository from state (see ProfileController).
-        state=State({"profiles": repository, "settings": make_settings()}),
+        state=State({"services": dataclasses.replace(build(make_settings()), profiles=repository)}),
         exception_handlers=EXCEPTION_HANDLERS,
         debug=False,
     ) as test_client:

@@ -8,18 +8,15 @@ replaced asset in the same document) -> mark intent -> hand replaced assets to t
 
 import logging
 
-from litestar.di import NamedDependency
-
 from profile_service.avatars.cloudinary import Asset, timestamp_ms
 from profile_service.avatars.intents import APPLICABLE, Intent, IntentRepository, IntentStatus
 from profile_service.avatars.ordering import Verdict
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.avatars.signing import eager_transformation
-from profile_service.clock import utcnow
-from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.repository import AvatarApplied, ProfileRepository, avatar_document
+from service_kit.clock import Clock
 from service_kit.errors import NotFound
 
 logger = logging.getLogger(__name__)
@@ -55,6 +52,7 @@ class UploadApplier:
         policy: AvatarPolicy,
         sizes: tuple[int, ...],
         metrics: Metrics,
+        clock: Clock,
     ) -> None:
         self._profiles = profiles
         self._intents = intents
@@ -62,6 +60,7 @@ class UploadApplier:
         self._policy = policy
         self._sizes = sizes
         self._metrics = metrics
+        self._clock = clock
 
     async def apply(self, intent: Intent, asset: Asset, source: str) -> IntentStatus:
         """Apply, supersede or reject; returns the intent's resulting status."""
@@ -103,7 +102,7 @@ class UploadApplier:
             variants=variant_urls(asset, self._sizes),
             intent_id=intent.id,
             seq=intent.seq,
-            updated_at=utcnow(),
+            updated_at=self._clock(),
         )
         try:
             result = await self._profiles.apply_avatar(
@@ -129,7 +128,7 @@ class UploadApplier:
         if await self._intents.transition(intent.id, IntentStatus.APPLIED, only_from=APPLICABLE, version=asset.version):
             self._metrics.outcomes.labels("applied", source).inc()
             self._metrics.sign_to_applied.labels(source).observe(
-                max(0.0, (utcnow() - intent.created_at).total_seconds())
+                max(0.0, (self._clock() - intent.created_at).total_seconds())
             )
             logger.info("avatar applied", extra={**log, "replaced": result.replaced, "version": asset.version})
         await self.hand_over_retired(intent.user_id)
@@ -156,16 +155,3 @@ class UploadApplier:
             if old is not None:
                 await self._intents.transition(old.id, IntentStatus.SUPERSEDED, only_from=(IntentStatus.APPLIED,))
             await self._profiles.forget_retired(user_id, public_id)
-
-
-def provide_applier(
-    profiles: NamedDependency[ProfileRepository],
-    intents: NamedDependency[IntentRepository],
-    outbox: NamedDependency[OutboxRepository],
-    settings: NamedDependency[Settings],
-    metrics: NamedDependency[Metrics],
-) -> UploadApplier:
-    """The applier over this request's repositories."""
-    return UploadApplier(
-        profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, metrics
-    )

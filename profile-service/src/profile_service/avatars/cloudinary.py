@@ -16,7 +16,6 @@ import cloudinary.api
 import cloudinary.exceptions
 import cloudinary.uploader
 import msgspec
-from litestar.datastructures import State
 
 logger = logging.getLogger(__name__)
 
@@ -188,18 +187,6 @@ class CloudinaryAssets:
                 raise CloudinaryUnavailable(f"listing failed: {type(exc).__name__}: {exc}") from exc
 
         return await anyio.to_thread.run_sync(call)
-
-
-def provide_account(state: State) -> CloudinaryAccount:
-    """The Cloudinary account the app was configured with."""
-    account: CloudinaryAccount = state.cloudinary_account
-    return account
-
-
-def provide_assets(state: State) -> AssetStore:
-    """The Cloudinary adapter (a fake in controller unit tests)."""
-    assets: AssetStore = state.assets
-    return assets
 
 
 class CloudinaryRefused(Exception):

@@ -16,10 +16,10 @@ from profile_service.avatars.intents import Intent, IntentRepository, new_intent
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.avatars.schemas import ConfirmUpload, UploadStatus, UploadTicket
 from profile_service.avatars.signing import signed_timestamp, upload_fields, verify_response_signature
-from profile_service.clock import from_ms, utcnow
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.clock import from_ms
 from service_kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class AvatarController(Controller):
         seq = await profiles.next_seq(caller.sub)
         upload_id = secrets.token_hex(12)
         public_id = f"{settings.avatar_prefix}/{caller.sub}/{upload_id}"
-        created_at = utcnow()
+        created_at = intents.now()
         intent = new_intent(
             intent_id=upload_id,
             user_id=caller.sub,

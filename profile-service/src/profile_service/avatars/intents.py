@@ -5,12 +5,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from litestar.di import NamedDependency
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from profile_service.clock import now_ms
-from profile_service.db import INDEX_CREATORS
+from service_kit.clock import Clock, to_ms
 from service_kit.mongo import Database
 
 
@@ -29,7 +27,7 @@ APPLICABLE = (IntentStatus.PENDING, IntentStatus.EXPIRED)
 
 
 class Intent(msgspec.Struct, kw_only=True):
-    """A stored intent. Times that change are epoch milliseconds (see clock.py)."""
+    """A stored intent. Times that change are epoch milliseconds (see service_kit.clock)."""
 
     id: str = msgspec.field(name="_id")
     user_id: str
@@ -47,8 +45,13 @@ class Intent(msgspec.Struct, kw_only=True):
 class IntentRepository:
     """`profiles.upload_intents`; every status change is one conditional update_one."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._collection: AsyncCollection[dict[str, Any]] = db["upload_intents"]
+        self._clock = clock
+
+    def now(self) -> datetime:
+        """The time a new intent is created at (its parameters are signed with the same time)."""
+        return self._clock()
 
     async def create(self, intent: Intent) -> None:
         """Store a new intent (before its parameters are handed out)."""
@@ -74,7 +77,7 @@ class IntentRepository:
         version: int | None = None,
     ) -> bool:
         """Move the intent to `to` if it is in one of `only_from`; True if this call changed it."""
-        values: dict[str, Any] = {"status": to.value, "updated_ms": now_ms()}
+        values: dict[str, Any] = {"status": to.value, "updated_ms": to_ms(self._clock())}
         if reason is not None:
             values["reason"] = reason
         if version is not None:
@@ -110,7 +113,7 @@ class IntentRepository:
         account deletion none of them may ever reach a profile. Returns how many changed."""
         result = await self._collection.update_many(
             {"user_id": user_id, "status": {"$in": [*(s.value for s in APPLICABLE), IntentStatus.APPLIED.value]}},
-            {"$set": {"status": IntentStatus.SUPERSEDED.value, "reason": reason, "updated_ms": now_ms()}},
+            {"$set": {"status": IntentStatus.SUPERSEDED.value, "reason": reason, "updated_ms": to_ms(self._clock())}},
         )
         return result.modified_count
 
@@ -157,11 +160,3 @@ async def create_indexes(db: Database) -> None:
     await collection.create_index([("status", ASCENDING), ("expires_ms", ASCENDING)], name="status_expires")
     await collection.create_index([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")
     await collection.create_index([("user_id", ASCENDING)], name="user_id")
-
-
-INDEX_CREATORS.append(create_indexes)
-
-
-def provide_intents(db: NamedDependency[Database]) -> IntentRepository:
-    """The repository over this request's database."""
-    return IntentRepository(db)

@@ -21,17 +21,11 @@ from typing import Any, TextIO
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
-from profile_service.avatars.apply import UploadApplier
-from profile_service.avatars.cloudinary import CloudinaryAccount, CloudinaryAssets, CloudinaryUploader, configure_sdk
-from profile_service.avatars.intents import IntentRepository
-from profile_service.avatars.policy import AvatarPolicy
+from profile_service.avatars.cloudinary import CloudinaryUploader
 from profile_service.config import Settings
-from profile_service.db import INDEX_CREATORS
-from profile_service.metrics import Metrics
-from profile_service.migration.runner import Migrator, Outcome, Result
+from profile_service.migration.runner import MigrationRepository, Migrator, Outcome, Result
 from profile_service.migration.sources import Item, SourceError, read_collection, read_csv
-from profile_service.outbox.repository import OutboxRepository
-from profile_service.profiles.repository import ProfileRepository
+from profile_service.services import build, running
 from service_kit.settings import SettingsError
 
 
@@ -101,49 +95,40 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.images.is_dir():
         print(f"profile-service: --images {args.images} is not a folder", file=sys.stderr)
         return 2
-    configure_sdk(CloudinaryAccount.from_url(settings.cloudinary_url))
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=settings.mongodb_timeout_ms
-    )
     source: AsyncMongoClient[dict[str, Any]] | None = None
     try:
-        db = client[settings.database]
-        if args.csv is not None:
-            items = read_csv(args.csv)
-        else:
-            source = AsyncMongoClient(args.source_uri, tz_aware=True) if args.source_uri else None
-            source_db = (source or client)[args.source_database or settings.database]
-            items = await read_collection(
-                source_db[args.mongo_collection],
-                id_field=args.id_field,
-                file_field=args.file_field,
-                username_field=args.username_field,
+        async with running(build(settings), background=False) as services:
+            db = services.mongo.db
+            if args.csv is not None:
+                items = read_csv(args.csv)
+            else:
+                source = AsyncMongoClient(args.source_uri, tz_aware=True) if args.source_uri else None
+                source_db = (source or services.mongo.client)[args.source_database or settings.database]
+                items = await read_collection(
+                    source_db[args.mongo_collection],
+                    id_field=args.id_field,
+                    file_field=args.file_field,
+                    username_field=args.username_field,
+                )
+            migrator = Migrator(
+                profiles=services.profiles,
+                intents=services.intents,
+                records=MigrationRepository(db, services.clock),
+                images=args.images,
+                settings=settings,
+                assets=services.assets,
+                uploader=CloudinaryUploader(),
+                applier=services.applier,
+                dry_run=args.dry_run,
             )
-        if not args.dry_run:
-            for create in INDEX_CREATORS:
-                await create(db)
-        profiles, intents, outbox = ProfileRepository(db), IntentRepository(db), OutboxRepository(db)
-        applier = UploadApplier(
-            profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, Metrics()
-        )
-        migrator = Migrator(
-            db,
-            images=args.images,
-            settings=settings,
-            assets=CloudinaryAssets(),
-            uploader=CloudinaryUploader(),
-            applier=applier,
-            dry_run=args.dry_run,
-        )
-        results = await migrate_all(migrator, items, args.workers, Progress(len(items)))
+            results = await migrate_all(migrator, items, args.workers, Progress(len(items)))
     except SourceError as exc:
         print(f"profile-service: {exc}", file=sys.stderr)
         return 2
-    except PyMongoError as exc:
+    except (PyMongoError, TimeoutError) as exc:
         print(f"profile-service: MongoDB is not answering ({type(exc).__name__}); run again later", file=sys.stderr)
         return 2
     finally:
-        await client.close()
         if source is not None:
             await source.close()
     print(summary(results, dry_run=args.dry_run))

@@ -22,9 +22,9 @@ from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import Asset, AssetStore, CloudinaryRefused, CloudinaryUnavailable
 from profile_service.avatars.intents import Intent, IntentRepository, IntentStatus, new_intent
 from profile_service.avatars.signing import upload_params
-from profile_service.clock import now_ms, utcnow
 from profile_service.config import Settings
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.clock import Clock, to_ms
 from service_kit.errors import NotFound
 from service_kit.mongo import Database
 
@@ -61,8 +61,9 @@ class Uploader(Protocol):
 class MigrationRepository:
     """`profiles.migrations`: one record per (user, file content); final ones are skipped by later runs."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._collection: AsyncCollection[dict[str, Any]] = db["migrations"]
+        self._clock = clock
 
     async def get(self, key: str) -> dict[str, Any] | None:
         """The record, if an earlier run got that far."""
@@ -70,7 +71,10 @@ class MigrationRepository:
 
     async def record(self, key: str, *, final: bool, **values: Any) -> None:
         """Create or update the record (`final`: later runs skip it)."""
-        values |= {"final": "yes" if final else "no", "updated_ms": now_ms()}  # strings: $set bools become 1/0
+        values |= {
+            "final": "yes" if final else "no",
+            "updated_ms": to_ms(self._clock()),
+        }  # strings: $set bools become 1/0
         await self._collection.update_one({"_id": key}, {"$set": values}, upsert=True)
 
 
@@ -89,8 +93,10 @@ class Migrator:
 
     def __init__(
         self,
-        db: Database,
         *,
+        profiles: ProfileRepository,
+        intents: IntentRepository,
+        records: MigrationRepository,
         images: Path,
         settings: Settings,
         assets: AssetStore,
@@ -100,9 +106,9 @@ class Migrator:
     ) -> None:
         self._images = images.resolve()
         self._settings = settings
-        self._profiles = ProfileRepository(db)
-        self._intents = IntentRepository(db)
-        self._state = MigrationRepository(db)
+        self._profiles = profiles
+        self._intents = intents
+        self._state = records
         self._assets = assets
         self._uploader = uploader
         self._applier = applier
@@ -207,7 +213,7 @@ class Migrator:
             user_id=user_id,
             public_id=f"{self._settings.avatar_prefix}/{user_id}/{intent_id}",
             seq=1,
-            created_at=utcnow(),
+            created_at=self._intents.now(),
             ttl_seconds=self._settings.upload_ttl_seconds,
             retention_days=self._settings.intent_retention_days,
         )

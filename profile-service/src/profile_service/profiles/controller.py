@@ -11,8 +11,10 @@ from litestar.params import FromPath, JSONBody
 from profile_service.auth import Caller, OptionalCaller, ServiceCaller, require_scope
 from profile_service.profiles.deletion import DELETE_SCOPE, ProfileDeletion
 from profile_service.profiles.freshness import COOKIE, wrote_recently
-from profile_service.profiles.repository import ProfileRepository, provide_profiles
+from profile_service.profiles.repository import ProfileRepository
 from profile_service.profiles.schemas import Preferences, PreferencesChange, Profile, ProfileChange, PublicProfile
+from profile_service.services import services_of
+from service_kit.clock import to_ms
 
 
 class ProfileController(Controller):
@@ -29,8 +31,11 @@ class ProfileController(Controller):
     @get("/profiles/me", operation_id="getMyProfile")
     async def me(self, caller: Caller, state: State, request: Request[Any, Any, Any]) -> Profile:
         """The caller's profile, created on first access."""
-        fresh = wrote_recently(request.cookies.get(COOKIE), state.settings.read_cache_seconds)
-        return await provide_profiles(state).mine(caller.sub, caller.username, fresh=fresh)
+        services = services_of(state)
+        fresh = wrote_recently(
+            request.cookies.get(COOKIE), services.settings.read_cache_seconds, to_ms(services.clock())
+        )
+        return await services.profiles.mine(caller.sub, caller.username, fresh=fresh)
 
     @patch("/profiles/me", operation_id="updateMyProfile")
     async def edit(
@@ -59,7 +64,7 @@ class ProfileController(Controller):
     async def public(self, username: FromPath[str], optional_caller: OptionalCaller, state: State) -> PublicProfile:
         """Anyone's public profile; a private one only for its owner (a valid bearer token), 404 otherwise."""
         viewer_id = None if optional_caller is None else optional_caller.sub
-        return await provide_profiles(state).public(username, viewer_id)
+        return await services_of(state).profiles.public(username, viewer_id)
 
 
 class InternalController(Controller):

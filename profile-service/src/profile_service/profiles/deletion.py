@@ -12,14 +12,12 @@ import logging
 import re
 
 import msgspec
-from litestar.di import NamedDependency
 
 from profile_service.avatars.cloudinary import LISTING_LAG_MS, AssetStore, CloudinaryUnavailable
 from profile_service.avatars.intents import IntentRepository
-from profile_service.clock import now_ms
-from profile_service.config import Settings
 from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.repository import ProfileRepository
+from service_kit.clock import Clock, to_ms
 from service_kit.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -47,12 +45,14 @@ class ProfileDeletion:
         outbox: OutboxRepository,
         assets: AssetStore,
         avatar_prefix: str,
+        clock: Clock,
     ) -> None:
         self._profiles = profiles
         self._intents = intents
         self._outbox = outbox
         self._assets = assets
         self._prefix = avatar_prefix
+        self._clock = clock
 
     async def delete_user(self, user_id: str) -> DeletionReport:
         """Delete; raise ServiceUnavailable (the caller retries) when Cloudinary cannot list the user's assets."""
@@ -67,7 +67,7 @@ class ProfileDeletion:
         await self._schedule(user_id, public_ids)
         scheduled = len(public_ids)
         if _SAFE_ID.match(user_id):
-            listed_since = now_ms() - LISTING_LAG_MS
+            listed_since = to_ms(self._clock()) - LISTING_LAG_MS
             try:
                 listed = await self._assets.list_public_ids(f"{self._prefix}/{user_id}/")
             except CloudinaryUnavailable as exc:
@@ -91,14 +91,3 @@ class ProfileDeletion:
             await self._outbox.schedule_destroy(
                 public_id, reason="account deleted", user_id=user_id, exists_at_ms=exists_at_ms
             )
-
-
-def provide_deletion(
-    profiles: NamedDependency[ProfileRepository],
-    intents: NamedDependency[IntentRepository],
-    outbox: NamedDependency[OutboxRepository],
-    assets: NamedDependency[AssetStore],
-    settings: NamedDependency[Settings],
-) -> ProfileDeletion:
-    """The deletion service over this request's repositories."""
-    return ProfileDeletion(profiles, intents, outbox, assets, settings.avatar_prefix)

@@ -18,7 +18,7 @@ import re
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from profile_service.clock import now_ms
+from service_kit.clock import Clock, to_ms
 
 COOKIE = "profile_wrote"
 PATH = "/profiles/me"
@@ -28,12 +28,12 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _UPLOAD_STATUS = re.compile(r"/profiles/me/avatar/uploads/[^/]+")
 
 
-def wrote_recently(cookie: str | None, ttl_seconds: float, now: int | None = None) -> bool:
+def wrote_recently(cookie: str | None, ttl_seconds: float, now: int) -> bool:
     """Whether the cookie says its sender wrote recently enough that a cached profile may predate the write."""
     # Anything but a plain epoch-milliseconds number is ignored (int() refuses "²" and numbers of 4,300+ digits).
     if not cookie or len(cookie) > 16 or not (cookie.isascii() and cookie.isdigit()):
         return False
-    return (now_ms() if now is None else now) - int(cookie) < ttl_seconds * 1000 + CLOCK_SKEW_MS
+    return now - int(cookie) < ttl_seconds * 1000 + CLOCK_SKEW_MS
 
 
 def _reports_a_write(scope: Scope) -> bool:
@@ -42,7 +42,7 @@ def _reports_a_write(scope: Scope) -> bool:
     return scope["method"] in _WRITES or _UPLOAD_STATUS.fullmatch(scope["path"]) is not None
 
 
-def mark_writes(app: ASGIApp, *, ttl_seconds: float) -> ASGIApp:
+def mark_writes(app: ASGIApp, *, ttl_seconds: float, clock: Clock) -> ASGIApp:
     """ASGI middleware: successful answers that report a write of the owner's profile set the cookie."""
     max_age = math.ceil(ttl_seconds + CLOCK_SKEW_MS / 1000)
 
@@ -53,7 +53,7 @@ def mark_writes(app: ASGIApp, *, ttl_seconds: float) -> ASGIApp:
 
         async def send_marked(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400:
-                header = f"{COOKIE}={now_ms()}; Path={PATH}; Max-Age={max_age}; HttpOnly; SameSite=Lax"
+                header = f"{COOKIE}={to_ms(clock())}; Path={PATH}; Max-Age={max_age}; HttpOnly; SameSite=Lax"
                 if scope.get("scheme") == "https":
                     header += "; Secure"
                 message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", header.encode())]}

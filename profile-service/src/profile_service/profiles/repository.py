@@ -7,14 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar.datastructures import State
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from profile_service.avatars.ordering import Verdict, decide
-from profile_service.clock import from_ms, now_ms, utcnow
-from profile_service.db import INDEX_CREATORS
 from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
@@ -24,6 +21,7 @@ from profile_service.profiles.schemas import (
     PublicAvatar,
     PublicProfile,
 )
+from service_kit.clock import Clock, from_ms, to_ms
 from service_kit.errors import NotFound
 from service_kit.mongo import Database
 
@@ -100,9 +98,10 @@ class ProfileRepository:
     """Reads and single-document atomic writes of `profiles.profiles`, and the tombstones of deleted users
     (`profiles.deleted_users`, `_id` = user id) that keep a deleted profile from being created again."""
 
-    def __init__(self, db: Database, recent: RecentProfiles | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, recent: RecentProfiles | None = None) -> None:
         self._collection: AsyncCollection[dict[str, Any]] = db["profiles"]
         self._deleted: AsyncCollection[dict[str, Any]] = db["deleted_users"]
+        self._clock = clock
         # This instance's public-view cache (request handlers pass it); every write below forgets the user's entry.
         self._recent = recent
 
@@ -131,7 +130,7 @@ class ProfileRepository:
                     "avatar_seq": 0,
                     "applied_seq": 0,
                     "retired": [],
-                    "created_at": utcnow(),
+                    "created_at": self._clock(),
                 }
             }
             if username is not None:
@@ -170,7 +169,9 @@ class ProfileRepository:
         """Set the fields the owner sent; absent ones stay."""
         values = change_document(change)
         if values:
-            await self._collection.update_one({"_id": user_id}, {"$set": {**values, "updated_ms": now_ms()}})
+            await self._collection.update_one(
+                {"_id": user_id}, {"$set": {**values, "updated_ms": to_ms(self._clock())}}
+            )
             self._changed(user_id)
 
     async def public(self, username: str, viewer_id: str | None = None) -> PublicProfile:
@@ -195,7 +196,7 @@ class ProfileRepository:
     async def mark_deleted(self, user_id: str) -> None:
         """Record the tombstone first, so nothing recreates the profile while it is being deleted; idempotent."""
         with contextlib.suppress(DuplicateKeyError):
-            await self._deleted.insert_one({"_id": user_id, "deleted_at": utcnow()})
+            await self._deleted.insert_one({"_id": user_id, "deleted_at": self._clock()})
 
     async def delete(self, user_id: str) -> dict[str, Any] | None:
         """Remove the profile document; returns what it held (None if there was none)."""
@@ -258,7 +259,9 @@ class ProfileRepository:
             verdict = decide(applied_seq=applied_seq, applied_public_id=current_id, seq=seq, public_id=public_id)
             if verdict is not Verdict.APPLY:
                 return AvatarApplied(verdict)
-            update: dict[str, Any] = {"$set": {"avatar": avatar, "applied_seq": seq, "updated_ms": now_ms()}}
+            update: dict[str, Any] = {
+                "$set": {"avatar": avatar, "applied_seq": seq, "updated_ms": to_ms(self._clock())}
+            }
             if current_id is not None and current_id != public_id:
                 update["$push"] = {"retired": current_id}
             result = await self._collection.update_one({"_id": user_id, "applied_seq": applied_seq}, update)
@@ -327,16 +330,3 @@ async def create_indexes(db: Database) -> None:
     """Public profiles are looked up by username, avatars by public_id (orphan sweep)."""
     await db["profiles"].create_index([("username", ASCENDING)], name="username")
     await db["profiles"].create_index([("avatar.public_id", ASCENDING)], name="avatar_public_id")
-
-
-INDEX_CREATORS.append(create_indexes)
-
-
-def provide_profiles(state: State) -> ProfileRepository:
-    """This instance's repository, built once at start-up over its database and public-view cache.
-
-    No readiness gate (unlike `provide_db`): the profiles collection has no unique index but `_id`, so nothing
-    can slip past an index that does not exist yet.
-    """
-    profiles: ProfileRepository = state.profiles
-    return profiles
