@@ -5,6 +5,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from profile_service import __version__
@@ -16,7 +17,7 @@ from profile_service.avatars.intents import provide_intents
 from profile_service.avatars.webhook import CloudinaryWebhookController
 from profile_service.config import Settings, provide_settings
 from profile_service.db import mongo_lifespan, provide_db
-from profile_service.errors import EXCEPTION_HANDLERS, document_responses
+from profile_service.errors import EXCEPTION_HANDLERS
 from profile_service.health import HealthController
 from profile_service.lifespan import services_lifespan
 from profile_service.logs import install_request_context, logging_config
@@ -27,6 +28,7 @@ from profile_service.profiles.controller import InternalController, ProfileContr
 from profile_service.profiles.deletion import provide_deletion
 from profile_service.profiles.freshness import mark_writes
 from profile_service.profiles.repository import provide_profiles
+from service_kit.openapi import SECURITY_SCHEMES, StrictRequest, allow_every_method, document_api
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -62,10 +64,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
-            title="profile-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
+            title="profile-service",
+            version=__version__,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            use_handler_docstrings=True,
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
+        request_class=StrictRequest,
         state=State({"settings": settings, "recent_profiles": RecentProfiles(settings.read_cache_seconds)}),
         debug=False,
     )
-    document_responses(app.openapi_schema)
+    document_api(app, operation_ids={"GET /health": "getHealth", "GET /ready": "getReadiness"})
+    allow_every_method(app)
     return install_request_context(app)
