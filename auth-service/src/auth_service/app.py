@@ -4,6 +4,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from auth_service import __version__
@@ -11,11 +12,11 @@ from auth_service.account.controller import AccountController
 from auth_service.account.service import provide_accounts
 from auth_service.activity.controller import ActivityController
 from auth_service.activity.schemas import provide_client_info
-from auth_service.clients.controller import ClientTokenController
+from auth_service.clients.controller import CLIENT_CREDENTIALS, ClientTokenController
 from auth_service.clock import Clock, utc_now
 from auth_service.config import Settings
 from auth_service.db import mongo_lifespan, provide_db
-from auth_service.errors import EXCEPTION_HANDLERS, document_responses
+from auth_service.errors import EXCEPTION_HANDLERS
 from auth_service.health import HealthController
 from auth_service.keys import JwksController, load_keys
 from auth_service.logs import install_request_context, logging_config
@@ -26,6 +27,7 @@ from auth_service.sessions.controller import SessionController
 from auth_service.tokens import TokenService, provide_user_claims
 from auth_service.users.controller import UserController
 from auth_service.workers import workers_lifespan
+from service_kit.openapi import SECURITY_SCHEMES, StrictRequest, allow_every_method, document_api
 
 # Every body this service accepts is a few hundred bytes; anything near this is abuse (413).
 MAX_BODY_BYTES = 64 * 1024
@@ -61,8 +63,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
-            title="auth-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
+            title="auth-service",
+            version=__version__,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            use_handler_docstrings=True,
+            components=Components(security_schemes={**SECURITY_SCHEMES, **CLIENT_CREDENTIALS}),
         ),
+        request_class=StrictRequest,
         request_max_body_size=MAX_BODY_BYTES,
         state=State(
             {
@@ -76,5 +84,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> L
         ),
         debug=False,
     )
-    document_responses(app.openapi_schema)
+    document_api(
+        app,
+        database_paths_except=("/health", "/.well-known/jwks.json"),
+        operation_ids={"GET /health": "getHealth", "GET /ready": "getReadiness"},
+    )
+    allow_every_method(app)
     return install_request_context(app)

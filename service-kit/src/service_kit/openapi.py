@@ -34,6 +34,10 @@ from litestar.openapi.spec import (
 from litestar.routes import HTTPRoute
 
 PROBLEM_JSON = "application/problem+json"
+# Ends a `msgspec.Meta(pattern=...)` instead of `$`: msgspec matches with Python's `re`, where `$` also matches
+# before a final newline ("alice\n" passes `^[a-z]+$`), while the OpenAPI reader's ECMA-262 `$` does not. This
+# lookahead means the very end in both dialects, so the published pattern and the server agree.
+END_OF_STRING = r"(?![\s\S])"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 

@@ -5,18 +5,22 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from service_kit.openapi import END_OF_STRING
+
 # Printable text: no control characters (a bio or an address may hold newlines and tabs).
-_NAME = msgspec.Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$")
+_NAME = msgspec.Meta(
+    min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*" + END_OF_STRING
+)
 _BIO = msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 _LOCATION = msgspec.Meta(max_length=200, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 # An absolute http(s) URL or "" (clears it), wholly expressed by the pattern so the OpenAPI schema is the rule:
 # the host is `localhost` or a dotted DNS name in ASCII (no credentials, no IP literals, no IDN: use punycode),
-# an optional port 1-65535, then anything without spaces or control characters. The unit tests check every
-# string the pattern allows against `urllib.parse.urlsplit`, the parser browsers' URLs go through here.
+# an optional port 1-65535, then anything without spaces or control characters. A unit test checks strings the
+# pattern allows against `urllib.parse.urlsplit`.
 _PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
 WEBSITE_PATTERN = (
     r"^(|[hH][tT][tT][pP][sS]?://(localhost|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+\.?)"
-    rf"(:{_PORT})?([/?#][^\s\x00-\x1f\x7f]*)?)$"
+    rf"(:{_PORT})?([/?#][^\s\x00-\x1f\x7f\x85\ufeff]*)?)" + END_OF_STRING
 )
 _WEBSITE = msgspec.Meta(
     max_length=200,
