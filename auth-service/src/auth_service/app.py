@@ -4,8 +4,8 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components
 
 from auth_service import __version__
 from auth_service.account.controller import AccountController

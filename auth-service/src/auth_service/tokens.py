@@ -12,9 +12,9 @@ from typing import Any
 
 import jwt
 import msgspec
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar import Request
 
 from auth_service.clock import Clock
 from auth_service.errors import Unauthorized

@@ -5,8 +5,8 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components
 
 from profile_service import __version__
 from profile_service.auth import provide_caller, provide_optional_caller, provide_service_caller, provide_user_id

@@ -65,7 +65,10 @@ def make_app() -> Litestar:
     app = Litestar(
         [Things, health],
         openapi_config=OpenAPIConfig(
-            title="t", version="1", use_handler_docstrings=True, components=Components(security_schemes=SECURITY_SCHEMES)
+            title="t",
+            version="1",
+            use_handler_docstrings=True,
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         request_class=StrictRequest,
     )

@@ -78,7 +78,7 @@ CLIENT_CREDENTIALS = {
     "clientCredentials": SecurityScheme(
         type="oauth2",
         description="Service tokens for other services (configured clients, `AUTH_SERVICE_CLIENTS`).",
-        flows=OAuthFlows(client_credentials=OAuthFlow(token_url="/auth/token", scopes={})),
+        flows=OAuthFlows(client_credentials=OAuthFlow(token_url="/auth/token", scopes={})),  # noqa: S106 - a path
     )
 }
 

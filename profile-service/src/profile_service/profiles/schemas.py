@@ -26,7 +26,7 @@ _WEBSITE = msgspec.Meta(
     max_length=200,
     pattern=WEBSITE_PATTERN,
     description="An http(s) URL whose host is `localhost` or a dotted DNS name (ASCII; punycode for IDNs), "
-    "an optional port 1-65535, no credentials, at most 200 characters; `\"\"` or null clears it.",
+    'an optional port 1-65535, no credentials, at most 200 characters; `""` or null clears it.',
 )
 
 Theme = Literal["system", "light", "dark"]
