@@ -76,7 +76,7 @@ def test_a_service_token_is_not_accepted_as_a_user_token(client: TestClient) -> 
 def test_http_basic_with_non_ascii_text_is_invalid_client_not_a_crash(client: TestClient) -> None:  # type: ignore[type-arg]
     # base64.b64decode raises ValueError (not binascii.Error) for non-ASCII text: it was a 500.
     response = client.post(
-        "/auth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": b"Basic \xe9"}
+        "/auth/token", data={"grant_type": "client_credentials"}, headers={b"Authorization": b"Basic \xe9"}
     )
 
     assert response.status_code == 401

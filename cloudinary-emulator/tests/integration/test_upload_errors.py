@@ -259,6 +259,6 @@ def test_admin_listing_with_non_ascii_digits_in_max_results_is_a_400() -> None:
 
 def test_admin_basic_auth_with_non_ascii_text_is_a_401(client: TestClient) -> None:  # type: ignore[type-arg]
     # base64.b64decode raises ValueError for non-ASCII text, which was not caught (a 500 before).
-    response = client.get(f"/v1_1/{CLOUD_NAME}/resources/image", headers={"Authorization": b"Basic \xe9"})
+    response = client.get(f"/v1_1/{CLOUD_NAME}/resources/image", headers={b"Authorization": b"Basic \xe9"})
 
     assert response.status_code == 401
