@@ -5,13 +5,14 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components
 
 from auth_service import __version__
 from auth_service.account.controller import AccountController
 from auth_service.account.service import provide_accounts
 from auth_service.activity.controller import ActivityController
 from auth_service.activity.schemas import provide_client_info
-from auth_service.clients.controller import ClientTokenController
+from auth_service.clients.controller import CLIENT_CREDENTIALS, ClientTokenController
 from auth_service.config import Settings
 from auth_service.keys import JwksController
 from auth_service.mfa.controller import MfaController
@@ -19,9 +20,10 @@ from auth_service.services import Services, build, mongo_ready, running
 from auth_service.sessions.controller import SessionController
 from auth_service.tokens import provide_user_claims
 from auth_service.users.controller import UserController
-from service_kit.errors import EXCEPTION_HANDLERS, document_responses
+from service_kit.errors import EXCEPTION_HANDLERS
 from service_kit.health import health_controller
 from service_kit.logs import install_request_context, logging_config
+from service_kit.openapi import SECURITY_SCHEMES, StrictRequest, allow_every_method, document_api
 
 # Every body this service accepts is a few hundred bytes; anything near this is abuse (413).
 MAX_BODY_BYTES = 64 * 1024
@@ -53,11 +55,21 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(services.settings.log_level),
         openapi_config=OpenAPIConfig(
-            title="auth-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
+            title="auth-service",
+            version=__version__,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            use_handler_docstrings=True,
+            components=Components(security_schemes={**SECURITY_SCHEMES, **CLIENT_CREDENTIALS}),
         ),
+        request_class=StrictRequest,
         request_max_body_size=MAX_BODY_BYTES,
         state=State({"services": services}),
         debug=False,
     )
-    document_responses(app.openapi_schema)
+    document_api(
+        app,
+        database_paths_except=("/health", "/.well-known/jwks.json"),
+    )
+    allow_every_method(app)
     return install_request_context(app)

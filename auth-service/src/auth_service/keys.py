@@ -125,8 +125,8 @@ class JwksController(Controller):
     tags = ["keys"]
 
     # Five minutes bounds how long a verifier keeps trusting a key after it was removed here.
-    @get("/.well-known/jwks.json", cache_control=CacheControlHeader(public=True, max_age=300))
+    @get("/.well-known/jwks.json", operation_id="getJwks", cache_control=CacheControlHeader(public=True, max_age=300))
     async def jwks(self, state: State) -> Jwks:
-        """The JWK Set."""
+        """The public keys access tokens are signed with (JWK Set, Ed25519), for verifiers to cache."""
         key_set: KeySet = state.services.keys
         return key_set.jwks()

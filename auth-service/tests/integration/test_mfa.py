@@ -2,6 +2,7 @@ from typing import Any
 
 import msgspec
 import pyotp
+import pytest
 from litestar.testing import TestClient
 
 from auth_service.config import Settings
@@ -57,6 +58,22 @@ def test_a_wrong_confirmation_code_leaves_mfa_off(client: TestClient) -> None:  
     assert response.status_code == 400
     assert response.json()["field"] == "code"
     assert client.get("/auth/me", headers=bearer(access)).json()["mfa_enabled"] is False
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["\uff11\uff12\uff13\uff14\uff15\uff16", "١٢٣٤٥٦", "۱۲۳۴۵۶", "12345😀", "ééééé1", "12345\u00a0", "123456789"],
+)
+def test_a_confirmation_code_that_is_not_six_ascii_digits_is_a_400(client: TestClient, code: str) -> None:  # type: ignore[type-arg]
+    # Five of these were a 500 (hmac.compare_digest refuses non-ASCII text) in the middle of an enrolment.
+    register(client)
+    access, _ = login(client)
+    client.post("/auth/mfa/totp/enroll", headers=bearer(access))
+
+    response = client.post("/auth/mfa/totp/confirm", json={"code": code}, headers=bearer(access))
+
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def test_confirmation_gives_ten_recovery_codes_stored_as_hashes(client: TestClient, clock: FakeClock) -> None:  # type: ignore[type-arg]

@@ -71,3 +71,13 @@ def test_a_service_token_is_not_accepted_as_a_user_token(client: TestClient) -> 
     ).json()["access_token"]
 
     assert client.get("/auth/me", headers=bearer(token)).status_code == 401
+
+
+def test_http_basic_with_non_ascii_text_is_invalid_client_not_a_crash(client: TestClient) -> None:  # type: ignore[type-arg]
+    # base64.b64decode raises ValueError (not binascii.Error) for non-ASCII text: it was a 500.
+    response = client.post(
+        "/auth/token", data={"grant_type": "client_credentials"}, headers={b"Authorization": b"Basic \xe9"}
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"

@@ -10,6 +10,7 @@ from service_kit.settings import SettingsError
 from tests.conftest import MFA_KEY
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+SECRET = totp.new_secret()
 
 
 def test_the_encrypted_secret_decrypts_only_for_its_user_and_key() -> None:
@@ -58,3 +59,18 @@ def test_a_malformed_mfa_key_stops_the_service() -> None:
         Settings.from_env(base | {"AUTH_MFA_ENCRYPTION_KEY": "short"})
     assert Settings.from_env(base | {"AUTH_MFA_ENCRYPTION_KEY": MFA_KEY}).mfa_encryption_key == MFA_KEY
     assert Settings.from_env(base | {"AUTH_SMTP_STARTTLS": "true", "AUTH_SMTP_PORT": "587"}).smtp_starttls is True
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["\uff11\uff12\uff13\uff14\uff15\uff16", "١٢٣٤٥٦", "12345😀", "12345é", "éééééé", "12 345", "1234567"],
+)
+def test_a_code_other_than_six_ascii_digits_matches_no_step(code: str) -> None:
+    # hmac.compare_digest raises TypeError for non-ASCII text: full-width or Arabic-Indic digits were a 500.
+    assert totp.matching_step(SECRET, code, NOW) is None
+
+
+def test_the_current_code_matches_the_current_step() -> None:
+    code = pyotp.TOTP(SECRET).at(NOW)
+
+    assert totp.matching_step(SECRET, code, NOW) == totp.current_step(NOW)

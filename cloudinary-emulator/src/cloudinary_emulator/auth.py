@@ -1,7 +1,6 @@
 """Who may call: signed requests, HTTP Basic key:secret, or unsigned uploads through a preset."""
 
 import base64
-import binascii
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text (a latin-1 header) all are
         return None
     key, _, secret = decoded.partition(":")
     return key, secret

@@ -44,6 +44,9 @@ def verify_request(params: Mapping[str, str], signature: str, secret: str, accou
 
     The algorithm is told apart by length (40 hex = SHA-1, 64 = SHA-256); an account set to SHA-256 refuses SHA-1.
     """
+    # A form field may hold any text; compare_digest raises TypeError on non-ASCII, so it is simply no match.
+    if not signature.isascii():
+        return False
     algorithm: Algorithm = "sha256" if len(signature) == 64 else "sha1"
     if account_algorithm == "sha256" and algorithm == "sha1":
         return False

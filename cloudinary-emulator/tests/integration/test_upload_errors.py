@@ -242,3 +242,23 @@ def test_destroy_requires_a_signature(client: TestClient) -> None:  # type: igno
     response = client.post(f"/v1_1/{CLOUD_NAME}/image/destroy", data={"public_id": "x"})
 
     assert_error(response, 401, "Must supply api_key")
+
+
+def test_admin_listing_with_non_ascii_digits_in_max_results_is_a_400() -> None:
+    from cloudinary_emulator.admin.controller import parse_max_results
+    from cloudinary_emulator.errors import CloudinaryError
+
+    # "²".isdigit() is True but int("²") raises ValueError (a 500 before). Checked on the parser: the 400 echoes
+    # the value in `X-Cld-Error`, a latin-1 header the test client cannot decode.
+    with pytest.raises(CloudinaryError) as raised:
+        parse_max_results("²")
+
+    assert raised.value.status == 400
+    assert parse_max_results("20") == 20
+
+
+def test_admin_basic_auth_with_non_ascii_text_is_a_401(client: TestClient) -> None:  # type: ignore[type-arg]
+    # base64.b64decode raises ValueError for non-ASCII text, which was not caught (a 500 before).
+    response = client.get(f"/v1_1/{CLOUD_NAME}/resources/image", headers={b"Authorization": b"Basic \xe9"})
+
+    assert response.status_code == 401

@@ -46,3 +46,15 @@ def test_response_notification_and_delivery_signatures() -> None:
         == "2b9fc4707504e7a5b4f3d59b65b71f11b9afe02c2d246056f64167eae9e1f668"
     )
     assert signing.delivery_signature("c_fill,h_200,w_300/sample.jpg", "abcd") == "m_vGKjpX"
+
+
+def test_a_non_ascii_upload_signature_is_no_match_not_a_crash() -> None:
+    # hmac.compare_digest raises TypeError on non-ASCII strings; a form field may hold any text (a 500 before).
+    assert signing.verify_request(DOC_PARAMS, "é" * 40, "abcd", "sha1") is False
+
+
+def test_basic_credentials_of_non_ascii_text_are_none_not_a_crash() -> None:
+    from cloudinary_emulator.auth import basic_credentials
+
+    # base64.b64decode raises ValueError (not binascii.Error) for non-ASCII text (a 500 before).
+    assert basic_credentials("Basic é") is None

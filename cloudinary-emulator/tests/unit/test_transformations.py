@@ -135,3 +135,11 @@ def test_heic_is_read_and_delivered_as_jpeg() -> None:
 
     assert (rendered.format, rendered.width, rendered.height) == ("jpg", 100, 100)
     assert Image.open(io.BytesIO(rendered.data)).format == "JPEG"
+
+
+def test_a_quality_of_non_ascii_digits_is_a_400_not_a_crash() -> None:
+    # "²".isdigit() is True but int("²") raises ValueError (a 500 before).
+    with pytest.raises(CloudinaryError) as raised:
+        parser.parse("q_²")
+
+    assert raised.value.status == 400

@@ -6,6 +6,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components
 
 from profile_service import __version__
 from profile_service.auth import provide_caller, provide_optional_caller, provide_service_caller, provide_user_id
@@ -31,9 +32,10 @@ from profile_service.services import (
     provide_settings,
     running,
 )
-from service_kit.errors import EXCEPTION_HANDLERS, document_responses
+from service_kit.errors import EXCEPTION_HANDLERS
 from service_kit.health import health_controller
 from service_kit.logs import install_request_context, logging_config
+from service_kit.openapi import SECURITY_SCHEMES, StrictRequest, allow_every_method, document_api
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
@@ -70,10 +72,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),
         openapi_config=OpenAPIConfig(
-            title="profile-service", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
+            title="profile-service",
+            version=__version__,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            use_handler_docstrings=True,
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
+        request_class=StrictRequest,
         state=State({"services": services}),
         debug=False,
     )
-    document_responses(app.openapi_schema)
+    document_api(app)
+    allow_every_method(app)
     return install_request_context(app)

@@ -294,3 +294,15 @@ def test_metrics_are_served_in_prometheus_format(client: Client, token: TokenFac
     assert "profile_outbox_dead_letters" in text
     assert "profile_orphans_found_total" in text
     assert "profile_upload_intents_stuck_pending" in text
+
+
+def test_a_json_number_is_not_a_boolean_in_a_preferences_change(client: Client, token: TokenFactory) -> None:
+    # Litestar converts request data with strict=False, which took `0` for `false`; the schema says boolean.
+    response = client.patch(
+        "/profiles/me/preferences", json={"notifications": {"sms": 0}}, headers=auth(token("user-1", "alice"))
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"message": "Expected `bool`, got `int`", "key": "notifications.sms", "source": "body"}
+    ]

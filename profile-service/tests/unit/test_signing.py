@@ -164,3 +164,18 @@ def test_cloudinary_url_is_parsed_without_exposing_the_secret() -> None:
     assert ACCOUNT.upload_url() == "http://127.0.0.1:8003/v1_1/demo/image/upload"
     assert ACCOUNT.upload_url("http://localhost:8003/") == "http://localhost:8003/v1_1/demo/image/upload"
     assert "abcd" not in repr(ACCOUNT)
+
+
+@pytest.mark.parametrize("signature", ["é" * 40, "ñ" * 64, "a" * 39 + "ÿ"])
+def test_a_non_ascii_signature_header_is_rejected_not_a_crash(signature: str) -> None:
+    # Headers are latin-1 text; hmac.compare_digest raises TypeError on non-ASCII strings (a 500 before).
+    with pytest.raises(InvalidNotification, match="malformed X-Cld-Signature"):
+        verify(BODY, "1700000000", signature)
+
+
+def test_a_timestamp_of_non_ascii_digits_is_malformed_even_when_correctly_signed() -> None:
+    # "²".isdigit() is True but int("²") raises ValueError (a 500 before, for anyone holding the secret).
+    signature = notification_signature(BODY, "17²", "abcd")
+
+    with pytest.raises(InvalidNotification, match="malformed X-Cld-Timestamp"):
+        verify(BODY, "17²", signature)

@@ -1,5 +1,5 @@
-"""The one error format: RFC 9457 problem details for every error response, 4xx and 5xx alike, and the OpenAPI
-post-processing that documents it."""
+"""The one error format: RFC 9457 problem details for every error response, 4xx and 5xx alike (`openapi.py`
+documents it)."""
 
 import logging
 from http import HTTPStatus
@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Reference, Schema
 from litestar.types import ExceptionHandlersMap
 from pymongo.errors import ConnectionFailure, PyMongoError
 
@@ -132,41 +131,3 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     PyMongoError: _database_error,
     Exception: _internal_error,
 }
-
-
-PROBLEM_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT,
-    description="RFC 9457 problem details; further members (such as `errors`, `field`) may be present.",
-    required=["type", "title", "status"],
-    properties={
-        "type": Schema(type=OpenAPIType.STRING),
-        "title": Schema(type=OpenAPIType.STRING),
-        "status": Schema(type=OpenAPIType.INTEGER),
-        "detail": Schema(type=OpenAPIType.STRING),
-        "instance": Schema(type=OpenAPIType.STRING),
-        "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
-    },
-)
-_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
-
-def document_responses(openapi: OpenAPI) -> None:
-    """Make the OpenAPI document say what the service sends: problem+json for every error, no body on 204.
-
-    Litestar documents its own 400s as `application/json` and a `Response[None]` 204 as a JSON body,
-    neither of which is what clients receive.
-    """
-    components = openapi.components
-    if not isinstance(components, list):
-        components.schemas = {**(components.schemas or {}), "ProblemDetails": PROBLEM_SCHEMA}
-    problem = {PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/ProblemDetails"))}
-    for path_item in (openapi.paths or {}).values():
-        for method in _METHODS:
-            operation = getattr(path_item, method, None)
-            for status, response in ((operation.responses or {}) if operation else {}).items():
-                if not isinstance(response, OpenAPIResponse):
-                    continue
-                if status.startswith(("4", "5")):
-                    response.content = dict(problem)
-                elif status == "204":
-                    response.content = None

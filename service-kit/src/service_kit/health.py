@@ -28,12 +28,12 @@ def health_controller(is_ready: ReadinessCheck, not_ready: str) -> type[Controll
 
         tags = ["health"]
 
-        @get("/health")
+        @get("/health", operation_id="getHealth")
         async def health(self) -> Health:
             """The process is up."""
             return Health(status="ok")
 
-        @get("/ready")
+        @get("/ready", operation_id="getReadiness")
         async def ready(self, state: State) -> Health:
             """The service's dependencies answer; 503 otherwise."""
             if not await is_ready(state):

@@ -9,6 +9,7 @@ from litestar.params import QueryParameter
 from auth_service.activity.repository import ActivityRepository, provide_activity
 from auth_service.activity.schemas import ActivityPage
 from auth_service.tokens import CurrentUser
+from service_kit.openapi import BEARER, problems
 
 
 class ActivityController(Controller):
@@ -18,13 +19,24 @@ class ActivityController(Controller):
     tags = ["activity"]
     dependencies = {"activity": Provide(provide_activity, sync_to_thread=False)}
 
-    @get("/")
+    @get(
+        "/",
+        operation_id="listActivity",
+        security=BEARER,
+        responses=problems({400: "`limit` is out of range, or `cursor` is not one this server handed out."}),
+    )
     async def list_activity(
         self,
         current_user: CurrentUser,
         activity: NamedDependency[ActivityRepository],
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        cursor: Annotated[
+            str | None,
+            QueryParameter(max_length=200, description="Opaque: a `next_cursor` from an earlier page."),
+        ] = None,
     ) -> ActivityPage:
-        """A page of events; pass `next_cursor` back as `cursor` for the next one."""
+        """The signed-in user's account events (sign-ins, changes), newest first.
+
+        Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+        """
         return await activity.page(current_user.sub, limit, cursor)

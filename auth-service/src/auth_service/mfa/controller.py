@@ -11,6 +11,7 @@ from auth_service.tokens import CurrentUser
 from auth_service.users.repository import UserRepository, provide_users
 from auth_service.users.schemas import User
 from service_kit.errors import Unauthorized
+from service_kit.openapi import BEARER, problems
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -32,14 +33,41 @@ class MfaController(Controller):
         "users": Provide(provide_users, sync_to_thread=False),
     }
 
-    @post("/enroll", status_code=200)
+    @post(
+        "/enroll",
+        operation_id="startTotpEnrolment",
+        status_code=200,
+        security=BEARER,
+        responses=problems(
+            {
+                409: "two-factor sign-in is already on; disable it first.",
+                503: "two-factor sign-in is not configured on this server, or the database is down.",
+            }
+        ),
+    )
     async def enroll(
         self, current_user: CurrentUser, users: NamedDependency[UserRepository], mfa: NamedDependency[MfaService]
     ) -> Response[TotpEnrollment]:
-        """A new secret, its otpauth URI and QR code (shown this once)."""
+        """Start TOTP enrolment: a new secret, its `otpauth://` URI and a QR code of it, shown this once.
+
+        Replaces an unconfirmed enrolment; nothing changes at sign-in until `/auth/mfa/totp/confirm`.
+        """
         return Response(await mfa.enroll(await _user(users, current_user)), headers=NO_STORE)
 
-    @post("/confirm", status_code=200)
+    @post(
+        "/confirm",
+        operation_id="confirmTotpEnrolment",
+        status_code=200,
+        security=BEARER,
+        responses=problems(
+            {
+                400: "the body does not match the schema, or the code is not the authenticator's current one"
+                " (`field: code`).",
+                409: "no enrolment was started, or it is already confirmed.",
+                429: "too many wrong codes; `Retry-After` says when to try again.",
+            }
+        ),
+    )
     async def confirm(
         self,
         data: JSONBody[CodeInput],
@@ -48,11 +76,27 @@ class MfaController(Controller):
         users: NamedDependency[UserRepository],
         mfa: NamedDependency[MfaService],
     ) -> Response[RecoveryCodes]:
-        """Switch TOTP on with a first code; ten recovery codes (shown this once)."""
+        """Switch two-factor sign-in on with a first code from the authenticator app.
+
+        Answers ten single-use recovery codes, shown this once.
+        """
         codes = await mfa.confirm(await _user(users, current_user), data.code, client_info)
         return Response(codes, headers=NO_STORE)
 
-    @post("/disable", status_code=204)
+    @post(
+        "/disable",
+        operation_id="disableTotp",
+        status_code=204,
+        security=BEARER,
+        responses=problems(
+            {
+                400: "the body does not match the schema.",
+                403: "the code is wrong or was already used (`field: code`).",
+                409: "two-factor sign-in is not on.",
+                429: "too many wrong codes; `Retry-After` says when to try again.",
+            }
+        ),
+    )
     async def disable(
         self,
         data: JSONBody[CodeInput],
@@ -61,5 +105,5 @@ class MfaController(Controller):
         users: NamedDependency[UserRepository],
         mfa: NamedDependency[MfaService],
     ) -> None:
-        """Switch TOTP off with a TOTP or recovery code."""
+        """Switch two-factor sign-in off with a code from the authenticator app or a recovery code."""
         await mfa.disable(await _user(users, current_user), data.code, client_info)

@@ -65,6 +65,10 @@ def current_step(now: datetime) -> int:
 
 def matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step (within the window) whose code is `code`, compared in constant time; None if none."""
+    # Anything but six ASCII digits can match no step; refusing it here also keeps `compare_digest` away from
+    # non-ASCII text, which it refuses with TypeError (full-width or Arabic-Indic digits, emoji: a 500).
+    if not is_totp_code(code):
+        return None
     totp = pyotp.TOTP(secret)
     found = None
     step = current_step(now)

@@ -13,6 +13,7 @@ from auth_service.sessions.service import SessionService
 from auth_service.tokens import AccessToken
 from auth_service.users.schemas import Credentials
 from service_kit.clock import Clock
+from service_kit.openapi import problems
 
 COOKIE = "refresh_token"
 # Sent only to /auth/refresh and /auth/logout, never to profile-service or the web app's own routes.
@@ -52,7 +53,19 @@ class SessionController(Controller):
     tags = ["sessions"]
     dependencies = {"sessions": Provide(provide_sessions, sync_to_thread=False)}
 
-    @post("/login", status_code=200)
+    @post(
+        "/login",
+        operation_id="login",
+        status_code=200,
+        responses=problems(
+            {
+                400: "the body does not match the schema.",
+                401: "wrong login or password (the same answer for unknown users).",
+                403: "the account is being deleted.",
+                429: "too many failed sign-ins for this login or from this client; `Retry-After` says when.",
+            }
+        ),
+    )
     async def login(
         self,
         data: JSONBody[Credentials],
@@ -60,13 +73,29 @@ class SessionController(Controller):
         client_info: NamedDependency[ClientInfo],
         sessions: NamedDependency[SessionService],
     ) -> Response[AccessToken | MfaRequired]:
-        """Exchange credentials for an access token and a refresh cookie, or for an MFA challenge."""
+        """Sign in with an e-mail address or username and the password.
+
+        Answers an access token and sets the HttpOnly refresh cookie, or, when two-factor sign-in is on, an
+        `mfa_token` to finish with `/auth/login/mfa` (no cookie yet).
+        """
         outcome = await sessions.login(data, client_info)
         if isinstance(outcome, MfaRequired):
             return Response(outcome, headers=NO_STORE)
         return _with_cookie(state, outcome)  # type: ignore[return-value]
 
-    @post("/login/mfa", status_code=200)
+    @post(
+        "/login/mfa",
+        operation_id="loginMfa",
+        status_code=200,
+        responses=problems(
+            {
+                400: "the body does not match the schema.",
+                401: "the code is wrong or used, or the challenge is unknown, expired or out of tries.",
+                403: "the account is being deleted.",
+                429: "too many wrong codes; `Retry-After` says when to try again.",
+            }
+        ),
+    )
     async def login_mfa(
         self,
         data: JSONBody[MfaLogin],
@@ -74,20 +103,25 @@ class SessionController(Controller):
         client_info: NamedDependency[ClientInfo],
         sessions: NamedDependency[SessionService],
     ) -> Response[AccessToken]:
-        """Finish a sign-in with a TOTP or recovery code."""
+        """Finish a two-factor sign-in: the `mfa_token` from `/auth/login` and a TOTP or recovery code."""
         return _with_cookie(state, await sessions.login_mfa(data.mfa_token, data.code, client_info))
 
-    @post("/refresh", status_code=200)
+    @post(
+        "/refresh",
+        operation_id="refreshSession",
+        status_code=200,
+        responses=problems({401: "no refresh cookie, or it is unknown, expired, rotated or revoked."}),
+    )
     async def refresh(
         self, state: State, sessions: NamedDependency[SessionService], refresh_token: FromCookie[str | None] = None
     ) -> Response[AccessToken]:
-        """Rotate the refresh cookie and hand out a new access token."""
+        """A new access token for the refresh cookie, which is rotated (the old one stops working)."""
         return _with_cookie(state, await sessions.refresh(refresh_token))
 
-    @post("/logout", status_code=204)
+    @post("/logout", operation_id="logout", status_code=204)
     async def logout(
         self, state: State, sessions: NamedDependency[SessionService], refresh_token: FromCookie[str | None] = None
     ) -> Response[None]:
-        """Revoke the session of the refresh cookie and clear it."""
+        """End the session of the refresh cookie (if any) and clear the cookie."""
         await sessions.logout(refresh_token)
         return Response(None, status_code=204, cookies=[_cookie(state, "", 0)])

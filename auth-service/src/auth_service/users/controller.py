@@ -13,6 +13,7 @@ from auth_service.tokens import CurrentUser
 from auth_service.users.repository import UserRepository, provide_users
 from auth_service.users.schemas import PublicUser, Registration, User
 from service_kit.errors import Unauthorized
+from service_kit.openapi import BEARER, problems
 
 
 class UserController(Controller):
@@ -22,11 +23,20 @@ class UserController(Controller):
     tags = ["users"]
     dependencies = {"users": Provide(provide_users, sync_to_thread=False)}
 
-    @post("/register")
+    @post(
+        "/register",
+        operation_id="registerUser",
+        responses=problems(
+            {
+                400: "the body does not match the schema.",
+                409: "the e-mail address or the username is taken (`field` names which).",
+            }
+        ),
+    )
     async def register(
         self, data: JSONBody[Registration], state: State, users: NamedDependency[UserRepository]
     ) -> PublicUser:
-        """Create an account; 409 naming `email` or `username` when taken."""
+        """Create an account with an e-mail address, a username and a password; sign in with `/auth/login`."""
         passwords: Passwords = state.services.passwords
         now = state.services.clock()
         user = User(
@@ -40,14 +50,27 @@ class UserController(Controller):
         await users.create(user)
         return PublicUser.of(user)
 
-    @get("/me")
+    @get("/me", operation_id="getMe", security=BEARER)
     async def me(self, current_user: CurrentUser, users: NamedDependency[UserRepository]) -> PublicUser:
-        """The signed-in user."""
+        """The signed-in user's account: id, e-mail, username, role, and whether two-factor sign-in is on."""
         if (user := await users.get(current_user.sub)) is None:
             raise Unauthorized("The account no longer exists.")
         return PublicUser.of(user)
 
-    @delete("/me", status_code=202)
+    @delete(
+        "/me",
+        operation_id="deleteMyAccount",
+        status_code=202,
+        security=BEARER,
+        responses=problems(
+            {
+                400: "the body does not match the schema, or two-factor sign-in is on and no `code` was sent.",
+                403: "the password or the code is wrong (`field` names which).",
+                429: "too many wrong passwords or codes; `Retry-After` says when to try again.",
+                503: "account deletion is not configured on this server, or the database is down.",
+            }
+        ),
+    )
     async def delete_account(
         self,
         data: JSONBody[AccountDeletion],
@@ -55,6 +78,10 @@ class UserController(Controller):
         client_info: NamedDependency[ClientInfo],
         accounts: NamedDependency[AccountService],
     ) -> Accepted:
-        """Queue the account's deletion (profile-service first, then here); sign-in stops at once."""
+        """Delete the account, with its password (and a code when two-factor sign-in is on).
+
+        Sign-in stops at once and every session ends; the profile and pictures are deleted in the background,
+        then the account itself.
+        """
         await accounts.delete_account(current_user, data.password, data.code, client_info)
         return Accepted(status="deleting", detail="The account is being deleted.")

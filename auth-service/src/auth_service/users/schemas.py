@@ -6,11 +6,27 @@ from typing import Annotated
 
 import msgspec
 
-# Deliberately loose: the only proof an address works is a mail that arrives; this catches typos only.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from service_kit.openapi import END_OF_STRING
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-Username = Annotated[str, msgspec.Meta(pattern="^[a-z0-9_.-]{3,30}$")]
+# Deliberately loose: the only proof an address works is a mail that arrives; this catches typos only. It is
+# the schema's pattern, so the OpenAPI document states the rule: no `@` and no white space in either part (the
+# class names Python's and ECMA-262's white space both, which differ in \x1c-\x1f, \x85 and \ufeff), a dot
+# in the domain; surrounding spaces are trimmed, so `check_email` never refuses what the pattern allows.
+_NOT_AT_OR_SPACE = r"[^@\s\x1c-\x1f\x85\ufeff]"
+_TRIMMED = r"[ \t\r\n]*"  # spaces around the address are forgiven (trimmed), and mean the same in both dialects
+EMAIL_PATTERN = rf"^{_TRIMMED}{_NOT_AT_OR_SPACE}+@{_NOT_AT_OR_SPACE}+\.{_NOT_AT_OR_SPACE}+{_TRIMMED}" + END_OF_STRING
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=5,
+        max_length=254,
+        pattern=EMAIL_PATTERN,
+        description="An e-mail address (`x@y.z`, no spaces, at most 254 characters); compared lower-cased.",
+    ),
+]
+Username = Annotated[str, msgspec.Meta(pattern="^[a-z0-9_.-]{3,30}" + END_OF_STRING)]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
 
 
@@ -22,7 +38,7 @@ def normalize_email(email: str) -> str:
 def check_email(email: str, field: str = "email") -> str:
     """The normalized address; ValueError (a 400 from msgspec) if it is not shaped like one."""
     email = normalize_email(email)
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not _EMAIL.match(email):
         raise ValueError(f"`{field}` is not an e-mail address")
     return email
 

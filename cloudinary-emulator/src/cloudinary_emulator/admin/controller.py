@@ -64,16 +64,22 @@ class AdminController(Controller):
         return Response(body, headers=_rate_limit_headers(emulator))
 
 
+def parse_max_results(raw: str) -> int:
+    """`max_results` as Cloudinary takes it (1..500); its 400 otherwise."""
+    # isdigit() alone takes "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_MAX_RESULTS:
+        raise bad_request(f"Invalid max_results - {raw}, must be between 1 and {MAX_MAX_RESULTS}")
+    return int(raw)
+
+
 async def _list(
     request: Request[Any, Any, Any], emulator: Emulator, cloud: str, resource_type: str, delivery_type: str | None
 ) -> Response[Any]:
     _authenticate(request, emulator, cloud, resource_type)
     query = request.query_params
-    raw_max = query.get("max_results", str(DEFAULT_MAX_RESULTS))
-    if not raw_max.isdigit() or not 1 <= int(raw_max) <= MAX_MAX_RESULTS:
-        raise bad_request(f"Invalid max_results - {raw_max}, must be between 1 and {MAX_MAX_RESULTS}")
+    max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
     page = await anyio.to_thread.run_sync(
-        emulator.storage.list_assets, delivery_type, query.get("prefix", ""), int(raw_max), query.get("next_cursor")
+        emulator.storage.list_assets, delivery_type, query.get("prefix", ""), max_results, query.get("next_cursor")
     )
     tags = query.get("tags", "").lower() in ("1", "true")
     context = query.get("context", "").lower() in ("1", "true")

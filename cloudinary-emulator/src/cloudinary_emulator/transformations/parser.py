@@ -103,7 +103,8 @@ def _convert(key: str, value: str) -> dict[str, object]:
                 raise bad_request(f"Invalid gravity - {value}")
             return {"gravity": value}
         case "q":
-            if value not in QUALITIES and not (value.isdigit() and 1 <= int(value) <= 100):
+            # isdigit() alone takes "²", which int() refuses.
+            if value not in QUALITIES and not (value.isascii() and value.isdigit() and 1 <= int(value) <= 100):
                 raise bad_request(f"Invalid quality - {value}")
             return {"quality": value}
         case "f":

@@ -21,6 +21,7 @@ from profile_service.metrics import Metrics
 from profile_service.profiles.repository import ProfileRepository
 from service_kit.clock import from_ms
 from service_kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from service_kit.openapi import BEARER, problems
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +47,27 @@ class AvatarController(Controller):
     """`/profiles/me/avatar*`: every route needs the owner's access token."""
 
     tags = ["avatar"]
+    security = BEARER
 
     @get("/profiles/me/avatar/policy", operation_id="getAvatarPolicy")
     async def policy(self, user_id: UserId, settings: NamedDependency[Settings]) -> AvatarPolicy:
-        """The limits the server enforces on uploaded pictures."""
+        """The limits the server enforces on pictures (formats, bytes, sides, sizes, how long parameters last).
+
+        The browser checks a picture against them before uploading; the server checks them again on arrival.
+        """
         return AvatarPolicy.from_settings(settings)
 
-    @post("/profiles/me/avatar/uploads", operation_id="createAvatarUpload", status_code=201)
+    @post(
+        "/profiles/me/avatar/uploads",
+        operation_id="createAvatarUpload",
+        status_code=201,
+        responses=problems(
+            {
+                403: "the account's user id cannot be part of a Cloudinary public_id.",
+                404: "the account has been deleted (the token outlived it).",
+            }
+        ),
+    )
     async def sign(
         self,
         caller: Caller,
@@ -62,7 +77,12 @@ class AvatarController(Controller):
         account: NamedDependency[CloudinaryAccount],
         metrics: NamedDependency[Metrics],
     ) -> UploadTicket:
-        """Record an upload intent and hand out signed parameters; every signed value is chosen here."""
+        """Signed, short-lived parameters for uploading a new picture straight to Cloudinary.
+
+        POST `fields` plus `file` as multipart/form-data to `upload_url`, then poll `status_url`. Every value in
+        `fields` is chosen and signed by the server; changing or adding one breaks the signature at Cloudinary.
+        A request body, if sent, is ignored.
+        """
         if not _SAFE_ID.match(caller.sub):
             raise Forbidden("This account cannot upload pictures (unsupported user id).")
         await profiles.ensure(caller.sub, caller.username)
@@ -101,7 +121,11 @@ class AvatarController(Controller):
             status_url=status_url(upload_id),
         )
 
-    @get("/profiles/me/avatar/uploads/{upload_id:str}", operation_id="getAvatarUpload")
+    @get(
+        "/profiles/me/avatar/uploads/{upload_id:str}",
+        operation_id="getAvatarUpload",
+        responses=problems({404: "no upload with this id, or it is someone else's."}),
+    )
     async def status(
         self,
         upload_id: FromPath[str],
@@ -109,11 +133,27 @@ class AvatarController(Controller):
         intents: NamedDependency[IntentRepository],
         profiles: NamedDependency[ProfileRepository],
     ) -> UploadStatus:
-        """The upload's status: pending, applied, superseded, rejected or expired."""
+        """Where one of the caller's uploads stands: pending, applied, superseded, rejected or expired.
+
+        `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected.
+        """
         intent = await _own_intent(intents, user_id, upload_id)
         return await _status(intent, profiles)
 
-    @post("/profiles/me/avatar/uploads/{upload_id:str}/confirm", operation_id="confirmAvatarUpload", status_code=200)
+    @post(
+        "/profiles/me/avatar/uploads/{upload_id:str}/confirm",
+        operation_id="confirmAvatarUpload",
+        status_code=200,
+        responses=problems(
+            {
+                400: "the body does not match the schema, or `signature` is not Cloudinary's for this upload"
+                " and `version` (a well-formed signature the server cannot verify is refused here).",
+                404: "no upload with this id, or it is someone else's.",
+                409: "Cloudinary does not hold this version of the upload.",
+                503: "Cloudinary or the database is not answering; retry.",
+            }
+        ),
+    )
     async def confirm(
         self,
         upload_id: FromPath[str],
@@ -125,7 +165,12 @@ class AvatarController(Controller):
         assets: NamedDependency[AssetStore],
         account: NamedDependency[CloudinaryAccount],
     ) -> UploadStatus:
-        """Apply an upload from Cloudinary's signed upload response, checked against the Admin API."""
+        """Confirm an upload without waiting for Cloudinary's notification (e.g. a laptop behind NAT).
+
+        Send `version` and `signature` from Cloudinary's upload response; the server checks the signature with
+        the API secret and reads the asset from Cloudinary itself before applying it, through the same path as
+        the webhook. Applying the same upload twice changes nothing; an older upload never replaces a newer one.
+        """
         intent = await _own_intent(intents, user_id, upload_id)
         if not verify_response_signature(account, intent.public_id, data.version, data.signature):
             logger.warning("confirm: response signature mismatch", extra={"intent_id": intent.id})
@@ -141,11 +186,18 @@ class AvatarController(Controller):
         await applier.apply(intent, asset, "confirm")
         return await _status(await _own_intent(intents, user_id, upload_id), profiles)
 
-    @delete("/profiles/me/avatar", operation_id="deleteAvatar")
+    @delete(
+        "/profiles/me/avatar",
+        operation_id="deleteAvatar",
+        responses=problems({404: "the account has been deleted (the token outlived it)."}),
+    )
     async def remove(
         self, caller: Caller, profiles: NamedDependency[ProfileRepository], applier: NamedDependency[UploadApplier]
     ) -> None:
-        """Remove the picture; its asset is destroyed through the outbox."""
+        """Remove the profile's picture (204 also when there is none); its asset is destroyed at Cloudinary later.
+
+        Uploads signed before the deletion can no longer bring a picture back.
+        """
         await profiles.ensure(caller.sub, caller.username)
         await applier.delete_avatar(caller.sub)
 

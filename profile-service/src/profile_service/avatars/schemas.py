@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import msgspec
 
 from profile_service.profiles.schemas import Avatar
+from service_kit.openapi import END_OF_STRING
 
 
 class UploadTicket(msgspec.Struct):
@@ -34,7 +35,14 @@ class ConfirmUpload(msgspec.Struct, forbid_unknown_fields=True):
     """Two fields of Cloudinary's upload response, forwarded by the browser when no notification arrives."""
 
     version: Annotated[int, msgspec.Meta(ge=1, le=10**12)]
-    signature: Annotated[str, msgspec.Meta(pattern=r"^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")]
+    signature: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=r"^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})" + END_OF_STRING,
+            description="Cloudinary's response signature (SHA-1 or SHA-256 hex). One the server cannot verify for "
+            "this upload and `version` is refused with 400.",
+        ),
+    ]
 
 
 class Notification(msgspec.Struct):

@@ -111,9 +111,13 @@ def verify_notification(
     """Raise InvalidNotification unless the signature matches the raw body and the timestamp is fresh."""
     if not timestamp or not signature:
         raise InvalidNotification("missing X-Cld-Timestamp or X-Cld-Signature")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    # isdigit() alone takes "²" and Arabic-Indic digits, which int() then refuses or reads differently.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise InvalidNotification("malformed X-Cld-Timestamp")
     signature = signature.strip().lower()
+    # Headers arrive as latin-1 text; compare_digest raises TypeError on non-ASCII, so refuse it first.
+    if not signature.isascii():
+        raise InvalidNotification("malformed X-Cld-Signature")
     # SHA-1 (40 hex) or SHA-256 (64 hex), as the account is configured; both are keyed by the secret.
     algorithm = {40: "sha1", 64: "sha256"}.get(len(signature))
     if algorithm is None or (account.signature_algorithm == "sha256" and algorithm == "sha1"):

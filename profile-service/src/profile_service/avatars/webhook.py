@@ -21,6 +21,7 @@ from profile_service.avatars.signing import InvalidNotification, verify_notifica
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from service_kit.errors import BadRequest, ServiceUnavailable, Unauthorized
+from service_kit.openapi import problems
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,20 @@ class CloudinaryWebhookController(Controller):
 
     tags = ["webhooks"]
 
-    @post("/webhooks/cloudinary", operation_id="cloudinaryWebhook", status_code=200, request_max_body_size=1_048_576)
+    @post(
+        "/webhooks/cloudinary",
+        operation_id="cloudinaryWebhook",
+        status_code=200,
+        request_max_body_size=1_048_576,
+        responses=problems(
+            {
+                400: "signed, but not a JSON object of the shape Cloudinary sends.",
+                401: "`X-Cld-Signature` does not sign the body and `X-Cld-Timestamp`, or the timestamp is stale.",
+                413: "the body is larger than 1 MiB.",
+                503: "the database or Cloudinary is not answering; Cloudinary delivers again.",
+            }
+        ),
+    )
     async def receive(
         self,
         request: Request[Any, Any, Any],
@@ -107,6 +121,10 @@ class CloudinaryWebhookController(Controller):
         settings: NamedDependency[Settings],
         metrics: NamedDependency[Metrics],
     ) -> WebhookAck:
-        """Verify over the raw body, then apply."""
+        """Cloudinary's signed upload and eager notifications (the `notification_url` of every signed upload).
+
+        Authenticated by `X-Cld-Signature` over the raw body and `X-Cld-Timestamp`, not by a token. Answers 2xx only
+        once the outcome is stored; notifications for unknown uploads are acknowledged and ignored.
+        """
         note = verified_notification(await request.body(), request.headers, account, settings, metrics)
         return await process_notification(note, intents, applier, assets, metrics)
