@@ -11,8 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Jwks */
-        get: operations["WellKnownJwksJsonJwks"];
+        /**
+         * Jwks
+         * @description The public keys access tokens are signed with (JWK Set, Ed25519), for verifiers to cache.
+         */
+        get: operations["getJwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -28,8 +31,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListActivity */
-        get: operations["AuthActivityListActivity"];
+        /**
+         * ListActivity
+         * @description The signed-in user's account events (sign-ins, changes), newest first.
+         *
+         *     Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         */
+        get: operations["listActivity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -47,8 +55,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** RequestEmailChange */
-        post: operations["AuthEmailChangeRequestEmailChange"];
+        /**
+         * RequestEmailChange
+         * @description Change the account's e-mail address: a confirmation link is mailed to the new one (password as proof).
+         */
+        post: operations["requestEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -64,8 +75,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ConfirmEmailChange */
-        post: operations["AuthEmailChangeConfirmConfirmEmailChange"];
+        /**
+         * ConfirmEmailChange
+         * @description Apply an e-mail change with the token from the mailed link, signed in as the account that asked.
+         */
+        post: operations["confirmEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -81,8 +95,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
-        post: operations["AuthLoginLogin"];
+        /**
+         * Login
+         * @description Sign in with an e-mail address or username and the password.
+         *
+         *     Answers an access token and sets the HttpOnly refresh cookie, or, when two-factor sign-in is on, an
+         *     `mfa_token` to finish with `/auth/login/mfa` (no cookie yet).
+         */
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -98,8 +118,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** LoginMfa */
-        post: operations["AuthLoginMfaLoginMfa"];
+        /**
+         * LoginMfa
+         * @description Finish a two-factor sign-in: the `mfa_token` from `/auth/login` and a TOTP or recovery code.
+         */
+        post: operations["loginMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -115,8 +138,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
-        post: operations["AuthLogoutLogout"];
+        /**
+         * Logout
+         * @description End the session of the refresh cookie (if any) and clear the cookie.
+         */
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -130,12 +156,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
-        get: operations["AuthMeMe"];
+        /**
+         * Me
+         * @description The signed-in user's account: id, e-mail, username, role, and whether two-factor sign-in is on.
+         */
+        get: operations["getMe"];
         put?: never;
         post?: never;
-        /** DeleteAccount */
-        delete: operations["AuthMeDeleteAccount"];
+        /**
+         * DeleteAccount
+         * @description Delete the account, with its password (and a code when two-factor sign-in is on).
+         *
+         *     Sign-in stops at once and every session ends; the profile and pictures are deleted in the background,
+         *     then the account itself.
+         */
+        delete: operations["deleteMyAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -150,8 +185,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm */
-        post: operations["AuthMfaTotpConfirmConfirm"];
+        /**
+         * Confirm
+         * @description Switch two-factor sign-in on with a first code from the authenticator app.
+         *
+         *     Answers ten single-use recovery codes, shown this once.
+         */
+        post: operations["confirmTotpEnrolment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -167,8 +207,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable */
-        post: operations["AuthMfaTotpDisableDisable"];
+        /**
+         * Disable
+         * @description Switch two-factor sign-in off with a code from the authenticator app or a recovery code.
+         */
+        post: operations["disableTotp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -184,8 +227,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enroll */
-        post: operations["AuthMfaTotpEnrollEnroll"];
+        /**
+         * Enroll
+         * @description Start TOTP enrolment: a new secret, its `otpauth://` URI and a QR code of it, shown this once.
+         *
+         *     Replaces an unconfirmed enrolment; nothing changes at sign-in until `/auth/mfa/totp/confirm`.
+         */
+        post: operations["startTotpEnrolment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -201,8 +249,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ChangePassword */
-        post: operations["AuthPasswordChangePassword"];
+        /**
+         * ChangePassword
+         * @description Change the password, with the current one as proof; every other session ends, this one stays.
+         */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -218,8 +269,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** RequestPasswordReset */
-        post: operations["AuthPasswordResetRequestPasswordReset"];
+        /**
+         * RequestPasswordReset
+         * @description Ask for a password-reset link by e-mail.
+         *
+         *     The answer is the same 202, at the same speed, whether or not an account uses the address.
+         */
+        post: operations["requestPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -235,8 +291,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ResetPassword */
-        post: operations["AuthPasswordResetConfirmResetPassword"];
+        /**
+         * ResetPassword
+         * @description Set a new password with the token from the e-mailed reset link; every session ends.
+         */
+        post: operations["resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -252,8 +311,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
-        post: operations["AuthRefreshRefresh"];
+        /**
+         * Refresh
+         * @description A new access token for the refresh cookie, which is rotated (the old one stops working).
+         */
+        post: operations["refreshSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -269,8 +331,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register */
-        post: operations["AuthRegisterRegister"];
+        /**
+         * Register
+         * @description Create an account with an e-mail address, a username and a password; sign in with `/auth/login`.
+         */
+        post: operations["registerUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -286,8 +351,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Token */
-        post: operations["AuthTokenToken"];
+        /**
+         * Token
+         * @description The OAuth 2.0 client-credentials grant: a service token for a configured client.
+         *
+         *     The client authenticates with HTTP Basic or `client_id`/`client_secret` in the form.
+         */
+        post: operations["issueServiceToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -301,8 +371,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health */
-        get: operations["HealthHealth"];
+        /**
+         * Health
+         * @description The process is up.
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -318,8 +391,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready */
-        get: operations["ReadyReady"];
+        /**
+         * Ready
+         * @description The service's dependencies answer; 503 otherwise.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -375,6 +451,7 @@ export interface components {
         };
         /** EmailChange */
         EmailChange: {
+            /** @description An e-mail address (`x@y.z`, no spaces, at most 254 characters); compared lower-cased. */
             new_email: string;
             password: string;
         };
@@ -423,9 +500,13 @@ export interface components {
         };
         /** PasswordResetRequest */
         PasswordResetRequest: {
+            /** @description An e-mail address (`x@y.z`, no spaces, at most 254 characters); compared lower-cased. */
             email: string;
         };
-        /** @description RFC 9457 problem details; further members (such as `errors`, `field`) may be present. */
+        /**
+         * ProblemDetails
+         * @description RFC 9457 problem details; further members (such as `errors`, `field`, `reason`) may be present.
+         */
         ProblemDetails: {
             detail?: string;
             errors?: Record<string, never>[];
@@ -453,6 +534,7 @@ export interface components {
         };
         /** Registration */
         Registration: {
+            /** @description An e-mail address (`x@y.z`, no spaces, at most 254 characters); compared lower-cased. */
             email: string;
             password: string;
             username: string;
@@ -487,7 +569,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    WellKnownJwksJsonJwks: {
+    getJwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -508,15 +590,14 @@ export interface operations {
             };
         };
     };
-    AuthActivityListActivity: {
+    listActivity: {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description Opaque: a `next_cursor` from an earlier page. */
                 cursor?: string | null;
             };
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -531,8 +612,26 @@ export interface operations {
                     "application/json": components["schemas"]["ActivityPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: `limit` is out of range, or `cursor` is not one this server handed out. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -542,12 +641,10 @@ export interface operations {
             };
         };
     };
-    AuthEmailChangeRequestEmailChange: {
+    requestEmailChange: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -566,8 +663,62 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema, or it is already the account's address. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the current password is wrong (`field: password`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: another account uses that address (`field: email`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many wrong passwords; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -577,12 +728,10 @@ export interface operations {
             };
         };
     };
-    AuthEmailChangeConfirmConfirmEmailChange: {
+    confirmEmailChange: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -601,8 +750,62 @@ export interface operations {
                     "application/json": components["schemas"]["PublicUser"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema, or `token` is not a link this server issued (`reason: invalid_token`). */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the link was issued to another account (`reason: wrong_account`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: another account took the address meanwhile. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gone: the link was used or has expired (`reason: used_token | expired_token`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -612,7 +815,7 @@ export interface operations {
             };
         };
     };
-    AuthLoginLogin: {
+    login: {
         parameters: {
             query?: never;
             header?: never;
@@ -634,8 +837,53 @@ export interface operations {
                     "application/json": components["schemas"]["AccessToken"] | components["schemas"]["MfaRequired"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: wrong login or password (the same answer for unknown users). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the account is being deleted. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many failed sign-ins for this login or from this client; `Retry-After` says when. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -645,7 +893,7 @@ export interface operations {
             };
         };
     };
-    AuthLoginMfaLoginMfa: {
+    loginMfa: {
         parameters: {
             query?: never;
             header?: never;
@@ -667,8 +915,53 @@ export interface operations {
                     "application/json": components["schemas"]["AccessToken"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: the code is wrong or used, or the challenge is unknown, expired or out of tries. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the account is being deleted. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -678,7 +971,7 @@ export interface operations {
             };
         };
     };
-    AuthLogoutLogout: {
+    logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -705,14 +998,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
-    AuthMeMe: {
+    getMe: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -727,8 +1027,17 @@ export interface operations {
                     "application/json": components["schemas"]["PublicUser"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -738,12 +1047,10 @@ export interface operations {
             };
         };
     };
-    AuthMeDeleteAccount: {
+    deleteMyAccount: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -762,8 +1069,53 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema, or two-factor sign-in is on and no `code` was sent. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the password or the code is wrong (`field` names which). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many wrong passwords or codes; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: account deletion is not configured on this server, or the database is down. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -773,12 +1125,10 @@ export interface operations {
             };
         };
     };
-    AuthMfaTotpConfirmConfirm: {
+    confirmTotpEnrolment: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -797,8 +1147,53 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema, or the code is not the authenticator's current one (`field: code`). */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: no enrolment was started, or it is already confirmed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -808,12 +1203,10 @@ export interface operations {
             };
         };
     };
-    AuthMfaTotpDisableDisable: {
+    disableTotp: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -830,8 +1223,62 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the code is wrong or was already used (`field: code`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: two-factor sign-in is not on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -841,12 +1288,10 @@ export interface operations {
             };
         };
     };
-    AuthMfaTotpEnrollEnroll: {
+    startTotpEnrolment: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -861,8 +1306,26 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrollment"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: two-factor sign-in is already on; disable it first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: two-factor sign-in is not configured on this server, or the database is down. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -872,12 +1335,10 @@ export interface operations {
             };
         };
     };
-    AuthPasswordChangePassword: {
+    changePassword: {
         parameters: {
             query?: never;
-            header?: {
-                authorization?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -894,8 +1355,53 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the current password is wrong (`field: password`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many wrong passwords; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -905,7 +1411,7 @@ export interface operations {
             };
         };
     };
-    AuthPasswordResetRequestPasswordReset: {
+    requestPasswordReset: {
         parameters: {
             query?: never;
             header?: never;
@@ -927,8 +1433,35 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many requests for this address or from this client; `Retry-After` says when. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -938,7 +1471,7 @@ export interface operations {
             };
         };
     };
-    AuthPasswordResetConfirmResetPassword: {
+    resetPassword: {
         parameters: {
             query?: never;
             header?: never;
@@ -958,8 +1491,35 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema, or `token` is not a link this server issued (`reason: invalid_token`). */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gone: the link was used or has expired (`reason: used_token | expired_token`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -969,7 +1529,7 @@ export interface operations {
             };
         };
     };
-    AuthRefreshRefresh: {
+    refreshSession: {
         parameters: {
             query?: never;
             header?: never;
@@ -998,9 +1558,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Unauthorized: no refresh cookie, or it is unknown, expired, rotated or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
-    AuthRegisterRegister: {
+    registerUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -1022,8 +1600,35 @@ export interface operations {
                     "application/json": components["schemas"]["PublicUser"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: the e-mail address or the username is taken (`field` names which). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1033,7 +1638,7 @@ export interface operations {
             };
         };
     };
-    AuthTokenToken: {
+    issueServiceToken: {
         parameters: {
             query?: never;
             header?: {
@@ -1057,8 +1662,35 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceToken"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the form does not match the schema, or `error: unsupported_grant_type | invalid_scope`. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: unknown client or wrong secret (`error: invalid_client`, `WWW-Authenticate: Basic`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1068,7 +1700,7 @@ export interface operations {
             };
         };
     };
-    HealthHealth: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -1088,7 +1720,7 @@ export interface operations {
             };
         };
     };
-    ReadyReady: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1104,6 +1736,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };

@@ -11,8 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health */
-        get: operations["HealthHealth"];
+        /**
+         * Health
+         * @description The process is up.
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -31,7 +34,13 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** DeleteUser */
+        /**
+         * DeleteUser
+         * @description For auth-service's account deletion: delete the user's profile and schedule every asset's destruction.
+         *
+         *     Needs a client-credentials service token with the internal audience and the `profiles:delete` scope.
+         *     Idempotent: 204 also when there is no profile, so a retry after any failure finishes the job.
+         */
         delete: operations["deleteUserProfile"];
         options?: never;
         head?: never;
@@ -45,14 +54,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /**
+         * Me
+         * @description The signed-in user's own profile, created (empty, with the token's username) on first access.
+         */
         get: operations["getMyProfile"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit */
+        /**
+         * Edit
+         * @description Change any of display name, bio, location, website, visibility and preferences; absent fields stay.
+         *
+         *     `website: null` or `""` clears the website. Answers the whole profile as stored.
+         */
         patch: operations["updateMyProfile"];
         trace?: never;
     };
@@ -66,7 +83,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove */
+        /**
+         * Remove
+         * @description Remove the profile's picture (204 also when there is none); its asset is destroyed at Cloudinary later.
+         *
+         *     Uploads signed before the deletion can no longer bring a picture back.
+         */
         delete: operations["deleteAvatar"];
         options?: never;
         head?: never;
@@ -80,7 +102,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Policy */
+        /**
+         * Policy
+         * @description The limits the server enforces on pictures (formats, bytes, sides, sizes, how long parameters last).
+         *
+         *     The browser checks a picture against them before uploading; the server checks them again on arrival.
+         */
         get: operations["getAvatarPolicy"];
         put?: never;
         post?: never;
@@ -99,7 +126,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign */
+        /**
+         * Sign
+         * @description Signed, short-lived parameters for uploading a new picture straight to Cloudinary.
+         *
+         *     POST `fields` plus `file` as multipart/form-data to `upload_url`, then poll `status_url`. Every value in
+         *     `fields` is chosen and signed by the server; changing or adding one breaks the signature at Cloudinary.
+         *     A request body, if sent, is ignored.
+         */
         post: operations["createAvatarUpload"];
         delete?: never;
         options?: never;
@@ -114,7 +148,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status */
+        /**
+         * Status
+         * @description Where one of the caller's uploads stands: pending, applied, superseded, rejected or expired.
+         *
+         *     `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected.
+         */
         get: operations["getAvatarUpload"];
         put?: never;
         post?: never;
@@ -133,7 +172,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm */
+        /**
+         * Confirm
+         * @description Confirm an upload without waiting for Cloudinary's notification (e.g. a laptop behind NAT).
+         *
+         *     Send `version` and `signature` from Cloudinary's upload response; the server checks the signature with
+         *     the API secret and reads the asset from Cloudinary itself before applying it, through the same path as
+         *     the webhook. Applying the same upload twice changes nothing; an older upload never replaces a newer one.
+         */
         post: operations["confirmAvatarUpload"];
         delete?: never;
         options?: never;
@@ -148,14 +194,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Preferences */
+        /**
+         * Preferences
+         * @description The signed-in user's preferences: theme and notification channels (never part of the public view).
+         */
         get: operations["getMyPreferences"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** EditPreferences */
+        /**
+         * EditPreferences
+         * @description Change some preferences; absent ones stay. Answers every preference as stored.
+         */
         patch: operations["updateMyPreferences"];
         trace?: never;
     };
@@ -166,7 +218,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public */
+        /**
+         * Public
+         * @description Anyone's public profile by username, without preferences.
+         *
+         *     A private profile is shown only to its owner (recognised by a valid bearer token; an invalid or expired
+         *     token counts as none); everyone else gets the same 404 as for an unknown username.
+         */
         get: operations["getPublicProfile"];
         put?: never;
         post?: never;
@@ -183,8 +241,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready */
-        get: operations["ReadyReady"];
+        /**
+         * Ready
+         * @description The service's dependencies answer; 503 otherwise.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -202,7 +263,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receive */
+        /**
+         * Receive
+         * @description Cloudinary's signed upload and eager notifications (the `notification_url` of every signed upload).
+         *
+         *     Authenticated by `X-Cld-Signature` over the raw body and `X-Cld-Timestamp`, not by a token. Answers 2xx only
+         *     once the outcome is stored; notifications for unknown uploads are acknowledged and ignored.
+         */
         post: operations["cloudinaryWebhook"];
         delete?: never;
         options?: never;
@@ -240,6 +307,7 @@ export interface components {
         };
         /** ConfirmUpload */
         ConfirmUpload: {
+            /** @description Cloudinary's response signature (SHA-1 or SHA-256 hex). One the server cannot verify for this upload and `version` is refused with 400. */
             signature: string;
             version: number;
         };
@@ -273,7 +341,10 @@ export interface components {
             notifications?: components["schemas"]["NotificationChange"];
             theme?: "system" | "light" | "dark";
         };
-        /** @description RFC 9457 problem details; further members (such as `errors`, `field`) may be present. */
+        /**
+         * ProblemDetails
+         * @description RFC 9457 problem details; further members (such as `errors`, `field`, `reason`) may be present.
+         */
         ProblemDetails: {
             detail?: string;
             errors?: Record<string, never>[];
@@ -310,6 +381,7 @@ export interface components {
             location?: string;
             preferences?: components["schemas"]["PreferencesChange"];
             visibility?: "public" | "private";
+            /** @description An http(s) URL whose host is `localhost` or a dotted DNS name (ASCII; punycode for IDNs), an optional port 1-65535, no credentials, at most 200 characters; `""` or null clears it. */
             website?: string | null;
         };
         /** PublicAvatar */
@@ -368,7 +440,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    HealthHealth: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -415,6 +487,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Unauthorized: no service token of the internal audience (user tokens are refused). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the service token does not grant `profiles:delete`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: Cloudinary cannot list the user's assets, or the database is down: retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     getMyProfile: {
@@ -433,6 +532,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: the account has been deleted (the token outlived it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -459,8 +585,44 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema (unknown fields, wrong types, constraints). */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: the account has been deleted (the token outlived it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -486,6 +648,33 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: the account has been deleted (the token outlived it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     getAvatarPolicy: {
@@ -506,6 +695,24 @@ export interface operations {
                     "application/json": components["schemas"]["AvatarPolicy"];
                 };
             };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     createAvatarUpload: {
@@ -524,6 +731,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UploadTicket"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the account's user id cannot be part of a Cloudinary public_id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: the account has been deleted (the token outlived it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -557,6 +800,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no upload with this id, or it is someone else's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     confirmAvatarUpload: {
@@ -583,8 +853,53 @@ export interface operations {
                     "application/json": components["schemas"]["UploadStatus"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema, or `signature` is not Cloudinary's for this upload and `version` (a well-formed signature the server cannot verify is refused here). */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no upload with this id, or it is someone else's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: Cloudinary does not hold this version of the upload. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: Cloudinary or the database is not answering; retry. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -612,6 +927,33 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: the account has been deleted (the token outlived it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     updateMyPreferences: {
@@ -636,8 +978,44 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Bad Request: the body does not match the schema (unknown fields, wrong types, constraints). */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: the account has been deleted (the token outlived it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -676,9 +1054,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Not Found: no such user, or the profile is private and the caller is not its owner. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
-    ReadyReady: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -694,6 +1090,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -714,6 +1119,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Bad Request: signed, but not a JSON object of the shape Cloudinary sends. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: `X-Cld-Signature` does not sign the body and `X-Cld-Timestamp`, or the timestamp is stale. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database or Cloudinary is not answering; Cloudinary delivers again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
