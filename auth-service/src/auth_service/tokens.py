@@ -7,7 +7,7 @@ among our own published keys only, `iss`/`aud`/`exp` required and checked.
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -46,13 +46,20 @@ class ServiceToken(msgspec.Struct):
 
 
 class UserClaims(msgspec.Struct):
-    """What a verified user access token says; service tokens lack `sid`/`username` and do not convert."""
+    """What a verified user access token says; service tokens lack `sid`/`username` and do not convert.
+
+    `auth_time` (OpenID Connect Core 2) is when the person last proved who they are in this session: the sign-in
+    or the latest step-up, never a refresh. `amr` (RFC 8176) says how. A token from before these claims existed
+    reads as authenticated at the epoch, i.e. never fresh.
+    """
 
     sub: str
     sid: str
     username: str
     jti: str
     exp: int
+    auth_time: int = 0
+    amr: list[str] = []
 
 
 class TokenService:
@@ -77,9 +84,26 @@ class TokenService:
         key = self.keys.signing
         return jwt.encode(payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE})
 
-    def issue_user(self, *, user_id: str, username: str, session_id: str, audience: str) -> AccessToken:
-        """An access token for a signed-in user of one refresh-token family."""
-        token = self._sign({"sub": user_id, "aud": audience, "sid": session_id, "username": username})
+    def issue_user(
+        self,
+        *,
+        user_id: str,
+        username: str,
+        session_id: str,
+        audience: str,
+        auth_time: datetime,
+        amr: list[str],
+    ) -> AccessToken:
+        """An access token for a signed-in user of one refresh-token family, authenticated at `auth_time` by `amr`."""
+        claims = {
+            "sub": user_id,
+            "aud": audience,
+            "sid": session_id,
+            "username": username,
+            "auth_time": int(auth_time.timestamp()),
+            "amr": amr,
+        }
+        token = self._sign(claims)
         return AccessToken(access_token=token, expires_in=self.ttl_seconds)
 
     def issue_service(self, *, client_id: str, audience: str, scopes: list[str]) -> ServiceToken:

@@ -128,7 +128,12 @@ def test_token_of_a_key_no_longer_published_is_rejected(
         wait_until_ready(client)
         user = register(client)
         old_key_token = old_signer.issue_user(
-            user_id=user["id"], username="alice", session_id="s", audience="profile-service"
+            user_id=user["id"],
+            username="alice",
+            session_id="s",
+            audience="profile-service",
+            auth_time=utc_now(),
+            amr=["pwd"],
         ).access_token
         assert client.get("/auth/me", headers=bearer(old_key_token)).status_code == 200
         new_token, _ = login(client)

@@ -30,7 +30,7 @@ def test_user_access_token_matches_the_readme_table(client: TestClient) -> None:
     claims = _verify_like_profile_service(client, access_token, "profile-service")
 
     assert header == {"alg": "EdDSA", "typ": "at+jwt", "kid": KID}
-    assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "sid", "username"}
+    assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "sid", "username", "auth_time", "amr"}
     assert claims["iss"] == ISSUER
     assert claims["aud"] == "profile-service"
     assert claims["sub"] == user["id"]
@@ -38,6 +38,8 @@ def test_user_access_token_matches_the_readme_table(client: TestClient) -> None:
     assert isinstance(claims["sid"], str)
     assert claims["exp"] == claims["iat"] + 900  # type: ignore[operator]
     assert claims["nbf"] == claims["iat"]
+    assert claims["auth_time"] == claims["iat"]  # signed in just now
+    assert claims["amr"] == ["pwd"]
 
 
 def test_service_token_matches_the_readme_table(client: TestClient) -> None:  # type: ignore[type-arg]

@@ -6,15 +6,37 @@ import msgspec
 
 from auth_service.tokens import AccessToken
 
+# How a session authenticated, as the access token's `amr` (RFC 8176 values). A passkey is something the person
+# has (`hwk`) unlocked by who they are or what they know (`user`, user verification): two factors (`mfa`).
+AMR_PASSWORD = ["pwd"]
+AMR_PASSWORD_OTP = ["pwd", "otp", "mfa"]
+AMR_PASSKEY = ["hwk", "user", "mfa"]
+
 
 class Family(msgspec.Struct, kw_only=True):
-    """One sign-in: every refresh token rotated from it shares its id (the access token's `sid`)."""
+    """One sign-in: every refresh token rotated from it shares its id (the access token's `sid`).
+
+    `auth_time` and `amr` say when and how the person last proved who they are (the sign-in, or a later
+    step-up); a refresh carries them into the new access token unchanged. Families stored before these fields
+    existed read with the defaults: authenticated at `created_at` (see `authenticated_at`) by password.
+    """
 
     id: str
     user_id: str
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+    auth_time: datetime | None = None
+    amr: list[str] = msgspec.field(default_factory=lambda: ["pwd"])
+    # What the sessions list shows: a label from the User-Agent and the address truncated to its network.
+    device: str = ""
+    address: str = ""
+    last_used_at: datetime | None = None
+
+    @property
+    def authenticated_at(self) -> datetime:
+        """When the person last authenticated in this session."""
+        return self.auth_time or self.created_at
 
 
 class RefreshToken(msgspec.Struct, kw_only=True):

@@ -16,7 +16,7 @@ from auth_service.mfa.schemas import MfaRequired
 from auth_service.mfa.service import MfaService
 from auth_service.passwords import Passwords
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
-from auth_service.sessions.schemas import Family, IssuedSession, RefreshToken
+from auth_service.sessions.schemas import AMR_PASSWORD, AMR_PASSWORD_OTP, Family, IssuedSession, RefreshToken
 from auth_service.throttle import LoginThrottle
 from auth_service.tokens import TokenService
 from auth_service.users.repository import DELETING, UserRepository
@@ -92,7 +92,7 @@ class SessionService:
             token = await self._challenges.create(user.id, now=self._clock(), ttl=self._challenge_ttl)
             return MfaRequired(mfa_token=token, expires_in=int(self._challenge_ttl.total_seconds()))
         await self._activity.record(user.id, SIGN_IN, client, "password")
-        return await self._start(user)
+        return await self.begin(user, client, AMR_PASSWORD)
 
     async def login_mfa(self, mfa_token: str, code: str, client: ClientInfo) -> IssuedSession:
         """Finish a sign-in with a TOTP or recovery code; each challenge allows a few attempts and one success."""
@@ -108,12 +108,21 @@ class SessionService:
         if not await self._challenges.consume(challenge, now=self._clock()):
             raise Unauthorized(BAD_CHALLENGE)
         await self._activity.record(user.id, SIGN_IN, client, f"password + {method}")
-        return await self._start(user)
+        return await self.begin(user, client, AMR_PASSWORD_OTP)
 
-    async def _start(self, user: User) -> IssuedSession:
+    async def begin(self, user: User, client: ClientInfo, amr: list[str]) -> IssuedSession:
+        """A new session for a user who just authenticated by `amr` (every way of signing in ends here)."""
         now = self._clock()
         # A sign-in lasts the refresh TTL from login; rotating does not extend it.
-        family = Family(id=str(uuid.uuid4()), user_id=user.id, created_at=now, expires_at=now + self._refresh_ttl)
+        family = Family(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + self._refresh_ttl,
+            auth_time=now,
+            amr=amr,
+            last_used_at=now,
+        )
         await self._families.create(family)
         return await self._issue(user, family)
 
@@ -154,6 +163,11 @@ class SessionService:
             )
         )
         access = self._tokens.issue_user(
-            user_id=user.id, username=user.username, session_id=family.id, audience=self._audience
+            user_id=user.id,
+            username=user.username,
+            session_id=family.id,
+            audience=self._audience,
+            auth_time=family.authenticated_at,
+            amr=family.amr,
         )
         return IssuedSession(access=access, refresh_token=refresh_token, refresh_expires_at=family.expires_at)
