@@ -18,6 +18,7 @@ from auth_service.keys import JwksController
 from auth_service.mfa.controller import MfaController
 from auth_service.services import Services, build, mongo_ready, running
 from auth_service.sessions.controller import SessionController
+from auth_service.stepup import provide_fresh_user_claims
 from auth_service.tokens import provide_user_claims
 from auth_service.users.controller import UserController
 from service_kit.errors import EXCEPTION_HANDLERS
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         ],
         dependencies={
             "current_user": Provide(provide_user_claims),
+            "fresh_user": Provide(provide_fresh_user_claims),
             "client_info": Provide(provide_client_info, sync_to_thread=False),
             "accounts": Provide(provide_accounts, sync_to_thread=False),
         },

@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     mongodb_timeout_ms: Annotated[int, msgspec.Meta(ge=50)] = 3000
     access_token_ttl_seconds: Annotated[int, msgspec.Meta(ge=10, le=86400)] = 900
     refresh_token_ttl_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 30
+    # Dangerous actions need an authentication (sign-in or step-up) at most this old (stepup.py).
+    fresh_seconds: Annotated[int, msgspec.Meta(ge=30, le=86400)] = 300
     user_audience: str = "profile-service"
     cookie_secure: bool = True
     # OWASP's first argon2id choice (m=19 MiB, t=2, p=1); tests lower them, production never should.

@@ -13,6 +13,14 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# Problem `type`s clients act on (RFC 9457 3.1.1) are URNs under this prefix, listed in the README's
+# "Problem types"; every other problem is `about:blank`. A URN, not a URL: there is no page to dereference.
+PROBLEM_TYPE_BASE = "urn:profile-pictures:problem:"
+
+
+def problem_type(name: str) -> str:
+    """The `type` URI of a problem a client recognises by name (e.g. `step-up-required`)."""
+    return PROBLEM_TYPE_BASE + name
 
 
 class AppError(Exception):

@@ -3,7 +3,7 @@ from litestar import get, post
 from litestar.params import JSONBody
 from litestar.testing import create_test_client
 
-from service_kit.errors import EXCEPTION_HANDLERS, Conflict
+from service_kit.errors import EXCEPTION_HANDLERS, Conflict, problem_type
 
 
 class Thing(msgspec.Struct, forbid_unknown_fields=True):
@@ -67,3 +67,7 @@ def test_unexpected_errors_are_a_500_problem_without_internals() -> None:
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internals" not in response.text
+
+
+def test_named_problem_types_are_urns_under_one_prefix() -> None:
+    assert problem_type("step-up-required") == "urn:profile-pictures:problem:step-up-required"

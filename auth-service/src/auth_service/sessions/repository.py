@@ -47,6 +47,16 @@ class FamilyRepository:
         family: Family | None = _from_doc(await self._collection.find_one({"_id": family_id}), Family)
         return family
 
+    async def reauthenticated(self, family_id: str, user_id: str, *, at: datetime, amr: list[str]) -> Family | None:
+        """Record a step-up on a live session of `user_id`; the updated family, or None if it is gone or revoked."""
+        await self._collection.update_one(
+            {"_id": family_id, "user_id": user_id, "revoked_at": None}, {"$set": {"auth_time": at, "amr": amr}}
+        )
+        family = await self.get(family_id)
+        if family is None or family.user_id != user_id or family.revoked_at is not None:
+            return None
+        return family
+
     async def revoke(self, family_id: str, now: datetime) -> None:
         """Revoke the family (idempotent: the first revocation time is kept)."""
         await self._collection.update_one({"_id": family_id, "revoked_at": None}, {"$set": {"revoked_at": now}})

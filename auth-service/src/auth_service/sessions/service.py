@@ -18,7 +18,7 @@ from auth_service.passwords import Passwords
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import AMR_PASSWORD, AMR_PASSWORD_OTP, Family, IssuedSession, RefreshToken
 from auth_service.throttle import LoginThrottle
-from auth_service.tokens import TokenService
+from auth_service.tokens import AccessToken, TokenService, UserClaims
 from auth_service.users.repository import DELETING, UserRepository
 from auth_service.users.schemas import Credentials, User
 from service_kit.clock import Clock
@@ -126,6 +126,18 @@ class SessionService:
         await self._families.create(family)
         return await self._issue(user, family)
 
+    async def stepped_up(self, claims: UserClaims, amr: list[str]) -> AccessToken:
+        """A new access token for the caller's session after they proved who they are again by `amr`.
+
+        The session's `auth_time` moves to now, so refreshes keep it fresh for as long as the step-up allows;
+        the refresh cookie is not rotated. 401 if the session ended meanwhile.
+        """
+        user = await self._users.get(claims.sub)
+        family = await self._families.reauthenticated(claims.sid, claims.sub, at=self._clock(), amr=amr)
+        if family is None or user is None or user.status == DELETING:
+            raise Unauthorized(BAD_REFRESH)
+        return self._access(user, family)
+
     async def refresh(self, presented: str | None) -> IssuedSession:
         """Exchange a refresh token for new tokens; a second use of a token revokes its whole family."""
         if not presented:
@@ -162,7 +174,11 @@ class SessionService:
                 expires_at=family.expires_at,
             )
         )
-        access = self._tokens.issue_user(
+        access = self._access(user, family)
+        return IssuedSession(access=access, refresh_token=refresh_token, refresh_expires_at=family.expires_at)
+
+    def _access(self, user: User, family: Family) -> AccessToken:
+        return self._tokens.issue_user(
             user_id=user.id,
             username=user.username,
             session_id=family.id,
@@ -170,4 +186,3 @@ class SessionService:
             auth_time=family.authenticated_at,
             amr=family.amr,
         )
-        return IssuedSession(access=access, refresh_token=refresh_token, refresh_expires_at=family.expires_at)
