@@ -5,38 +5,17 @@ profile-service migrate-local-images --help     move avatars kept on disk to Clo
 
 import sys
 
-import uvicorn
-
 from profile_service.config import Settings
-from service_kit.settings import SettingsError
+from service_kit.serve import serve
 
 USAGE = "usage: profile-service [serve | migrate-local-images ...]"
-
-
-def serve() -> int:
-    """Validate the settings, then serve with uvicorn on PROFILE_HOST:PROFILE_PORT (exit 2 if misconfigured)."""
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"profile-service: {exc}", file=sys.stderr)
-        return 2
-    uvicorn.run(
-        "profile_service.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a subcommand, or serving as before when there is none."""
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] == "serve":
-        return serve()
+        return serve("profile-service", "profile_service.app:create_app", Settings.from_env)
     if args[0] == "migrate-local-images":
         from profile_service.migration.cli import main as migrate
 
