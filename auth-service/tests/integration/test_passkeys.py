@@ -1,10 +1,13 @@
 """Passkeys through HTTP with real WebAuthn ceremonies (a software authenticator): register, list, rename,
 remove (a dangerous action: step-up), sign in without a password, step up; and every way an assertion is refused."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
+import cbor2
 import jwt
+import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from litestar import Litestar
@@ -12,8 +15,8 @@ from litestar.testing import TestClient
 
 from auth_service.config import Settings
 from auth_service.stepup import STEP_UP_REQUIRED
-from tests.conftest import FakeClock, bearer, login, refresh, register, stored
-from tests.webauthn_authenticator import UP, Credential, SoftAuthenticator
+from tests.conftest import FakeClock, bearer, login, refresh, register, running, stored, wait_until_ready
+from tests.webauthn_authenticator import UP, Credential, SoftAuthenticator, b64url, unb64url
 
 Client = TestClient[Litestar]
 
@@ -440,3 +443,49 @@ def test_sign_in_options_are_throttled_per_address(client: Client, settings: Set
 
     assert answers[:-1] == [200] * settings.login_max_failures_per_address
     assert answers[-1] == 429
+
+
+def _mutated(credential: dict[str, Any], field: str, kind: int) -> dict[str, Any]:
+    """The credential with one binary field truncated, noise, empty or a CBOR oddity (`kind` picks which)."""
+    original = unb64url(credential["response"][field])
+    values = [
+        original[: len(original) // 2],
+        bytes((i * 37 + 11) % 256 for i in range(len(original))),  # noise of the same length
+        b"",
+        b"\xa0",
+        b"\x80",
+        b"\xff" * 3,
+        cbor2.dumps(
+            {"fmt": "packed", "attStmt": {"alg": -7, "sig": b"x", "x5c": [b"not a certificate"]}, "authData": original}
+        ),
+    ]
+    mutated: dict[str, Any] = json.loads(json.dumps(credential))
+    mutated["response"][field] = b64url(values[kind])
+    return mutated
+
+
+KINDS = range(7)
+
+
+def test_mangled_credentials_are_refused_with_4xx_never_500(
+    settings: Settings, clock: FakeClock, authenticator: SoftAuthenticator
+) -> None:
+    statuses = []
+    with running(msgspec.structs.replace(settings, login_max_failures_per_address=1000), clock) as client:
+        wait_until_ready(client)
+        token, _ = signed_up(client, authenticator)
+        for field in ["clientDataJSON", "authenticatorData", "signature", "userHandle"]:
+            for kind in KINDS:
+                started = sign_in_options(client)
+                credential = _mutated(authenticator.get(started["options"]), field, kind)
+                body = {"ceremony_id": started["ceremony_id"], "credential": credential}
+                statuses.append(client.post("/auth/passkeys/login", json=body).status_code)
+        for field in ["clientDataJSON", "attestationObject"]:
+            for kind in KINDS:
+                started = client.post("/auth/passkeys/register/options", headers=bearer(token)).json()
+                credential = _mutated(SoftAuthenticator().create(started["options"]), field, kind)
+                body = {"ceremony_id": started["ceremony_id"], "credential": credential}
+                statuses.append(client.post("/auth/passkeys", json=body, headers=bearer(token)).status_code)
+
+    assert len(statuses) == 6 * len(KINDS)
+    assert set(statuses) <= {400, 401}, statuses
