@@ -16,3 +16,8 @@ export { passkeysSupported } from "./webauthn";
 export function stepUpWithPasskey(auth: AuthClient, credentials?: () => Credentials): Promise<AccessToken> {
   return new PasskeyClient(auth, credentials).stepUp();
 }
+
+/** The passkey entry for the step-up dialog's `registerStepUpMethod({label, run})`. */
+export function passkeyStepUp(auth: AuthClient): { label: string; run: () => Promise<AccessToken> } {
+  return { label: "Use a passkey", run: () => stepUpWithPasskey(auth) };
+}
