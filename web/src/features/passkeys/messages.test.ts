@@ -15,6 +15,11 @@ describe("passkey messages", () => {
     expect(passkeyMessage(new PasskeyCancelled(), "sign-in")).toMatch(/cancelled or timed out/);
   });
 
+  it("explains the browser's refusals", () => {
+    expect(passkeyMessage(new DOMException("invalid domain", "SecurityError"), "add")).toMatch(/this address/);
+    expect(passkeyMessage(new DOMException("excluded", "InvalidStateError"), "add")).toMatch(/already has a passkey/);
+  });
+
   it("explains a refused sign-in and throttling", () => {
     expect(passkeyMessage(new ApiError({ status: 401 }), "sign-in")).toMatch(/wasn't accepted/);
     expect(passkeyMessage(new ApiError({ status: 429 }, 30), "sign-in")).toMatch(/wait 30 seconds/);

@@ -14,6 +14,10 @@ export function passkeyMessage(error: unknown, doing: "sign-in" | "add" | "confi
   if (error instanceof DOMException && error.name === "InvalidStateError") {
     return "This device already has a passkey for your account.";
   }
+  // The page's address is not on the passkeys' domain (an IP address such as 127.0.0.1, say).
+  if (error instanceof DOMException && error.name === "SecurityError") {
+    return "Passkeys don't work at this address. Open the site at its usual address (such as localhost, not 127.0.0.1).";
+  }
   if (error instanceof ApiError) {
     if (error.status === 429) {
       const s = error.retryAfter;
