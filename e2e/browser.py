@@ -50,9 +50,10 @@ def build_web() -> Path:
 
 
 @contextmanager
-def serve_web(stack: Stack) -> Iterator[str]:
-    """`vite preview` of the built app, proxying /auth, /.well-known and /profiles to this stack."""
-    port = free_port()
+def serve_web(stack: Stack, port: int | None = None) -> Iterator[str]:
+    """`vite preview` of the built app, proxying /auth, /.well-known and /profiles to this stack (on `port`, or a
+    free one)."""
+    port = port or free_port()
     process = ServerProcess(
         name="web",
         args=[

@@ -37,14 +37,19 @@ CHECKS = "all"
 SEED = 20261202  # fixed, so a failure reproduces; change it to explore
 # Operations where a body or query the schema allows is still refused with their documented 400, for a reason
 # no schema can state: the value must be one the server issued or can verify (a link token, a TOTP code, an
-# opaque cursor, Cloudinary's signature). positive_data_acceptance judges by status alone (2xx, 3xx, 401, 403,
-# 404, 409, 429, 5xx unless configured), so for these operations, and only these, 400 is added to what it expects.
+# opaque cursor, Cloudinary's signature, a WebAuthn credential). positive_data_acceptance judges by status alone
+# (2xx, 3xx, 401, 403, 404, 409, 429, 5xx unless configured), so for these operations, and only these, 400 is added
+# to what it expects.
 UNVERIFIABLE_INPUT = {
     "auth": (
         "POST /auth/password-reset/confirm",
         "POST /auth/email-change/confirm",
         "POST /auth/mfa/totp/confirm",
         "GET /auth/activity",
+        # A WebAuthn credential must answer a ceremony this server opened, signed by an authenticator's key.
+        "POST /auth/passkeys",
+        "POST /auth/passkeys/login",
+        "POST /auth/passkeys/reauthenticate",
     ),
     "profile": ("POST /profiles/me/avatar/uploads/{upload_id}/confirm",),
 }

@@ -82,7 +82,7 @@ def sign_in(page: Page, web: str, login: str, password: str = PASSWORD, next_pat
     page.goto(f"{web}/sign-in" + ("" if next_path == "/" else f"?next={next_path}"))
     page.get_by_label("Email or username").fill(login)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def sign_out(page: Page) -> None:

@@ -167,7 +167,7 @@ def test_phone_photo_upload_in_a_real_browser(stack: Stack, web: str, browser: B
     expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fprofile$"))
     page.get_by_label("Email or username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/profile$"))
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
     expect(page.get_by_test_id("avatar-default").first).to_be_visible()

@@ -47,6 +47,7 @@ def test_auth_sends_mail_to_the_sink_with_links_to_the_web_app(tmp_path: Path, m
         "AUTH_PUBLIC_WEB_URL",
         "AUTH_MFA_ENCRYPTION_KEY",
         "AUTH_MAIL_FROM",
+        "AUTH_WEBAUTHN_ORIGINS",
     ):
         monkeypatch.delenv(name, raising=False)
     ports = dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5, mail=6, mail_web=7)
@@ -57,6 +58,7 @@ def test_auth_sends_mail_to_the_sink_with_links_to_the_web_app(tmp_path: Path, m
     auth = envs["auth"]
     assert (auth["AUTH_SMTP_HOST"], auth["AUTH_SMTP_PORT"]) == ("127.0.0.1", "6")
     assert auth["AUTH_PUBLIC_WEB_URL"] == "http://localhost:4"
+    assert auth["AUTH_WEBAUTHN_ORIGINS"] == "http://localhost:4"
     assert auth["AUTH_MAIL_FROM"] == "no-reply@localhost"
     assert auth["AUTH_PROFILE_SERVICE_URL"] == "http://127.0.0.1:2"
     assert len(base64.urlsafe_b64decode(auth["AUTH_MFA_ENCRYPTION_KEY"])) == 32

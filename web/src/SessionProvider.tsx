@@ -72,6 +72,7 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
         await auth.loginMfa(mfaToken, code);
         await load();
       },
+      completeSignIn: load,
       register: async (registration) => {
         await auth.register(registration);
         // A new account has no second factor yet: the login answers tokens.

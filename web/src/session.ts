@@ -17,6 +17,8 @@ export interface Session {
   /** The first step; `mfaRequired` means: ask for a code and call `completeMfa`. */
   signIn: (login: string, password: string) => Promise<LoginResult>;
   completeMfa: (mfaToken: string, code: string) => Promise<void>;
+  /** Load the account after a sign-in made directly through `auth` (a passkey). */
+  completeSignIn: () => Promise<void>;
   register: (registration: Registration) => Promise<void>;
   signOut: () => Promise<void>;
   /** Replace the profile everywhere on the page (after an upload or an edit). */

@@ -16,6 +16,7 @@ from auth_service.clients.controller import CLIENT_CREDENTIALS, ClientTokenContr
 from auth_service.config import Settings
 from auth_service.keys import JwksController
 from auth_service.mfa.controller import MfaController
+from auth_service.passkeys.controller import PasskeyController
 from auth_service.services import Services, build, mongo_ready, running
 from auth_service.sessions.controller import SessionController
 from auth_service.stepup import provide_fresh_user_claims
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             AccountController,
             MfaController,
             ActivityController,
+            PasskeyController,
         ],
         dependencies={
             "current_user": Provide(provide_user_claims),

@@ -5,9 +5,11 @@ import binascii
 import os
 from collections.abc import Mapping
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import msgspec
 
+from service_kit.openapi import END_OF_STRING
 from service_kit.settings import SettingsError, settings_from_env
 
 PREFIX = "AUTH_"
@@ -15,6 +17,10 @@ PREFIX = "AUTH_"
 STANDARD_NAMES = ("MONGODB_URI",)
 # AUTH_* variables meant for other programs (profile-service finds our keys there); not ours to reject.
 FOREIGN_NAMES = ("AUTH_JWKS_URL",)
+
+
+# A web origin as browsers write it: scheme, host and optional port; no path, no trailing slash.
+Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?" + END_OF_STRING)]
 
 
 class ServiceClient(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -80,22 +86,38 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Account deletion calls profile-service with a service token minted here for this audience.
     profile_service_url: Annotated[str, msgspec.Meta(pattern="^https?://")] | None = None
     internal_audience: Annotated[str, msgspec.Meta(min_length=1)] = "profile-service-internal"
+    # Passkeys (WebAuthn): browsers bind each passkey to the relying-party id (a domain, never an IP address) and
+    # sign the page's origin into every ceremony; only these origins are accepted.
+    webauthn_rp_id: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9.-]{1,253}" + END_OF_STRING)] = "localhost"
+    webauthn_rp_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "Profile pictures"
+    webauthn_origins: Annotated[list[Origin], msgspec.Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["http://localhost:8080"]
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `AUTH_*` variables and the standard names; raise SettingsError if invalid."""
+        # AUTH_WEBAUTHN_ORIGINS is a JSON list or a comma-separated one, whichever the operator wrote.
+        origins_json = environ.get(PREFIX + "WEBAUTHN_ORIGINS", "").lstrip().startswith("[")
         settings = settings_from_env(
             cls,
             environ,
             prefix=PREFIX,
             standard_names=STANDARD_NAMES,
-            json_fields=("service_clients",),
+            list_fields=() if origins_json else ("webauthn_origins",),
+            json_fields=("service_clients", "webauthn_origins") if origins_json else ("service_clients",),
             foreign_names=FOREIGN_NAMES,
         )
         if settings.signing_keys_dir is None and settings.signing_key is None:
             raise SettingsError("invalid configuration: set AUTH_SIGNING_KEYS_DIR or AUTH_SIGNING_KEY")
         if settings.mfa_encryption_key is not None and not _is_aes_key(settings.mfa_encryption_key):
             raise SettingsError("invalid configuration: AUTH_MFA_ENCRYPTION_KEY must be 32 bytes in base64url")
+        for origin in settings.webauthn_origins:
+            if not _within(origin, settings.webauthn_rp_id):
+                raise SettingsError(
+                    f"invalid configuration: AUTH_WEBAUTHN_ORIGINS has {origin}, which is not on "
+                    f"AUTH_WEBAUTHN_RP_ID {settings.webauthn_rp_id} (browsers would refuse every passkey there)"
+                )
         return settings
 
 
@@ -104,3 +126,9 @@ def _is_aes_key(value: str) -> bool:
         return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == 32
     except (binascii.Error, ValueError):
         return False
+
+
+def _within(origin: str, rp_id: str) -> bool:
+    """Whether a page at `origin` may use passkeys of `rp_id`: its host is the RP id or a subdomain of it."""
+    host = urlsplit(origin).hostname or ""
+    return host == rp_id or host.endswith("." + rp_id)

@@ -31,12 +31,15 @@ from auth_service.mfa.service import MfaService
 from auth_service.mfa.totp import TotpCipher
 from auth_service.outbox import DELETION_OUTBOX, EMAIL_OUTBOX, OutboxJob, log_fields
 from auth_service.outbox import create_indexes as create_outbox_indexes
+from auth_service.passkeys import repository as passkeys
+from auth_service.passkeys.repository import CeremonyRepository, PasskeyRepository
+from auth_service.passkeys.service import PasskeyService
 from auth_service.passwords import Passwords
 from auth_service.sessions import repository as sessions
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.service import SessionService
 from auth_service.throttle import COLLECTION as LOGIN_FAILURES
-from auth_service.throttle import MFA_COLLECTION, RESET_COLLECTION, LoginThrottle
+from auth_service.throttle import MFA_COLLECTION, PASSKEY_COLLECTION, RESET_COLLECTION, LoginThrottle
 from auth_service.throttle import create_indexes as create_throttle_indexes
 from auth_service.tokens import TokenService
 from auth_service.users import repository as users
@@ -55,6 +58,7 @@ INDEXES: tuple[IndexCreator, ...] = (
     create_throttle_indexes,
     activity.create_indexes,
     create_outbox_indexes,
+    passkeys.create_indexes,
 )
 
 
@@ -73,6 +77,7 @@ class Services:
     mfa: MfaService
     sessions: SessionService
     accounts: AccountService
+    passkeys: PasskeyService
     # Keyed by collection name: tests drive `workers[EMAIL_OUTBOX].run_once()` themselves.
     workers: Mapping[str, JobWorker[OutboxJob]]
     http: httpx.AsyncClient
@@ -161,6 +166,17 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
         clock=clock,
     )
+    passkey_repository = PasskeyRepository(db[passkeys.PASSKEYS])
+    passkey_service = PasskeyService(
+        passkeys=passkey_repository,
+        ceremonies=CeremonyRepository(db[passkeys.CHALLENGES]),
+        users=user_repository,
+        sessions=sessions_service,
+        activity=activity_repository,
+        throttle=throttle(PASSKEY_COLLECTION, settings.login_max_failures_per_account, "Too many passkey sign-ins."),
+        settings=settings,
+        clock=clock,
+    )
     deleter = AccountDeleter(
         http=http,
         tokens=tokens,
@@ -168,6 +184,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         users=user_repository,
         families=families,
         activity=activity_repository,
+        passkeys=passkey_repository,
         clock=clock,
     )
     retry = Retry(
@@ -194,6 +211,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         mfa=mfa,
         sessions=sessions_service,
         accounts=accounts,
+        passkeys=passkey_service,
         workers=workers,
         http=http,
     )

@@ -52,8 +52,19 @@ class LoginThrottle:
 
     async def check(self, login: str, address: str) -> None:
         """Raise TooManyRequests (with Retry-After) if either counter has reached its limit in this window."""
+        await self._check(self._keys(login, address))
+
+    async def check_address(self, address: str) -> None:
+        """Raise TooManyRequests if the address alone has reached its limit (a request naming no account)."""
+        await self._check({"address": self._keys("", address)["address"]})
+
+    async def record_address(self, address: str) -> None:
+        """Count one attempt against the address only."""
+        await self._count({"address": self._keys("", address)["address"]})
+
+    async def _check(self, keys: dict[str, str]) -> None:
         start, end = self._window_bounds()
-        ids = {f"{kind}:{key}:{start}": kind for kind, key in self._keys(login, address).items()}
+        ids = {f"{kind}:{key}:{start}": kind for kind, key in keys.items()}
         async for doc in self._collection.find({"_id": {"$in": list(ids)}}):
             if doc["count"] >= self._limits[ids[doc["_id"]]]:
                 retry_after = max(1, math.ceil((end - self._clock()).total_seconds()))
@@ -61,8 +72,11 @@ class LoginThrottle:
 
     async def record_failure(self, login: str, address: str) -> None:
         """Count one failed attempt against both the account and the address."""
+        await self._count(self._keys(login, address))
+
+    async def _count(self, keys: dict[str, str]) -> None:
         start, end = self._window_bounds()
-        for kind, key in self._keys(login, address).items():
+        for kind, key in keys.items():
             await self._collection.update_one(
                 {"_id": f"{kind}:{key}:{start}"},
                 # The TTL field is a real datetime: the stand-in's TTL also deletes strings and numbers.
@@ -76,12 +90,14 @@ class LoginThrottle:
         await self._collection.delete_one({"_id": f"account:{self._keys(login, address)['account']}:{start}"})
 
 
-# The same counters guard second-factor codes (per account and address) and password-reset requests.
+# The same counters guard second-factor codes (per account and address), password-reset requests and passkey
+# sign-in ceremonies (per address: each one is a stored challenge, asked for without an account).
 MFA_COLLECTION = "mfa_failures"
 RESET_COLLECTION = "reset_requests"
+PASSKEY_COLLECTION = "passkey_sign_ins"
 
 
 async def create_indexes(db: Database) -> None:
     """TTL on the window's expiry."""
-    for name in (COLLECTION, MFA_COLLECTION, RESET_COLLECTION):
+    for name in (COLLECTION, MFA_COLLECTION, RESET_COLLECTION, PASSKEY_COLLECTION):
         await db[name].create_index("expires_at", expireAfterSeconds=0)

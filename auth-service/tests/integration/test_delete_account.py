@@ -27,6 +27,7 @@ from tests.conftest import (
     stored,
     wait_until_ready,
 )
+from tests.webauthn_authenticator import SoftAuthenticator
 
 DELETIONS = "account_deletions"
 
@@ -118,14 +119,22 @@ def test_deletion_calls_profile_service_with_a_service_token_then_removes_the_ac
 ) -> None:
     user = register(app)
     access, refresh_token = login(app)
+    authenticator = SoftAuthenticator()
+    started = app.post("/auth/passkeys/register/options", headers=bearer(access)).json()
+    body = {"ceremony_id": started["ceremony_id"], "credential": authenticator.create(started["options"])}
+    assert app.post("/auth/passkeys", json=body, headers=bearer(access)).status_code == 201
 
     response = _delete(app, access, password=PASSWORD)
     while_deleting = app.post("/auth/login", json={"login": "alice", "password": PASSWORD})
+    sign_in = app.post("/auth/passkeys/login/options").json()
+    assertion = {"ceremony_id": sign_in["ceremony_id"], "credential": authenticator.get(sign_in["options"])}
+    passkey_while_deleting = app.post("/auth/passkeys/login", json=assertion)
     drain(app, DELETIONS)
 
     assert response.status_code == 202
     assert response.json()["status"] == "deleting"
     assert while_deleting.status_code == 403
+    assert passkey_while_deleting.status_code == 403
     assert refresh(app, refresh_token).status_code == 401
     assert len(profile_stub.calls) == 1
     call = profile_stub.calls[0]
@@ -135,6 +144,7 @@ def test_deletion_calls_profile_service_with_a_service_token_then_removes_the_ac
     assert call["claims"]["sub"] == "auth-service"
     assert stored(app, "users") == []
     assert stored(app, "activity") == []
+    assert stored(app, "passkeys") == []
     assert app.post("/auth/login", json={"login": "alice", "password": PASSWORD}).status_code == 401
     assert app.get("/auth/me", headers=bearer(access)).status_code == 401
 

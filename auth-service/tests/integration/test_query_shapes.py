@@ -16,6 +16,9 @@ from auth_service.account.tokens import ActionTokenRepository
 from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import ClientInfo
 from auth_service.outbox import OutboxJob, new_job
+from auth_service.passkeys.repository import CeremonyRepository, PasskeyRepository
+from auth_service.passkeys.repository import create_indexes as create_passkey_indexes
+from auth_service.passkeys.schemas import StoredPasskey
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import Family, RefreshToken
 from auth_service.throttle import LoginThrottle
@@ -238,3 +241,75 @@ async def test_outbox_claims_are_exclusive_until_the_lease_lapses(db: Database) 
 
     assert len(first) + len(second) == 1
     assert [j.attempts for j in after_lease] == [2]
+
+
+def _passkey(now: datetime, credential_id: str, user_id: str, sign_count: int = 0) -> StoredPasskey:
+    return StoredPasskey(
+        id=credential_id, user_id=user_id, name="Laptop", public_key="AQID", sign_count=sign_count, created_at=now
+    )
+
+
+async def test_a_ceremony_is_consumed_once_by_one_conditional_update(db: Database) -> None:
+    await create_passkey_indexes(db)
+    ceremonies = CeremonyRepository(db["webauthn_challenges"])
+    now = utc_now()
+    login = await ceremonies.open("login", None, "Y2hhbGxlbmdl", now=now, ttl=timedelta(minutes=5))
+    register = await ceremonies.open("register", "u-1", "b3RoZXI", now=now, ttl=timedelta(minutes=5))
+
+    racing = await asyncio.gather(*(ceremonies.consume(login, "login", None, now=now) for _ in range(5)))
+    wrong_purpose = await ceremonies.consume(register, "login", None, now=now)
+    wrong_user = await ceremonies.consume(register, "register", "u-2", now=now)
+    expired = await ceremonies.consume(register, "register", "u-1", now=now + timedelta(minutes=5))
+    right = await ceremonies.consume(register, "register", "u-1", now=now)
+
+    won = [c for c in racing if c is not None]
+    assert len(won) == 1
+    assert (won[0].purpose, won[0].user_id, won[0].challenge) == ("login", None, "Y2hhbGxlbmdl")
+    assert wrong_purpose is None
+    assert wrong_user is None
+    assert expired is None
+    assert right is not None
+    assert right.user_id == "u-1"
+    assert isinstance((await db["webauthn_challenges"].find_one({"_id": login}) or {})["expires_at"], datetime)
+
+
+async def test_a_passkey_counter_moves_by_compare_and_set_from_the_value_read(db: Database) -> None:
+    await create_passkey_indexes(db)
+    passkeys = PasskeyRepository(db["passkeys"])
+    now = utc_now()
+    await passkeys.insert(_passkey(now, "cred-1", "u-1", sign_count=4))
+    read = await passkeys.get("cred-1")
+    assert read is not None
+
+    first = await passkeys.used(read, 5, now=now)
+    second = await passkeys.used(read, 6, now=now)  # the same stale read: someone else moved it
+
+    after = await passkeys.get("cred-1")
+    assert (first, second) == (True, False)
+    assert after is not None
+    assert after.sign_count == 5
+    assert after.last_used_at == now
+
+
+async def test_passkeys_are_owned_renamed_and_removed_per_user(db: Database) -> None:
+    await create_passkey_indexes(db)
+    passkeys = PasskeyRepository(db["passkeys"])
+    now = utc_now()
+    await passkeys.insert(_passkey(now, "b", "u-1"))
+    await passkeys.insert(_passkey(now - timedelta(days=1), "a", "u-1"))
+    await passkeys.insert(_passkey(now, "c", "u-2"))
+
+    with pytest.raises(Conflict):
+        await passkeys.insert(_passkey(now, "c", "u-1"))
+    renamed = await passkeys.rename("b", "u-1", "Phone")
+    not_theirs = await passkeys.rename("c", "u-1", "Mine")
+    removed_other = await passkeys.delete("c", "u-1")
+
+    assert [p.id for p in await passkeys.owned("u-1")] == ["a", "b"]
+    assert renamed is not None
+    assert renamed.name == "Phone"
+    assert not_theirs is None
+    assert removed_other is False
+    await passkeys.forget("u-1")
+    assert await passkeys.owned("u-1") == []
+    assert [p.id for p in await passkeys.owned("u-2")] == ["c"]

@@ -84,3 +84,36 @@ def test_service_client_with_a_clear_text_secret_is_refused() -> None:
 
     with pytest.raises(SettingsError, match="AUTH_SERVICE_CLIENTS"):
         Settings.from_env(BASE | {"AUTH_SERVICE_CLIENTS": clients})
+
+
+def test_webauthn_defaults_to_the_dev_origin() -> None:
+    settings = Settings.from_env(BASE)
+
+    assert settings.webauthn_rp_id == "localhost"
+    assert settings.webauthn_rp_name == "Profile pictures"
+    assert settings.webauthn_origins == ["http://localhost:8080"]
+
+
+@pytest.mark.parametrize(
+    "value", ['["http://localhost:8080", "http://localhost:5173"]', "http://localhost:8080, HTTP://localhost:5173"]
+)
+def test_webauthn_origins_are_a_json_or_a_comma_separated_list(value: str) -> None:
+    settings = Settings.from_env(BASE | {"AUTH_WEBAUTHN_ORIGINS": value})
+
+    assert settings.webauthn_origins == ["http://localhost:8080", "http://localhost:5173"]
+
+
+def test_webauthn_origins_must_be_on_the_relying_party_domain() -> None:
+    env = BASE | {"AUTH_WEBAUTHN_RP_ID": "example.com"}
+
+    accepted = Settings.from_env(env | {"AUTH_WEBAUTHN_ORIGINS": "https://example.com,https://www.example.com"})
+    with pytest.raises(SettingsError, match=r"AUTH_WEBAUTHN_ORIGINS has https://evil-example\.com"):
+        Settings.from_env(env | {"AUTH_WEBAUTHN_ORIGINS": "https://evil-example.com"})
+
+    assert accepted.webauthn_origins == ["https://example.com", "https://www.example.com"]
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:8080/", "localhost:8080", "http://localhost/app"])
+def test_a_webauthn_origin_with_a_path_or_without_a_scheme_is_refused(origin: str) -> None:
+    with pytest.raises(SettingsError, match="AUTH_WEBAUTHN_ORIGINS"):
+        Settings.from_env(BASE | {"AUTH_WEBAUTHN_ORIGINS": origin})

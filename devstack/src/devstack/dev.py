@@ -112,6 +112,8 @@ def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, d
             "AUTH_SMTP_PORT": env.get("AUTH_SMTP_PORT", str(ports.mail)),
             "AUTH_MAIL_FROM": env.get("AUTH_MAIL_FROM", "no-reply@localhost"),
             "AUTH_PUBLIC_WEB_URL": env.get("AUTH_PUBLIC_WEB_URL", f"http://localhost:{ports.web}"),
+            # Passkeys need a domain (browsers refuse IP addresses as RP ids): open the app at localhost.
+            "AUTH_WEBAUTHN_ORIGINS": env.get("AUTH_WEBAUTHN_ORIGINS", f"http://localhost:{ports.web}"),
             "AUTH_MFA_ENCRYPTION_KEY": env.get("AUTH_MFA_ENCRYPTION_KEY")
             or ensure_aes_key(data / "mfa_encryption_key"),
             "AUTH_PROFILE_SERVICE_URL": env.get("AUTH_PROFILE_SERVICE_URL", f"http://127.0.0.1:{ports.profile}"),

@@ -83,6 +83,11 @@ export class AuthClient {
     this.setToken(body.access_token);
   }
 
+  /** Use an access token that a sign-in or step-up answered outside this class (a passkey ceremony). */
+  adoptToken(answer: AccessToken): void {
+    this.setToken(answer.access_token);
+  }
+
   /** A request without the access token (password reset: the visitor is not signed in). */
   anonymous(input: string, init: RequestInit = {}): Promise<Response> {
     return send(this.fetchFn, input, init);

@@ -19,6 +19,9 @@ export type RecoveryCodes = AuthSchemas["RecoveryCodes"];
 export type ActivityEvent = AuthSchemas["ActivityEvent"];
 export type ActivityPage = AuthSchemas["ActivityPage"];
 export type Accepted = AuthSchemas["Accepted"];
+export type Passkey = AuthSchemas["Passkey"];
+export type PasskeyList = AuthSchemas["PasskeyList"];
+export type CeremonyOptions = AuthSchemas["CeremonyOptions"];
 
 // profile-service
 export type Profile = ProfileSchemas["Profile"];

@@ -2,7 +2,7 @@
 
 profile-service's `DELETE /internal/users/{user_id}` deletes the profile and schedules destruction of its
 assets; 2xx and 404 (nothing there) both mean done. Anything else, or no answer, raises, and the outbox
-retries with backoff. Only then are the user's sessions, activity and account document removed.
+retries with backoff. Only then are the user's sessions, activity, passkeys and account document removed.
 """
 
 import logging
@@ -13,6 +13,7 @@ import httpx
 from auth_service.activity.repository import ActivityRepository
 from auth_service.config import Settings
 from auth_service.outbox import OutboxJob
+from auth_service.passkeys.repository import PasskeyRepository
 from auth_service.sessions.repository import FamilyRepository
 from auth_service.tokens import TokenService
 from auth_service.users.repository import UserRepository
@@ -42,6 +43,7 @@ class AccountDeleter:
         users: UserRepository,
         families: FamilyRepository,
         activity: ActivityRepository,
+        passkeys: PasskeyRepository,
         clock: Clock,
     ) -> None:
         self._http = http
@@ -50,6 +52,7 @@ class AccountDeleter:
         self._users = users
         self._families = families
         self._activity = activity
+        self._passkeys = passkeys
         self._clock = clock
 
     async def __call__(self, job: OutboxJob) -> Finished:
@@ -58,6 +61,7 @@ class AccountDeleter:
         await self._delete_profile(user_id)
         await self._families.revoke_all(user_id, self._clock())
         await self._activity.forget(user_id)
+        await self._passkeys.forget(user_id)
         await self._users.delete(user_id)
         logger.info("account deleted", extra={"user_id": user_id})
         return Finished()

@@ -18,6 +18,8 @@ MFA_ENABLED = "mfa_enabled"
 MFA_DISABLED = "mfa_disabled"
 RECOVERY_CODE_USED = "recovery_code_used"
 ACCOUNT_DELETION_REQUESTED = "account_deletion_requested"
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_REMOVED = "passkey_removed"
 
 
 class ClientInfo(msgspec.Struct, frozen=True):

@@ -9,6 +9,7 @@ import { FormAlert } from "../../../components/FormAlert";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";
 import { SettingsLayout } from "./SettingsLayout";
+import { PasskeysSettings } from "../../passkeys";
 
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
@@ -352,6 +353,7 @@ export function SecuritySettings() {
   return (
     <SettingsLayout title="Security" intro="How you sign in, and what keeps other people out.">
       <TwoStep />
+      <PasskeysSettings />
       <PasswordChange />
     </SettingsLayout>
   );

@@ -6,6 +6,7 @@ import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";
 import { signInMessage } from "../messages";
+import { SignInWithPasskey } from "../../passkeys";
 
 /** The second step: a code from the authenticator app, or one of the recovery codes. */
 function MfaStep({ mfaToken, onRestart }: { mfaToken: string; onRestart: () => void }) {
@@ -156,6 +157,7 @@ export function SignIn() {
             {busy ? "Signing in…" : "Sign in"}
           </button>
         </form>
+        <SignInWithPasskey />
         <p className="muted">
           <Link href="/forgot-password">Forgot your password?</Link>
         </p>
