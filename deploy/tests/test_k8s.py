@@ -296,6 +296,9 @@ def test_public_host_issuer_webhook_url_and_ingress_agree(request: pytest.Fixtur
     assert url_host(config["AUTH_ISSUER"]) == host
     assert config["PUBLIC_WEB_URL"] == f"https://{host}"
     assert config["PUBLIC_WEBHOOK_URL"] == f"https://{host}/webhooks/cloudinary"
+    # Passkeys registered on the public host; a wrong RP id or origin would refuse every one.
+    assert config["WEBAUTHN_RP_ID"] == host
+    assert config["WEBAUTHN_ORIGINS"] == f"https://{host}"
     assert any(host in tls["hosts"] and tls["secretName"] for tls in ingress["tls"])
     routes = {p["path"]: (p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]}
     # Only the webhook reaches profile-service directly; /metrics, /schema and the rest stay in-cluster.
