@@ -17,7 +17,7 @@ from auth_service.config import Settings
 from auth_service.keys import JwksController
 from auth_service.mfa.controller import MfaController
 from auth_service.services import Services, build, mongo_ready, running
-from auth_service.sessions.controller import SessionController
+from auth_service.sessions.controller import SessionController, SessionListController
 from auth_service.stepup import provide_fresh_user_claims
 from auth_service.tokens import provide_user_claims
 from auth_service.users.controller import UserController
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             JwksController,
             UserController,
             SessionController,
+            SessionListController,
             ClientTokenController,
             AccountController,
             MfaController,

@@ -32,7 +32,9 @@ from auth_service.mfa.totp import TotpCipher
 from auth_service.outbox import DELETION_OUTBOX, EMAIL_OUTBOX, OutboxJob, log_fields
 from auth_service.outbox import create_indexes as create_outbox_indexes
 from auth_service.passwords import Passwords
+from auth_service.sessions import devices as known_devices
 from auth_service.sessions import repository as sessions
+from auth_service.sessions.devices import DeviceRepository, NewDeviceNotifier
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.service import SessionService
 from auth_service.throttle import COLLECTION as LOGIN_FAILURES
@@ -50,6 +52,7 @@ logger = logging.getLogger(__name__)
 INDEXES: tuple[IndexCreator, ...] = (
     users.create_indexes,
     sessions.create_indexes,
+    known_devices.create_indexes,
     action_tokens.create_indexes,
     challenges.create_indexes,
     create_throttle_indexes,
@@ -99,6 +102,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
     passwords = Passwords.from_settings(settings)
     user_repository = UserRepository(db[users.COLLECTION])
     families = FamilyRepository(db[sessions.FAMILIES])
+    devices = DeviceRepository(db[known_devices.COLLECTION])
+    action_token_repository = ActionTokenRepository(db[action_tokens.COLLECTION])
     activity_repository = ActivityRepository(db[activity.COLLECTION], clock)
 
     def throttle(collection: str, per_account: int, message: str) -> LoginThrottle:
@@ -113,6 +118,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
 
     mfa = MfaService(
         users=user_repository,
+        families=families,
         activity=activity_repository,
         throttle=throttle(MFA_COLLECTION, settings.mfa_max_failures, "Too many wrong codes; try again later."),
         cipher=TotpCipher(settings.mfa_encryption_key) if settings.mfa_encryption_key else None,
@@ -125,7 +131,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
     accounts = AccountService(
         users=user_repository,
         families=families,
-        action_tokens=ActionTokenRepository(db[action_tokens.COLLECTION]),
+        action_tokens=action_token_repository,
         activity=activity_repository,
         mail=queues[EMAIL_OUTBOX],
         deletions=queues[DELETION_OUTBOX],
@@ -160,6 +166,14 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         audience=settings.user_audience,
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
         clock=clock,
+        notifier=NewDeviceNotifier(
+            devices=devices,
+            families=families,
+            action_tokens=action_token_repository,
+            mail=queues[EMAIL_OUTBOX],
+            settings=settings,
+            clock=clock,
+        ),
     )
     deleter = AccountDeleter(
         http=http,
@@ -167,6 +181,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         settings=settings,
         users=user_repository,
         families=families,
+        devices=devices,
         activity=activity_repository,
         clock=clock,
     )

@@ -2,7 +2,7 @@
 
 profile-service's `DELETE /internal/users/{user_id}` deletes the profile and schedules destruction of its
 assets; 2xx and 404 (nothing there) both mean done. Anything else, or no answer, raises, and the outbox
-retries with backoff. Only then are the user's sessions, activity and account document removed.
+retries with backoff. Only then are the user's sessions, activity, known devices and account document removed.
 """
 
 import logging
@@ -13,6 +13,7 @@ import httpx
 from auth_service.activity.repository import ActivityRepository
 from auth_service.config import Settings
 from auth_service.outbox import OutboxJob
+from auth_service.sessions.devices import DeviceRepository
 from auth_service.sessions.repository import FamilyRepository
 from auth_service.tokens import TokenService
 from auth_service.users.repository import UserRepository
@@ -41,9 +42,11 @@ class AccountDeleter:
         settings: Settings,
         users: UserRepository,
         families: FamilyRepository,
+        devices: DeviceRepository,
         activity: ActivityRepository,
         clock: Clock,
     ) -> None:
+        self._devices = devices
         self._http = http
         self._tokens = tokens
         self._settings = settings
@@ -58,6 +61,7 @@ class AccountDeleter:
         await self._delete_profile(user_id)
         await self._families.revoke_all(user_id, self._clock())
         await self._activity.forget(user_id)
+        await self._devices.forget(user_id)
         await self._users.delete(user_id)
         logger.info("account deleted", extra={"user_id": user_id})
         return Finished()

@@ -18,6 +18,10 @@ MFA_ENABLED = "mfa_enabled"
 MFA_DISABLED = "mfa_disabled"
 RECOVERY_CODE_USED = "recovery_code_used"
 ACCOUNT_DELETION_REQUESTED = "account_deletion_requested"
+REAUTHENTICATED = "reauthenticated"
+SESSION_REVOKED = "session_revoked"
+OTHER_SESSIONS_REVOKED = "other_sessions_revoked"
+SIGN_IN_REPORTED = "sign_in_reported"
 
 
 class ClientInfo(msgspec.Struct, frozen=True):

@@ -1,9 +1,11 @@
 """Storage shapes of sign-in sessions (refresh-token families) and their refresh tokens."""
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
+from auth_service.mfa.schemas import Code
 from auth_service.tokens import AccessToken
 
 # How a session authenticated, as the access token's `amr` (RFC 8176 values). A passkey is something the person
@@ -11,6 +13,8 @@ from auth_service.tokens import AccessToken
 AMR_PASSWORD = ["pwd"]
 AMR_PASSWORD_OTP = ["pwd", "otp", "mfa"]
 AMR_PASSKEY = ["hwk", "user", "mfa"]
+# A step-up with a TOTP or recovery code alone (`POST /auth/reauthenticate {"code"}`).
+AMR_OTP = ["otp"]
 
 
 class Family(msgspec.Struct, kw_only=True):
@@ -56,3 +60,38 @@ class IssuedSession(msgspec.Struct, kw_only=True):
     access: AccessToken
     refresh_token: str
     refresh_expires_at: datetime
+
+
+class SessionInfo(msgspec.Struct, kw_only=True):
+    """One live sign-in as the sessions list shows it; `current` marks the caller's own."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    device: str
+    address: str
+    current: bool
+
+
+class SessionList(msgspec.Struct, kw_only=True):
+    """The caller's live sessions, newest first."""
+
+    sessions: list[SessionInfo]
+
+
+class Reauthentication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Proof of identity for a step-up: exactly one of the password or a TOTP/recovery code."""
+
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    code: Code | None = None
+
+    def __post_init__(self) -> None:
+        # Raised here, msgspec reports it as a 400 validation error like any other field problem.
+        if (self.password is None) == (self.code is None):
+            raise ValueError("send exactly one of `password` or `code`")
+
+
+class NotMe(msgspec.Struct, forbid_unknown_fields=True):
+    """The token of a "This wasn't me" link from a new-sign-in e-mail."""
+
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
