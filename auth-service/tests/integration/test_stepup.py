@@ -68,9 +68,11 @@ def test_neither_or_both_proofs_are_400(client: TestClient) -> None:  # type: ig
 
     neither = client.post("/auth/reauthenticate", json={}, headers=bearer(access))
     both = client.post("/auth/reauthenticate", json={"password": PASSWORD, "code": "123456"}, headers=bearer(access))
+    null = client.post("/auth/reauthenticate", json={"password": None, "code": "123456"}, headers=bearer(access))
 
     assert neither.status_code == 400
     assert both.status_code == 400
+    assert null.status_code == 400
     assert neither.headers["content-type"] == "application/problem+json"
 
 

@@ -90,7 +90,7 @@ class AccountService:
     async def reauthenticate(self, claims: UserClaims, proof: Reauthentication, client: ClientInfo) -> list[str]:
         """Check a step-up proof (throttled like sign-in); how the person authenticated (`amr`), 401 if wrong."""
         user = await self.user(claims)
-        if proof.password is not None:
+        if isinstance(proof.password, str):
             await self._password_throttle.check(user.username, client.ip)
             if not await self._passwords.verify(user.password_hash, proof.password):
                 await self._password_throttle.record_failure(user.username, client.ip)
@@ -99,7 +99,7 @@ class AccountService:
         else:
             if not user.mfa_enabled:
                 raise Unauthorized("Two-step verification is off: confirm with your password.", field="code")
-            method = await self._mfa.verify(user, proof.code or "", client)
+            method = await self._mfa.verify(user, proof.code if isinstance(proof.code, str) else "", client)
             if method is None:
                 raise Unauthorized(WRONG_CODE, field="code")
             amr, detail = AMR_OTP, method

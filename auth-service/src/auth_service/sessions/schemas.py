@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
+from litestar.openapi.spec import OpenAPI, Schema
 
 from auth_service.mfa.schemas import Code
 from auth_service.tokens import AccessToken
@@ -82,13 +83,22 @@ class SessionList(msgspec.Struct, kw_only=True):
 class Reauthentication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Proof of identity for a step-up: exactly one of the password or a TOTP/recovery code."""
 
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
-    code: Code | None = None
+    # UNSET rather than None: `null` is refused like any other non-string.
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | msgspec.UnsetType = msgspec.UNSET
+    code: Code | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         # Raised here, msgspec reports it as a 400 validation error like any other field problem.
-        if (self.password is None) == (self.code is None):
+        if isinstance(self.password, msgspec.UnsetType) == isinstance(self.code, msgspec.UnsetType):
             raise ValueError("send exactly one of `password` or `code`")
+
+
+def document_reauthentication(openapi: OpenAPI) -> None:
+    """State "exactly one of `password` or `code`" in the OpenAPI document, which msgspec's schema cannot."""
+    components = openapi.components
+    schema = None if isinstance(components, list) else (components.schemas or {}).get(Reauthentication.__name__)
+    if isinstance(schema, Schema):
+        schema.min_properties = schema.max_properties = 1
 
 
 class NotMe(msgspec.Struct, forbid_unknown_fields=True):
