@@ -1,6 +1,8 @@
 import { type ReactNode, useEffect } from "react";
 import { Header } from "./components/Header";
 import { ConfirmEmail } from "./features/account/components/ConfirmEmail";
+import { NotMe } from "./features/account/components/NotMe";
+import { StepUpDialog } from "./features/stepup/StepUpDialog";
 import { ForgotPassword } from "./features/auth/components/ForgotPassword";
 import { Goodbye } from "./features/account/components/Goodbye";
 import { Home } from "./pages/Home";
@@ -48,6 +50,7 @@ const TITLES: Record<string, string> = {
   "/reset-password": "Choose a new password",
   "/confirm-email": "Confirm your new email address",
   "/goodbye": "Account deleted",
+  "/not-me": "Secure your account",
 };
 
 const PROTECTED: Record<string, () => ReactNode> = {
@@ -80,6 +83,8 @@ function Routes() {
       return <ResetPassword />;
     case "/goodbye":
       return <Goodbye />;
+    case "/not-me":
+      return <NotMe />;
     case "/sign-in":
       return <SignIn />;
     case "/register":
@@ -97,6 +102,7 @@ export function App() {
       </a>
       <Header />
       <Routes />
+      <StepUpDialog />
     </SessionProvider>
   );
 }

@@ -19,6 +19,9 @@ export type RecoveryCodes = AuthSchemas["RecoveryCodes"];
 export type ActivityEvent = AuthSchemas["ActivityEvent"];
 export type ActivityPage = AuthSchemas["ActivityPage"];
 export type Accepted = AuthSchemas["Accepted"];
+export type SessionInfo = AuthSchemas["SessionInfo"];
+export type SessionList = AuthSchemas["SessionList"];
+export type Reauthentication = AuthSchemas["Reauthentication"];
 
 // profile-service
 export type Profile = ProfileSchemas["Profile"];
