@@ -4,7 +4,7 @@
  * two-step verification is on, or a registered method such as a passkey), and resolves with the new access
  * token, after which the request is retried once. Closing it (Cancel, Escape) rejects with StepUpCancelled.
  */
-import { type FormEvent, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { StepUpCancelled } from "../../api/auth";
 import type { AccessToken } from "../../api/types";
 import { Field } from "../../components/Field";
@@ -12,6 +12,24 @@ import { FormAlert } from "../../components/FormAlert";
 import { useSession } from "../../session";
 import { reauthErrors } from "../account/messages";
 import { stepUpMethods, subscribeStepUpMethods } from "./methods";
+
+const FOCUSABLE = "button:not([disabled]), input:not([disabled]), [href], [tabindex]:not([tabindex='-1'])";
+
+/** Tab and Shift+Tab cycle inside the dialog: a modal dialog alone lets focus leave for the browser's UI. */
+function trapFocus(event: KeyboardEvent<HTMLDialogElement>): void {
+  if (event.key !== "Tab") return;
+  const items = [...event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  if (items.length === 0) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
 
 interface Pending {
   resolve: (token: AccessToken) => void;
@@ -101,6 +119,7 @@ export function StepUpDialog() {
       aria-labelledby="stepup-title"
       aria-describedby="stepup-intro"
       data-testid="stepup-dialog"
+      onKeyDown={trapFocus}
       onCancel={(event) => {
         // Escape: close through `finish` so the waiting request is rejected, not left hanging.
         event.preventDefault();
