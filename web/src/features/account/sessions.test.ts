@@ -49,15 +49,29 @@ describe("sessionRows", () => {
         lastActive: "Active now",
         current: true,
       },
-      { id: "new", device: "Unknown device", network: "Unknown network", lastActive: "5 minutes ago", current: false },
+      {
+        id: "new",
+        device: "Unknown device",
+        network: "Unknown network",
+        lastActive: "Last active 5 minutes ago",
+        current: false,
+      },
       {
         id: "old",
         device: "Firefox 133 on Ubuntu",
         network: "Network 203.0.113.0/24",
-        lastActive: "3 days ago",
+        lastActive: "Last active 3 days ago",
         current: false,
       },
     ]);
+  });
+
+  it("says when a session was last used, in a sentence", () => {
+    const [row] = sessionRows([session({ last_used_at: "2026-09-01T08:00:00Z" })], now);
+    expect(row.lastActive).toMatch(/^Last active on 1 Sep\w* 2026$/);
+    expect(sessionRows([session({ last_used_at: ago(30 * 60 * MIN) })], now)[0].lastActive).toBe(
+      "Last active yesterday",
+    );
   });
 
   it("knows whether there is anything to sign out elsewhere", () => {

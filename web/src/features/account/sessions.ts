@@ -6,6 +6,7 @@ export interface SessionRow {
   device: string;
   /** "203.0.113.0/24", or a phrase when the server saw no IP address. */
   network: string;
+  /** "Active now", "Last active 5 minutes ago", "Last active on 1 Sept 2026". */
   lastActive: string;
   current: boolean;
 }
@@ -30,6 +31,12 @@ export function lastActive(iso: string, now: Date): string {
   return then.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 }
 
+function activity(when: string): string {
+  if (when === "Active now" || when === "Unknown") return when === "Unknown" ? "Last active: unknown" : when;
+  if (/^\d+ \w+ ago$|^Yesterday$/.test(when)) return `Last active ${when.toLowerCase()}`;
+  return `Last active on ${when}`;
+}
+
 export function sessionRows(sessions: SessionInfo[], now: Date): SessionRow[] {
   const ordered = [...sessions].sort(
     (a, b) => Number(b.current) - Number(a.current) || b.last_used_at.localeCompare(a.last_used_at),
@@ -38,7 +45,7 @@ export function sessionRows(sessions: SessionInfo[], now: Date): SessionRow[] {
     id: s.id,
     device: s.device || "Unknown device",
     network: s.address ? `Network ${s.address}` : "Unknown network",
-    lastActive: s.current ? "Active now" : lastActive(s.last_used_at, now),
+    lastActive: s.current ? "Active now" : activity(lastActive(s.last_used_at, now)),
     current: s.current,
   }));
 }

@@ -61,7 +61,7 @@ export function SessionsSettings() {
               <div>
                 <strong>{row.device}</strong> {row.current && <span className="badge badge-on">This device</span>}
                 <p className="muted">
-                  {row.network} · {row.current ? "Active now" : `Last active ${row.lastActive.toLowerCase()}`}
+                  {row.network} · {row.lastActive}
                 </p>
               </div>
               {!row.current && (
