@@ -45,6 +45,7 @@ UNVERIFIABLE_INPUT = {
         "POST /auth/email-change/confirm",
         "POST /auth/mfa/totp/confirm",
         "GET /auth/activity",
+        "POST /auth/sessions/not-me",
     ),
     "profile": ("POST /profiles/me/avatar/uploads/{upload_id}/confirm",),
 }
