@@ -86,7 +86,7 @@ def sign_in(page: Page, web: str, login: str, password: str = PASSWORD, next_pat
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/sign-in$"))
 
 
