@@ -50,6 +50,7 @@ UNVERIFIABLE_INPUT = {
         "POST /auth/passkeys",
         "POST /auth/passkeys/login",
         "POST /auth/passkeys/reauthenticate",
+        "POST /auth/sessions/not-me",
     ),
     "profile": ("POST /profiles/me/avatar/uploads/{upload_id}/confirm",),
 }

@@ -1,6 +1,6 @@
 """Passkeys in Debian's chromium against the real stack, with Chromium's virtual authenticator (CDP `WebAuthn`):
-register a passkey in Settings → Security (keyboard only), sign out, sign in with it (no password), then rename
-and remove it.
+register a passkey in Settings → Security (keyboard only), sign out, sign in with it (no password), rename it, and
+once that sign-in is no longer fresh, remove it: the step-up dialog offers the passkey and it confirms the removal.
 
 WebAuthn refuses IP addresses as relying-party ids, so the page is opened at `http://localhost:<port>` and this
 module's auth-service allows exactly that origin (`AUTH_WEBAUTHN_ORIGINS`). axe-core checks the passkeys section
@@ -8,6 +8,7 @@ and the sign-in page; screenshots land in e2e/artifacts/web-passkeys-*.png.
 """
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,8 @@ VIRTUAL_AUTHENTICATOR = {
     "isUserVerified": True,
     "automaticPresenceSimulation": True,
 }
+# The smallest freshness window the service accepts: removing the passkey waits it out to need a step-up.
+FRESH_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +43,8 @@ def web_port() -> int:
 @pytest.fixture(scope="module")
 def stack(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory, web_port: int) -> Iterator[Stack]:
     """The stack, with passkeys allowed on the web app's localhost origin."""
-    origin = {"AUTH_WEBAUTHN_ORIGINS": f"http://localhost:{web_port}"}
-    with running_stack(mongo_server, tmp_path_factory, auth=origin) as running:
+    settings = {"AUTH_WEBAUTHN_ORIGINS": f"http://localhost:{web_port}", "AUTH_FRESH_SECONDS": str(FRESH_SECONDS)}
+    with running_stack(mongo_server, tmp_path_factory, auth=settings) as running:
         yield running
 
 
@@ -90,6 +93,7 @@ def test_register_a_passkey_sign_out_and_sign_in_with_it(stack: Stack, web: str,
     page.screenshot(path=str(ARTIFACTS / "web-passkeys-02-sign-in.png"), full_page=True)
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Hello, "))).to_be_visible()
+    signed_in_at = time.time()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     held = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator["authenticatorId"]})
     assert held["credentials"][0]["signCount"] >= 1
@@ -106,22 +110,37 @@ def test_register_a_passkey_sign_out_and_sign_in_with_it(stack: Stack, web: str,
     expect(section.get_by_role("status")).to_have_text("Renamed to Work laptop.")
     section.screenshot(path=str(ARTIFACTS / "web-passkeys-03-renamed.png"))
 
-    # Removing it (a fresh sign-in, so no step-up is needed) leaves none, and signing in with it stops working.
+    # The passkey sign-in is now waited out: the one condition here is time itself (the freshness window).
+    while time.time() < signed_in_at + FRESH_SECONDS + 1:
+        time.sleep(0.5)
+
+    # Removing it with that stale sign-in: the step-up dialog offers the passkey, which confirms the removal;
+    # then none is left, and signing in with it stops working.
     section.get_by_role("button", name="Remove Work laptop").click()
     assert_accessible(page, "passkeys-remove")
     page.get_by_role("button", name="Remove passkey").click()
+    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    expect(dialog).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "web-passkeys-04-step-up.png"), full_page=True)
+    dialog.get_by_role("button", name="Use a passkey").click()
+    expect(dialog).to_be_hidden()
     expect(section.get_by_role("status")).to_have_text("Work laptop was removed.")
     expect(section.get_by_test_id("passkey")).to_have_count(0)
     sign_out(page)
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect(page.get_by_role("alert")).to_contain_text("wasn't accepted")
-    page.screenshot(path=str(ARTIFACTS / "web-passkeys-04-removed-refused.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "web-passkeys-05-removed-refused.png"), full_page=True)
 
     login = httpx.post(stack.url("auth", "/auth/login"), json={"login": user["username"], "password": PASSWORD})
     activity = httpx.get(
         stack.url("auth", "/auth/activity"), headers={"Authorization": f"Bearer {login.json()['access_token']}"}
     ).json()["events"]
     kinds = {(e["kind"], e["detail"]) for e in activity}
-    assert {("sign_in", "passkey"), ("passkey_added", "Virtual laptop"), ("passkey_removed", "Work laptop")} <= kinds
+    assert {
+        ("sign_in", "passkey"),
+        ("passkey_added", "Virtual laptop"),
+        ("reauthenticated", "passkey"),
+        ("passkey_removed", "Work laptop"),
+    } <= kinds
     assert errors == []
     context.close()

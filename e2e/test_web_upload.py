@@ -161,7 +161,7 @@ def test_phone_photo_upload_in_a_real_browser(stack: Stack, web: str, browser: B
     expect(page).to_have_url(re.compile(r"/profile$"))
 
     # Sign out and back in through the sign-in form.
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/sign-in"))
     page.goto(f"{web}/profile")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fprofile$"))
@@ -240,7 +240,7 @@ def test_phone_photo_upload_in_a_real_browser(stack: Stack, web: str, browser: B
     shot(page, "11-home-after-reload")
 
     # Sign out: the profile page sends the visitor to sign in again.
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/sign-in"))
     page.goto(f"{web}/profile")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fprofile$"))

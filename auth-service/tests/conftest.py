@@ -150,6 +150,25 @@ def login(client: TestClient, login: str = "alice", password: str = PASSWORD) ->
     return response.json()["access_token"], refresh_token
 
 
+def stale_login(
+    client: TestClient,  # type: ignore[type-arg]
+    clock: FakeClock,
+    login_name: str = "alice",
+    password: str = PASSWORD,
+    seconds: float = 301,
+) -> tuple[str, str]:
+    """Sign in as if `seconds` ago: the tokens still work, but the sign-in is too old for a `fresh_user` route.
+
+    The clock goes back rather than forward because tokens are verified against real time: a token issued by a
+    clock ahead of it would not be valid yet.
+    """
+    clock.advance(-seconds)
+    try:
+        return login(client, login_name, password)
+    finally:
+        clock.advance(seconds)
+
+
 def refresh(client: TestClient, refresh_token: str) -> Any:  # type: ignore[type-arg]
     """POST /auth/refresh presenting exactly this refresh token; the jar is left empty afterwards."""
     client.cookies.clear()

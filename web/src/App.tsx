@@ -1,6 +1,9 @@
 import { type ReactNode, useEffect } from "react";
 import { Header } from "./components/Header";
 import { ConfirmEmail } from "./features/account/components/ConfirmEmail";
+import { NotMe } from "./features/account/components/NotMe";
+import { PasskeyStepUp } from "./features/passkeys";
+import { StepUpDialog } from "./features/stepup/StepUpDialog";
 import { ForgotPassword } from "./features/auth/components/ForgotPassword";
 import { Goodbye } from "./features/account/components/Goodbye";
 import { Home } from "./pages/Home";
@@ -48,6 +51,7 @@ const TITLES: Record<string, string> = {
   "/reset-password": "Choose a new password",
   "/confirm-email": "Confirm your new email address",
   "/goodbye": "Account deleted",
+  "/not-me": "Secure your account",
 };
 
 const PROTECTED: Record<string, () => ReactNode> = {
@@ -80,6 +84,8 @@ function Routes() {
       return <ResetPassword />;
     case "/goodbye":
       return <Goodbye />;
+    case "/not-me":
+      return <NotMe />;
     case "/sign-in":
       return <SignIn />;
     case "/register":
@@ -97,6 +103,8 @@ export function App() {
       </a>
       <Header />
       <Routes />
+      <StepUpDialog />
+      <PasskeyStepUp />
     </SessionProvider>
   );
 }

@@ -18,7 +18,8 @@ from auth_service.keys import JwksController
 from auth_service.mfa.controller import MfaController
 from auth_service.passkeys.controller import PasskeyController
 from auth_service.services import Services, build, mongo_ready, running
-from auth_service.sessions.controller import SessionController
+from auth_service.sessions.controller import SessionController, SessionListController
+from auth_service.sessions.schemas import document_reauthentication
 from auth_service.stepup import provide_fresh_user_claims
 from auth_service.tokens import provide_user_claims
 from auth_service.users.controller import UserController
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             JwksController,
             UserController,
             SessionController,
+            SessionListController,
             ClientTokenController,
             AccountController,
             MfaController,
@@ -71,9 +73,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         state=State({"services": services}),
         debug=False,
     )
-    document_api(
+    openapi = document_api(
         app,
         database_paths_except=("/health", "/.well-known/jwks.json"),
     )
+    document_reauthentication(openapi)
     allow_every_method(app)
     return install_request_context(app)

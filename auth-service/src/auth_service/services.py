@@ -35,7 +35,9 @@ from auth_service.passkeys import repository as passkeys
 from auth_service.passkeys.repository import CeremonyRepository, PasskeyRepository
 from auth_service.passkeys.service import PasskeyService
 from auth_service.passwords import Passwords
+from auth_service.sessions import devices as known_devices
 from auth_service.sessions import repository as sessions
+from auth_service.sessions.devices import DeviceRepository, NewDeviceNotifier
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.service import SessionService
 from auth_service.throttle import COLLECTION as LOGIN_FAILURES
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 INDEXES: tuple[IndexCreator, ...] = (
     users.create_indexes,
     sessions.create_indexes,
+    known_devices.create_indexes,
     action_tokens.create_indexes,
     challenges.create_indexes,
     create_throttle_indexes,
@@ -104,6 +107,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
     passwords = Passwords.from_settings(settings)
     user_repository = UserRepository(db[users.COLLECTION])
     families = FamilyRepository(db[sessions.FAMILIES])
+    devices = DeviceRepository(db[known_devices.COLLECTION])
+    action_token_repository = ActionTokenRepository(db[action_tokens.COLLECTION])
     activity_repository = ActivityRepository(db[activity.COLLECTION], clock)
 
     def throttle(collection: str, per_account: int, message: str) -> LoginThrottle:
@@ -118,6 +123,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
 
     mfa = MfaService(
         users=user_repository,
+        families=families,
         activity=activity_repository,
         throttle=throttle(MFA_COLLECTION, settings.mfa_max_failures, "Too many wrong codes; try again later."),
         cipher=TotpCipher(settings.mfa_encryption_key) if settings.mfa_encryption_key else None,
@@ -130,7 +136,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
     accounts = AccountService(
         users=user_repository,
         families=families,
-        action_tokens=ActionTokenRepository(db[action_tokens.COLLECTION]),
+        action_tokens=action_token_repository,
         activity=activity_repository,
         mail=queues[EMAIL_OUTBOX],
         deletions=queues[DELETION_OUTBOX],
@@ -165,6 +171,14 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         audience=settings.user_audience,
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
         clock=clock,
+        notifier=NewDeviceNotifier(
+            devices=devices,
+            families=families,
+            action_tokens=action_token_repository,
+            mail=queues[EMAIL_OUTBOX],
+            settings=settings,
+            clock=clock,
+        ),
     )
     passkey_repository = PasskeyRepository(db[passkeys.PASSKEYS])
     passkey_service = PasskeyService(
@@ -183,6 +197,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         settings=settings,
         users=user_repository,
         families=families,
+        devices=devices,
         activity=activity_repository,
         passkeys=passkey_repository,
         clock=clock,

@@ -17,6 +17,12 @@ from auth_service.tokens import UserClaims, provide_user_claims
 from service_kit.errors import Unauthorized, problem_type
 
 STEP_UP_REQUIRED = problem_type("step-up-required")
+# The 401 reason of every `fresh_user` route in the OpenAPI document (`responses=problems({401: ...})`).
+STEP_UP_REASON = (
+    "no valid access token (`WWW-Authenticate: Bearer`), or the sign-in is not recent enough"
+    " (`type: urn:profile-pictures:problem:step-up-required`, `max_age` in seconds): call"
+    " `POST /auth/reauthenticate`, then retry with the new access token."
+)
 
 
 class StepUpRequired(Unauthorized):

@@ -15,9 +15,9 @@ ENDPOINTS = [
     ("POST", "/auth/email-change"),
     ("POST", "/auth/email-change/confirm"),
     ("POST", "/auth/mfa/totp/confirm"),
-    ("POST", "/auth/mfa/totp/disable"),
     ("POST", "/auth/login/mfa"),
-    ("DELETE", "/auth/me"),
+    ("POST", "/auth/reauthenticate"),
+    ("POST", "/auth/sessions/not-me"),
 ]
 
 

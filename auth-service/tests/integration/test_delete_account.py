@@ -1,6 +1,5 @@
 """Account deletion against a tiny real profile-service stand-in that checks the service token with our JWKS."""
 
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,7 +8,6 @@ from typing import Any
 
 import jwt
 import msgspec
-import pyotp
 import pytest
 from litestar.testing import TestClient
 
@@ -24,6 +22,7 @@ from tests.conftest import (
     refresh,
     register,
     running,
+    stale_login,
     stored,
     wait_until_ready,
 )
@@ -94,23 +93,32 @@ def app(settings: Settings, clock: FakeClock, profile_stub: ProfileStub) -> Iter
         yield client
 
 
-def _delete(client: TestClient, access: str, **body: Any) -> Any:  # type: ignore[type-arg]
-    return client.request(
-        "DELETE", "/auth/me", content=json.dumps(body), headers={**bearer(access), "content-type": "application/json"}
-    )
+def _delete(client: TestClient, access: str) -> Any:  # type: ignore[type-arg]
+    return client.delete("/auth/me", headers=bearer(access))
 
 
-def test_deletion_needs_the_password(app: TestClient, profile_stub: ProfileStub) -> None:  # type: ignore[type-arg]
+def test_a_stale_token_cannot_delete_the_account_until_it_steps_up(
+    app: TestClient,  # type: ignore[type-arg]
+    profile_stub: ProfileStub,
+    clock: FakeClock,
+) -> None:
     register(app)
-    access, _ = login(app)
+    access, _ = stale_login(app, clock)
 
-    wrong = _delete(app, access, password="not it")
-    missing = _delete(app, access)
+    stale = _delete(app, access)
+    wrong = app.post("/auth/reauthenticate", json={"password": "not it"}, headers=bearer(access))
+    stepped_up = app.post("/auth/reauthenticate", json={"password": PASSWORD}, headers=bearer(access))
+    queued_before = drain(app, DELETIONS)
+    deleted = _delete(app, stepped_up.json()["access_token"])
 
-    assert wrong.status_code == 403
-    assert missing.status_code == 400
-    assert drain(app, DELETIONS) == 0
+    assert stale.status_code == 401
+    assert stale.json()["type"] == "urn:profile-pictures:problem:step-up-required"
+    assert stale.json()["max_age"] == 300
+    assert wrong.status_code == 401
+    assert queued_before == 0
     assert profile_stub.calls == []
+    assert deleted.status_code == 202
+    assert drain(app, DELETIONS) == 1
 
 
 def test_deletion_calls_profile_service_with_a_service_token_then_removes_the_account(
@@ -124,7 +132,7 @@ def test_deletion_calls_profile_service_with_a_service_token_then_removes_the_ac
     body = {"ceremony_id": started["ceremony_id"], "credential": authenticator.create(started["options"])}
     assert app.post("/auth/passkeys", json=body, headers=bearer(access)).status_code == 201
 
-    response = _delete(app, access, password=PASSWORD)
+    response = _delete(app, access)
     while_deleting = app.post("/auth/login", json={"login": "alice", "password": PASSWORD})
     sign_in = app.post("/auth/passkeys/login/options").json()
     assertion = {"ceremony_id": sign_in["ceremony_id"], "credential": authenticator.get(sign_in["options"])}
@@ -145,6 +153,7 @@ def test_deletion_calls_profile_service_with_a_service_token_then_removes_the_ac
     assert stored(app, "users") == []
     assert stored(app, "activity") == []
     assert stored(app, "passkeys") == []
+    assert stored(app, "devices") == []
     assert app.post("/auth/login", json={"login": "alice", "password": PASSWORD}).status_code == 401
     assert app.get("/auth/me", headers=bearer(access)).status_code == 401
 
@@ -157,7 +166,7 @@ def test_a_failed_profile_call_is_retried_with_backoff(
     register(app)
     access, _ = login(app)
     profile_stub.statuses = [503]
-    _delete(app, access, password=PASSWORD)
+    _delete(app, access)
 
     drain(app, DELETIONS)
     after_failure = stored(app, DELETIONS)[0]
@@ -181,34 +190,17 @@ def test_a_profile_that_is_already_gone_counts_as_deleted(app: TestClient, profi
     access, _ = login(app)
     profile_stub.statuses = [404]
 
-    _delete(app, access, password=PASSWORD)
+    _delete(app, access)
     drain(app, DELETIONS)
 
     assert stored(app, "users") == []
-
-
-def test_deletion_needs_a_code_when_mfa_is_on(app: TestClient, clock: FakeClock) -> None:  # type: ignore[type-arg]
-    register(app)
-    access, _ = login(app)
-    secret = app.post("/auth/mfa/totp/enroll", headers=bearer(access)).json()["secret"]
-    app.post("/auth/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).at(clock.now)}, headers=bearer(access))
-    clock.advance(30)
-
-    without = _delete(app, access, password=PASSWORD)
-    wrong = _delete(app, access, password=PASSWORD, code="000000")
-    right = _delete(app, access, password=PASSWORD, code=pyotp.TOTP(secret).at(clock.now))
-
-    assert without.status_code == 400
-    assert without.json()["field"] == "code"
-    assert wrong.status_code == 403
-    assert right.status_code == 202
 
 
 def test_without_a_profile_service_url_deletion_is_503(client: TestClient) -> None:  # type: ignore[type-arg]
     register(client)
     access, _ = login(client)
 
-    response = _delete(client, access, password=PASSWORD)
+    response = _delete(client, access)
 
     assert response.status_code == 503
     assert client.get("/auth/me", headers=bearer(access)).status_code == 200

@@ -1,12 +1,10 @@
 from litestar.testing import TestClient
 
-from tests.conftest import PASSWORD, bearer, login, mailed_token, outbox_mail, register
+from tests.conftest import PASSWORD, FakeClock, bearer, login, mailed_token, outbox_mail, register, stale_login
 
 
 def _request(client: TestClient, access: str, new_email: str = "alice@new.example") -> str:  # type: ignore[type-arg]
-    response = client.post(
-        "/auth/email-change", json={"new_email": new_email, "password": PASSWORD}, headers=bearer(access)
-    )
+    response = client.post("/auth/email-change", json={"new_email": new_email}, headers=bearer(access))
     assert response.status_code == 202, response.text
     return mailed_token(client, new_email.lower(), "confirm-email")
 
@@ -59,9 +57,7 @@ def test_an_address_in_use_is_409_when_asked_and_when_confirmed(client: TestClie
     token = _request(client, access, "bob@example.com")
     register(client, "bob@example.com", "bob")
 
-    asked = client.post(
-        "/auth/email-change", json={"new_email": "bob@example.com", "password": PASSWORD}, headers=bearer(access)
-    )
+    asked = client.post("/auth/email-change", json={"new_email": "bob@example.com"}, headers=bearer(access))
     confirmed = client.post("/auth/email-change/confirm", json={"token": token}, headers=bearer(access))
 
     assert asked.status_code == 409
@@ -69,13 +65,12 @@ def test_an_address_in_use_is_409_when_asked_and_when_confirmed(client: TestClie
     assert confirmed.json()["field"] == "email"
 
 
-def test_an_email_change_needs_the_password(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_an_email_change_needs_a_recent_sign_in(client: TestClient, clock: FakeClock) -> None:  # type: ignore[type-arg]
     register(client)
-    access, _ = login(client)
+    access, _ = stale_login(client, clock)
 
-    response = client.post(
-        "/auth/email-change", json={"new_email": "a@new.example", "password": "wrong"}, headers=bearer(access)
-    )
+    response = client.post("/auth/email-change", json={"new_email": "a@new.example"}, headers=bearer(access))
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.json()["type"] == "urn:profile-pictures:problem:step-up-required"
     assert outbox_mail(client, "a@new.example") == []

@@ -175,13 +175,18 @@ def test_wrong_codes_are_rate_limited(client: TestClient, clock: FakeClock) -> N
     assert "retry-after" in throttled.headers
 
 
-def test_disable_needs_a_valid_code(client: TestClient, clock: FakeClock) -> None:  # type: ignore[type-arg]
+def test_disable_needs_a_recent_sign_in(client: TestClient, clock: FakeClock) -> None:  # type: ignore[type-arg]
+    clock.advance(-400)
     access, _, codes = _enable(client, clock)
+    clock.advance(370)  # back to the present: signed in 400 s ago, stale
 
-    wrong = client.post("/auth/mfa/totp/disable", json={"code": "zzzzz-zzzzz"}, headers=bearer(access))
-    right = client.post("/auth/mfa/totp/disable", json={"code": codes[3]}, headers=bearer(access))
+    stale = client.post("/auth/mfa/totp/disable", headers=bearer(access))
+    stepped_up = client.post("/auth/reauthenticate", json={"code": codes[3]}, headers=bearer(access))
+    right = client.post("/auth/mfa/totp/disable", headers=bearer(stepped_up.json()["access_token"]))
 
-    assert wrong.status_code == 403
+    assert stale.status_code == 401
+    assert stale.json()["type"] == "urn:profile-pictures:problem:step-up-required"
+    assert stepped_up.status_code == 200
     assert right.status_code == 204
     assert client.post("/auth/login", json={"login": "alice", "password": PASSWORD}).json().keys() == {
         "access_token",

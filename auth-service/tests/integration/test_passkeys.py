@@ -337,6 +337,8 @@ def test_stepping_up_with_a_passkey_makes_a_stale_token_fresh(client: Client, au
     assert "hwk" in claims(fresh)["amr"]
     assert refused.status_code == 401
     assert removed.status_code == 204
+    events = client.get("/auth/activity", headers=bearer(fresh)).json()["events"]
+    assert ("reauthenticated", "passkey") in {(e["kind"], e["detail"]) for e in events}
 
 
 def test_stepping_up_needs_the_callers_own_passkey(client: Client, authenticator: SoftAuthenticator) -> None:

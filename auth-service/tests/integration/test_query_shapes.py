@@ -19,6 +19,8 @@ from auth_service.outbox import OutboxJob, new_job
 from auth_service.passkeys.repository import CeremonyRepository, PasskeyRepository
 from auth_service.passkeys.repository import create_indexes as create_passkey_indexes
 from auth_service.passkeys.schemas import StoredPasskey
+from auth_service.sessions.devices import DeviceRepository, device_id
+from auth_service.sessions.devices import create_indexes as create_device_indexes
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import Family, RefreshToken
 from auth_service.throttle import LoginThrottle
@@ -313,3 +315,57 @@ async def test_passkeys_are_owned_renamed_and_removed_per_user(db: Database) -> 
     await passkeys.forget("u-1")
     assert await passkeys.owned("u-1") == []
     assert [p.id for p in await passkeys.owned("u-2")] == ["c"]
+
+
+async def test_live_families_are_unrevoked_and_unexpired_newest_first(db: Database) -> None:
+    families = FamilyRepository(db["sessions"])
+    now = utc_now()
+    for family_id, age, lifetime in (("old", 30, 3600), ("new", 10, 3600), ("expired", 20, 5), ("revoked", 5, 3600)):
+        created = now - timedelta(seconds=age)
+        await families.create(
+            Family(id=family_id, user_id="u", created_at=created, expires_at=created + timedelta(seconds=lifetime))
+        )
+    await families.create(Family(id="theirs", user_id="v", created_at=now, expires_at=now + timedelta(days=1)))
+    await families.revoke("revoked", now)
+
+    live = await families.live_for("u", now)
+
+    assert [f.id for f in live] == ["new", "old"]
+    assert await families.any_for("u")
+    assert not await families.any_for("nobody")
+
+
+async def test_a_used_family_reads_back_its_last_use_as_an_aware_datetime(db: Database) -> None:
+    families = FamilyRepository(db["sessions"])
+    now = utc_now().replace(microsecond=0)
+    await families.create(Family(id="f", user_id="u", created_at=now, expires_at=now + timedelta(days=1)))
+
+    used = await families.used("f", now + timedelta(seconds=7))
+
+    assert used is not None
+    assert used.last_used_at == now + timedelta(seconds=7)
+
+
+async def test_devices_keep_first_seen_and_a_real_datetime_last_seen_across_sightings(db: Database) -> None:
+    await create_device_indexes(db)
+    devices = DeviceRepository(db["devices"])
+    first = utc_now().replace(microsecond=0)
+
+    before_any = await devices.seen("u", "Firefox on Ubuntu", first)
+    before_second = await devices.seen("u", "Firefox on Ubuntu", first + timedelta(days=3))
+    await devices.seen("v", "Firefox on Ubuntu", first)
+    # A range query on `last_seen` finds it: the value is a datetime (what the TTL index needs), not a string.
+    fresh = await db["devices"].count_documents({"user_id": "u", "last_seen": {"$gte": first + timedelta(days=1)}})
+    device = await devices.get("u", "Firefox on Ubuntu")
+
+    assert before_any is None
+    assert before_second is not None
+    assert before_second.last_seen == first
+    assert device is not None
+    assert (device.first_seen, device.last_seen) == (first, first + timedelta(days=3))
+    assert device.id == device_id("u", "Firefox on Ubuntu")
+    assert fresh == 1
+    assert await devices.any_for("u")
+    await devices.forget("u")
+    assert not await devices.any_for("u")
+    assert await devices.any_for("v")

@@ -70,10 +70,10 @@ describe("AccountClient", () => {
         ? ok({ status: "accepted", detail: "" }, 202)
         : ok({ id: "u", email: "new@example.com" }),
     );
-    await account.requestEmailChange("new@example.com", "pw");
+    await account.requestEmailChange("new@example.com");
     expect((await account.confirmEmailChange("tok")).email).toBe("new@example.com");
     expect(calls.filter((c) => c.url !== "/auth/refresh").map((c) => [c.url, c.auth, c.body])).toEqual([
-      ["/auth/email-change", "Bearer t1", { new_email: "new@example.com", password: "pw" }],
+      ["/auth/email-change", "Bearer t1", { new_email: "new@example.com" }],
       ["/auth/email-change/confirm", "Bearer t1", { token: "tok" }],
     ]);
   });
@@ -86,11 +86,11 @@ describe("AccountClient", () => {
     });
     expect((await account.enrollTotp()).secret).toBe("S");
     expect(await account.confirmTotp("123456")).toEqual(["aaaaa-bbbbb", "ccccc-ddddd"]);
-    await account.disableTotp("aaaaa-bbbbb");
+    await account.disableTotp();
     expect(calls.filter((c) => c.url !== "/auth/refresh").map((c) => [c.method, c.url, c.body])).toEqual([
       ["POST", "/auth/mfa/totp/enroll", null],
       ["POST", "/auth/mfa/totp/confirm", { code: "123456" }],
-      ["POST", "/auth/mfa/totp/disable", { code: "aaaaa-bbbbb" }],
+      ["POST", "/auth/mfa/totp/disable", null],
     ]);
   });
 
@@ -108,20 +108,27 @@ describe("AccountClient", () => {
     expect(urls).toEqual(["/auth/activity?limit=10", "/auth/activity?limit=10&cursor=c%2F1%2B"]);
   });
 
-  it("deletes the account with the password, and the code only when given", async () => {
+  it("deletes the account with no body (a recent sign-in is the proof)", async () => {
     const { account, calls } = client(() => ok({ status: "deleting", detail: "" }, 202));
-    await account.deleteAccount("pw");
-    await account.deleteAccount("pw", "123456");
-    expect(calls.filter((c) => c.url === "/auth/me").map((c) => [c.method, c.body])).toEqual([
-      ["DELETE", { password: "pw" }],
-      ["DELETE", { password: "pw", code: "123456" }],
-    ]);
+    await account.deleteAccount();
+    expect(calls.filter((c) => c.url === "/auth/me").map((c) => [c.method, c.body])).toEqual([["DELETE", null]]);
   });
 
-  it("surfaces the re-auth field of a wrong password", async () => {
-    const { account } = client(() => ok({ status: 403, detail: "The password is wrong.", field: "password" }, 403));
-    const error = (await account.deleteAccount("nope").catch((e: unknown) => e)) as ApiError;
-    expect(error.status).toBe(403);
-    expect(error.problem.field).toBe("password");
+  it("lists and ends sessions", async () => {
+    const { account, calls } = client((c) =>
+      c.url === "/auth/sessions"
+        ? ok({ sessions: [{ id: "a/b", current: true }] })
+        : new Response(null, { status: 204 }),
+    );
+    expect((await account.sessions()).map((s) => s.id)).toEqual(["a/b"]);
+    await account.revokeSession("a/b");
+    await account.revokeOtherSessions();
+    await account.reportSignIn("tok");
+    expect(calls.filter((c) => c.url !== "/auth/refresh").map((c) => [c.method, c.url, c.auth, c.body])).toEqual([
+      ["GET", "/auth/sessions", "Bearer t1", null],
+      ["DELETE", "/auth/sessions/a%2Fb", "Bearer t1", null],
+      ["POST", "/auth/sessions/revoke-others", "Bearer t1", null],
+      ["POST", "/auth/sessions/not-me", null, { token: "tok" }],
+    ]);
   });
 });

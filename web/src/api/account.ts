@@ -4,7 +4,7 @@
  * refresh + one retry on 401); the reset calls are made signed out.
  */
 import type { AuthClient } from "./auth";
-import type { Accepted, ActivityPage, RecoveryCodes, TotpEnrollment, User } from "./types";
+import type { Accepted, ActivityPage, RecoveryCodes, SessionInfo, SessionList, TotpEnrollment, User } from "./types";
 
 export class AccountClient {
   constructor(private readonly auth: AuthClient) {}
@@ -31,8 +31,9 @@ export class AccountClient {
   }
 
   /** A confirmation link goes to the new address; the e-mail changes only once it is followed. */
-  requestEmailChange(newEmail: string, password: string): Promise<Accepted> {
-    return this.auth.call<Accepted>("/auth/email-change", { method: "POST", body: { new_email: newEmail, password } });
+  /** Needs a recent sign-in: the request layer asks for a step-up when the server says so. */
+  requestEmailChange(newEmail: string): Promise<Accepted> {
+    return this.auth.call<Accepted>("/auth/email-change", { method: "POST", body: { new_email: newEmail } });
   }
 
   /** Must be called signed in as the account that asked; answers the user with the new address. */
@@ -50,8 +51,9 @@ export class AccountClient {
     return answer.recovery_codes;
   }
 
-  async disableTotp(code: string): Promise<void> {
-    await this.auth.call<undefined>("/auth/mfa/totp/disable", { method: "POST", body: { code } });
+  /** Needs a recent sign-in (step-up); every other session ends. */
+  async disableTotp(): Promise<void> {
+    await this.auth.call<undefined>("/auth/mfa/totp/disable", { method: "POST" });
   }
 
   /** Newest first; pass `next_cursor` back as `cursor` for the next (older) page. */
@@ -63,10 +65,29 @@ export class AccountClient {
 
   /**
    * 202: the account is locked at once and deleted in the background (every sign-in revoked); the caller
-   * then ends this page's session (`AuthClient.logout`/`forget`).
+   * then ends this page's session (`AuthClient.logout`/`forget`). Needs a recent sign-in (step-up).
    */
-  deleteAccount(password: string, code?: string): Promise<Accepted> {
-    const body = code ? { password, code } : { password };
-    return this.auth.call<Accepted>("/auth/me", { method: "DELETE", body });
+  deleteAccount(): Promise<Accepted> {
+    return this.auth.call<Accepted>("/auth/me", { method: "DELETE" });
+  }
+
+  /** Where the account is signed in: live sessions, newest first, `current` for this one. */
+  async sessions(): Promise<SessionInfo[]> {
+    return (await this.auth.call<SessionList>("/auth/sessions")).sessions;
+  }
+
+  /** Sign one session out (its refresh token stops working at once). */
+  async revokeSession(id: string): Promise<void> {
+    await this.auth.call<undefined>(`/auth/sessions/${encodeURIComponent(id)}`, { method: "DELETE" });
+  }
+
+  /** Sign out everywhere else; needs a recent sign-in (step-up). */
+  async revokeOtherSessions(): Promise<void> {
+    await this.auth.call<undefined>("/auth/sessions/revoke-others", { method: "POST" });
+  }
+
+  /** "This wasn't me", signed out: ends the reported session and mails a password-reset link. */
+  async reportSignIn(token: string): Promise<void> {
+    await this.auth.callAnonymous<undefined>("/auth/sessions/not-me", { method: "POST", body: { token } });
   }
 }

@@ -1,11 +1,48 @@
 /**
  * The auth-service client. The access token lives in this object only (never in storage); the refresh
  * token is an HttpOnly cookie scoped to /auth that the page cannot read. A 401 on an authorized call
- * triggers one refresh and one retry.
+ * triggers one refresh and one retry. A 401 with the step-up problem type (the token is valid but its
+ * sign-in is too old for a dangerous action) instead asks the step-up handler (the dialog) for a fresh
+ * token, then retries once.
  */
-import { ApiError, send } from "./problem";
+import { ApiError, type Problem, problemFrom, send } from "./problem";
 import { type RequestOptions, request } from "./request";
-import type { AccessToken, MfaRequired, Registration, User } from "./types";
+import type { AccessToken, MfaRequired, Reauthentication, Registration, User } from "./types";
+
+/** The `type` of auth-service's 401 for "authenticate again, then retry". */
+export const STEP_UP_REQUIRED = "urn:profile-pictures:problem:step-up-required";
+
+/**
+ * Called when a request needs a step-up: prove who you are again and resolve with the new access token
+ * (for instance by calling `AuthClient.reauthenticate`), or reject (the person cancelled).
+ */
+export type StepUpHandler = (problem: Problem) => Promise<AccessToken>;
+
+/** The person closed the step-up dialog: the request that needed it was not sent again. */
+export class StepUpCancelled extends Error {
+  constructor() {
+    super("This needs you to confirm it's you. Nothing was changed.");
+    this.name = "StepUpCancelled";
+  }
+}
+
+async function problemField(response: Response): Promise<string | undefined> {
+  try {
+    return ((await response.clone().json()) as Partial<Problem>).field;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stepUpProblem(response: Response): Promise<Problem | null> {
+  if (response.status !== 401) return null;
+  try {
+    const body = (await response.clone().json()) as Partial<Problem>;
+    return body.type === STEP_UP_REQUIRED ? { ...body, status: 401 } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** What the first sign-in step ends with: signed in, or a second factor is needed. */
 export type LoginResult = { mfaRequired: false } | { mfaRequired: true; mfaToken: string; expiresIn: number };
@@ -15,6 +52,8 @@ type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> 
 export class AuthClient {
   private token: string | null = null;
   private refreshing: Promise<boolean> | null = null;
+  private stepUpHandler: StepUpHandler | null = null;
+  private steppingUp: Promise<void> | null = null;
   private readonly listeners = new Set<(signedIn: boolean) => void>();
 
   constructor(
@@ -129,7 +168,36 @@ export class AuthClient {
     }
   }
 
-  /** A request with the access token; on 401, one refresh and one retry. */
+  /** Who answers step-up requests (the dialog); `null` to stop (the request then fails with the 401). */
+  setStepUpHandler(handler: StepUpHandler | null): void {
+    this.stepUpHandler = handler;
+  }
+
+  /**
+   * Prove who you are again (the password, or a TOTP or recovery code): the session's new access token is
+   * kept here and returned. A wrong proof is an ApiError (401 naming `field`), and is never sent twice.
+   */
+  async reauthenticate(proof: Reauthentication): Promise<AccessToken> {
+    if (this.token === null && !(await this.refresh())) {
+      throw new ApiError({ status: 401, title: "Unauthorized", detail: "Please sign in." });
+    }
+    const attempt = () =>
+      send(this.fetchFn, "/auth/reauthenticate", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${this.token ?? ""}`, "Content-Type": "application/json" },
+        body: JSON.stringify(proof),
+      });
+    let response = await attempt();
+    // An expired access token (no `field`): refresh once. A wrong password or code is not retried.
+    if (response.status === 401 && !(await problemField(response)) && (await this.refresh()))
+      response = await attempt();
+    if (!response.ok) throw await problemFrom(response);
+    const body = (await response.json()) as AccessToken;
+    this.setToken(body.access_token);
+    return body;
+  }
+
+  /** A request with the access token; on 401, one refresh and one retry, or one step-up and one retry. */
   async fetch(input: string, init: RequestInit = {}): Promise<Response> {
     if (this.token === null && !(await this.refresh())) {
       throw new ApiError({ status: 401, title: "Unauthorized", detail: "Please sign in." });
@@ -139,10 +207,31 @@ export class AuthClient {
       headers.set("Authorization", `Bearer ${this.token ?? ""}`);
       return send(this.fetchFn, input, { ...init, headers });
     };
-    const response = await attempt();
+    let response = await attempt();
     if (response.status !== 401) return response;
-    if (!(await this.refresh())) return response;
+    let stepUp = await stepUpProblem(response);
+    if (stepUp === null) {
+      if (!(await this.refresh())) return response;
+      response = await attempt();
+      stepUp = await stepUpProblem(response);
+    }
+    if (stepUp === null || this.stepUpHandler === null) return response;
+    await this.stepUp(stepUp);
     return attempt();
+  }
+
+  /** Concurrent requests that all need a step-up share one dialog. */
+  private stepUp(problem: Problem): Promise<void> {
+    const handler = this.stepUpHandler;
+    if (handler === null) return Promise.reject(new StepUpCancelled());
+    this.steppingUp ??= (async () => {
+      try {
+        this.setToken((await handler(problem)).access_token);
+      } finally {
+        this.steppingUp = null;
+      }
+    })();
+    return this.steppingUp;
   }
 
   me(): Promise<User> {

@@ -22,6 +22,9 @@ export type Accepted = AuthSchemas["Accepted"];
 export type Passkey = AuthSchemas["Passkey"];
 export type PasskeyList = AuthSchemas["PasskeyList"];
 export type CeremonyOptions = AuthSchemas["CeremonyOptions"];
+export type SessionInfo = AuthSchemas["SessionInfo"];
+export type SessionList = AuthSchemas["SessionList"];
+export type Reauthentication = AuthSchemas["Reauthentication"];
 
 // profile-service
 export type Profile = ProfileSchemas["Profile"];

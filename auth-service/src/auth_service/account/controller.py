@@ -16,6 +16,7 @@ from auth_service.account.schemas import (
 )
 from auth_service.account.service import AccountService
 from auth_service.activity.schemas import ClientInfo
+from auth_service.stepup import STEP_UP_REASON, FreshUser
 from auth_service.tokens import CurrentUser
 from auth_service.users.schemas import PublicUser
 from service_kit.openapi import BEARER, problems
@@ -109,8 +110,7 @@ class AccountController(Controller):
         responses=problems(
             {
                 400: "the body does not match the schema, or it is already the account's address.",
-                403: "the current password is wrong (`field: password`).",
-                429: "too many wrong passwords; `Retry-After` says when to try again.",
+                401: STEP_UP_REASON,
                 409: "another account uses that address (`field: email`).",
             }
         ),
@@ -118,12 +118,15 @@ class AccountController(Controller):
     async def request_email_change(
         self,
         data: JSONBody[EmailChange],
-        current_user: CurrentUser,
+        fresh_user: FreshUser,
         client_info: NamedDependency[ClientInfo],
         accounts: NamedDependency[AccountService],
     ) -> Accepted:
-        """Change the account's e-mail address: a confirmation link is mailed to the new one (password as proof)."""
-        await accounts.request_email_change(current_user, data.new_email, data.password, client_info)
+        """Change the account's e-mail address: a confirmation link is mailed to the new one.
+
+        Needs a recent sign-in (step-up).
+        """
+        await accounts.request_email_change(fresh_user, data.new_email, client_info)
         return Accepted(status="accepted", detail="A confirmation link was sent to the new address.")
 
     @post(

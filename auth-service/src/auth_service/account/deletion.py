@@ -2,7 +2,8 @@
 
 profile-service's `DELETE /internal/users/{user_id}` deletes the profile and schedules destruction of its
 assets; 2xx and 404 (nothing there) both mean done. Anything else, or no answer, raises, and the outbox
-retries with backoff. Only then are the user's sessions, activity, passkeys and account document removed.
+retries with backoff. Only then are the user's sessions, activity, passkeys, known devices and account document
+removed.
 """
 
 import logging
@@ -14,6 +15,7 @@ from auth_service.activity.repository import ActivityRepository
 from auth_service.config import Settings
 from auth_service.outbox import OutboxJob
 from auth_service.passkeys.repository import PasskeyRepository
+from auth_service.sessions.devices import DeviceRepository
 from auth_service.sessions.repository import FamilyRepository
 from auth_service.tokens import TokenService
 from auth_service.users.repository import UserRepository
@@ -42,10 +44,12 @@ class AccountDeleter:
         settings: Settings,
         users: UserRepository,
         families: FamilyRepository,
+        devices: DeviceRepository,
         activity: ActivityRepository,
         passkeys: PasskeyRepository,
         clock: Clock,
     ) -> None:
+        self._devices = devices
         self._http = http
         self._tokens = tokens
         self._settings = settings
@@ -62,6 +66,7 @@ class AccountDeleter:
         await self._families.revoke_all(user_id, self._clock())
         await self._activity.forget(user_id)
         await self._passkeys.forget(user_id)
+        await self._devices.forget(user_id)
         await self._users.delete(user_id)
         logger.info("account deleted", extra={"user_id": user_id})
         return Finished()

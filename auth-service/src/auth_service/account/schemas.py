@@ -1,10 +1,9 @@
-"""Wire shapes of account management: password change and reset, e-mail change, deletion."""
+"""Wire shapes of account management: password change and reset, e-mail change."""
 
 from typing import Annotated
 
 import msgspec
 
-from auth_service.mfa.schemas import Code
 from auth_service.users.schemas import Email, Password, check_email
 
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -35,10 +34,9 @@ class PasswordReset(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EmailChange(msgspec.Struct, forbid_unknown_fields=True):
-    """A new address for the signed-in account, with the password as proof."""
+    """A new address for the signed-in account (a recent sign-in is the proof)."""
 
     new_email: Email
-    password: CurrentPassword
 
     def __post_init__(self) -> None:
         self.new_email = check_email(self.new_email, field="new_email")
@@ -48,13 +46,6 @@ class EmailChangeConfirmation(msgspec.Struct, forbid_unknown_fields=True):
     """The token from the link sent to the new address."""
 
     token: Token
-
-
-class AccountDeletion(msgspec.Struct, forbid_unknown_fields=True):
-    """The password, and a TOTP or recovery code when two-factor authentication is on."""
-
-    password: CurrentPassword
-    code: Code | None = None
 
 
 class Accepted(msgspec.Struct, kw_only=True):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from litestar.datastructures import State
 
-from auth_service.account.tokens import EMAIL_CHANGE_PURPOSE, RESET_PURPOSE, ActionTokenRepository
+from auth_service.account.tokens import EMAIL_CHANGE_PURPOSE, NOT_ME_PURPOSE, RESET_PURPOSE, ActionTokenRepository
 from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import (
     ACCOUNT_DELETION_REQUESTED,
@@ -18,20 +18,23 @@ from auth_service.activity.schemas import (
     PASSWORD_CHANGED,
     PASSWORD_RESET,
     PASSWORD_RESET_REQUESTED,
+    REAUTHENTICATED,
+    SIGN_IN_REPORTED,
     ClientInfo,
 )
 from auth_service.config import Settings
 from auth_service.mail import Email, enqueue_email, web_link
-from auth_service.mfa.service import MfaService
+from auth_service.mfa.service import WRONG_CODE, MfaService
 from auth_service.outbox import DELETE_ACCOUNT, OutboxJob, new_job
 from auth_service.passwords import Passwords
 from auth_service.sessions.repository import FamilyRepository
+from auth_service.sessions.schemas import AMR_OTP, AMR_PASSWORD, Reauthentication
 from auth_service.throttle import LoginThrottle
 from auth_service.tokens import UserClaims
 from auth_service.users.repository import DELETING, UserRepository
 from auth_service.users.schemas import PublicUser, User
 from service_kit.clock import Clock
-from service_kit.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable, Unauthorized
+from service_kit.errors import BadRequest, Conflict, Forbidden, Gone, ServiceUnavailable, Unauthorized
 from service_kit.outbox import JobQueue
 
 logger = logging.getLogger(__name__)
@@ -84,6 +87,39 @@ class AccountService:
             await self._password_throttle.record_failure(user.username, client.ip)
             raise Forbidden("The password is wrong.", field="password")
 
+    async def reauthenticate(self, claims: UserClaims, proof: Reauthentication, client: ClientInfo) -> list[str]:
+        """Check a step-up proof (throttled like sign-in); how the person authenticated (`amr`), 401 if wrong."""
+        user = await self.user(claims)
+        if isinstance(proof.password, str):
+            await self._password_throttle.check(user.username, client.ip)
+            if not await self._passwords.verify(user.password_hash, proof.password):
+                await self._password_throttle.record_failure(user.username, client.ip)
+                raise Unauthorized("The password is wrong.", field="password")
+            amr, detail = AMR_PASSWORD, "password"
+        else:
+            if not user.mfa_enabled:
+                raise Unauthorized("Two-step verification is off: confirm with your password.", field="code")
+            method = await self._mfa.verify(user, proof.code if isinstance(proof.code, str) else "", client)
+            if method is None:
+                raise Unauthorized(WRONG_CODE, field="code")
+            amr, detail = AMR_OTP, method
+        await self._activity.record(user.id, REAUTHENTICATED, client, detail)
+        return amr
+
+    async def not_me(self, token: str, client: ClientInfo) -> None:
+        """A "This wasn't me" link: end that session and mail a password-reset link; 400 for a used or bad link."""
+        try:
+            used = await self._tokens.consume(token, NOT_ME_PURPOSE, now=self._clock())
+        except Gone as exc:
+            # Used or expired: one answer, with the reason; the session it named was dealt with or is long gone.
+            raise BadRequest(exc.detail, **exc.extra) from None
+        user = await self._users.get(used.user_id)
+        if user is None or user.status == DELETING or used.family_id is None:
+            raise BadRequest("The link is not valid.", reason="invalid_token")
+        await self._families.revoke(used.family_id, self._clock())
+        await self._activity.record(user.id, SIGN_IN_REPORTED, client)
+        await self.send_reset_link(user.email, client)
+
     async def _notify(self, to: str, subject: str, text: str) -> None:
         await enqueue_email(self._mail, Email(to=to, subject=subject, text=text))
 
@@ -129,10 +165,9 @@ class AccountService:
         await self._activity.record(user.id, PASSWORD_RESET, client)
         await self._notify(user.email, "Your password was reset", _CHANGED_TEXT.format(what="password"))
 
-    async def request_email_change(self, claims: UserClaims, new_email: str, password: str, client: ClientInfo) -> None:
-        """Send a confirmation link to the new address; the change happens when it is followed."""
+    async def request_email_change(self, claims: UserClaims, new_email: str, client: ClientInfo) -> None:
+        """Send a confirmation link to the new address (a fresh sign-in is the proof); it changes once followed."""
         user = await self.user(claims)
-        await self._check_password(user, password, client)
         if new_email == user.email:
             raise BadRequest("That is already the account's address.", field="new_email")
         if await self._users.email_taken(new_email):
@@ -154,13 +189,14 @@ class AccountService:
         await self._notify(user.email, "Your email address was changed", _CHANGED_TEXT.format(what="email address"))
         return PublicUser.of(await self.user(claims))
 
-    async def delete_account(self, claims: UserClaims, password: str, code: str | None, client: ClientInfo) -> None:
-        """Queue the deletion durably first, then lock the account; the outbox worker does the rest."""
+    async def delete_account(self, claims: UserClaims, client: ClientInfo) -> None:
+        """Queue the deletion durably first, then lock the account; the outbox worker does the rest.
+
+        The caller's token must be fresh (`fresh_user`): that recent authentication is the proof.
+        """
         if self._settings.profile_service_url is None:
             raise ServiceUnavailable("Account deletion is not configured on this server (AUTH_PROFILE_SERVICE_URL).")
         user = await self.user(claims)
-        await self._check_password(user, password, client)
-        await self._mfa.require(user, code, client)
         await self._deletions.enqueue(new_job(DELETE_ACCOUNT, {"user_id": user.id}, job_id=f"delete:{user.id}"))
         await self._users.mark_deleting(user.id, now=self._clock())
         await self._families.revoke_all(user.id, self._clock())

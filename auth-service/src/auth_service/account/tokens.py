@@ -1,4 +1,4 @@
-"""`action_tokens`: single-use, short-lived tokens sent by e-mail (password reset, e-mail change).
+"""`action_tokens`: single-use, short-lived tokens sent by e-mail (password reset, e-mail change, "not me").
 
 Only the SHA-256 of a token is stored; it is consumed by one compare-and-set on `used_at: null` with an
 unexpired `expires_at` (inserted, so a real datetime on both servers). Used and expired tokens stay a day
@@ -20,6 +20,8 @@ from service_kit.mongo import Database
 COLLECTION = "action_tokens"
 RESET_PURPOSE = "password_reset"
 EMAIL_CHANGE_PURPOSE = "email_change"
+# "This wasn't me" in a new-sign-in e-mail: bound to the session (`family_id`) it would end.
+NOT_ME_PURPOSE = "not_me"
 KEEP_AFTER_EXPIRY = timedelta(days=1)
 
 
@@ -38,6 +40,7 @@ class ActionToken(msgspec.Struct, kw_only=True):
     expires_at: datetime
     used_at: datetime | None = None
     new_email: str | None = None
+    family_id: str | None = None
 
 
 class ActionTokenRepository:
@@ -47,7 +50,14 @@ class ActionTokenRepository:
         self._collection = collection
 
     async def issue(
-        self, purpose: str, user_id: str, *, now: datetime, ttl: timedelta, new_email: str | None = None
+        self,
+        purpose: str,
+        user_id: str,
+        *,
+        now: datetime,
+        ttl: timedelta,
+        new_email: str | None = None,
+        family_id: str | None = None,
     ) -> str:
         """A fresh token (256 random bits); only its hash is stored."""
         token = secrets.token_urlsafe(32)
@@ -57,6 +67,7 @@ class ActionTokenRepository:
                 "purpose": purpose,
                 "user_id": user_id,
                 "new_email": new_email,
+                "family_id": family_id,
                 "created_at": now,
                 "expires_at": now + ttl,
                 "purge_at": now + ttl + KEEP_AFTER_EXPIRY,

@@ -20,6 +20,10 @@ RECOVERY_CODE_USED = "recovery_code_used"
 ACCOUNT_DELETION_REQUESTED = "account_deletion_requested"
 PASSKEY_ADDED = "passkey_added"
 PASSKEY_REMOVED = "passkey_removed"
+REAUTHENTICATED = "reauthenticated"
+SESSION_REVOKED = "session_revoked"
+OTHER_SESSIONS_REVOKED = "other_sessions_revoked"
+SIGN_IN_REPORTED = "sign_in_reported"
 
 
 class ClientInfo(msgspec.Struct, frozen=True):

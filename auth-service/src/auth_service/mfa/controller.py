@@ -7,6 +7,7 @@ from litestar.params import JSONBody
 from auth_service.activity.schemas import ClientInfo
 from auth_service.mfa.schemas import CodeInput, RecoveryCodes, TotpEnrollment
 from auth_service.mfa.service import MfaService, provide_mfa
+from auth_service.stepup import STEP_UP_REASON, FreshUser
 from auth_service.tokens import CurrentUser
 from auth_service.users.repository import UserRepository, provide_users
 from auth_service.users.schemas import User
@@ -80,7 +81,7 @@ class MfaController(Controller):
 
         Answers ten single-use recovery codes, shown this once.
         """
-        codes = await mfa.confirm(await _user(users, current_user), data.code, client_info)
+        codes = await mfa.confirm(await _user(users, current_user), data.code, client_info, session_id=current_user.sid)
         return Response(codes, headers=NO_STORE)
 
     @post(
@@ -90,20 +91,17 @@ class MfaController(Controller):
         security=BEARER,
         responses=problems(
             {
-                400: "the body does not match the schema.",
-                403: "the code is wrong or was already used (`field: code`).",
+                401: STEP_UP_REASON,
                 409: "two-factor sign-in is not on.",
-                429: "too many wrong codes; `Retry-After` says when to try again.",
             }
         ),
     )
     async def disable(
         self,
-        data: JSONBody[CodeInput],
-        current_user: CurrentUser,
+        fresh_user: FreshUser,
         client_info: NamedDependency[ClientInfo],
         users: NamedDependency[UserRepository],
         mfa: NamedDependency[MfaService],
     ) -> None:
-        """Switch two-factor sign-in off with a code from the authenticator app or a recovery code."""
-        await mfa.disable(await _user(users, current_user), data.code, client_info)
+        """Switch two-factor sign-in off; needs a recent sign-in (step-up). Every other session ends."""
+        await mfa.disable(await _user(users, fresh_user), client_info, session_id=fresh_user.sid)

@@ -14,11 +14,12 @@ from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import MFA_DISABLED, MFA_ENABLED, RECOVERY_CODE_USED, ClientInfo
 from auth_service.mfa import totp
 from auth_service.mfa.schemas import RecoveryCodes, TotpEnrollment
+from auth_service.sessions.repository import FamilyRepository
 from auth_service.throttle import LoginThrottle
 from auth_service.users.repository import UserRepository
 from auth_service.users.schemas import User
 from service_kit.clock import Clock
-from service_kit.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable
+from service_kit.errors import BadRequest, Conflict, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class MfaService:
         self,
         *,
         users: UserRepository,
+        families: FamilyRepository,
         activity: ActivityRepository,
         throttle: LoginThrottle,
         cipher: totp.TotpCipher | None,
@@ -40,6 +42,7 @@ class MfaService:
         clock: Clock,
     ) -> None:
         self._users = users
+        self._families = families
         self._activity = activity
         self._throttle = throttle
         self._cipher = cipher
@@ -60,8 +63,8 @@ class MfaService:
         uri = totp.otpauth_uri(secret, user.email, self._issuer)
         return TotpEnrollment(secret=secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
 
-    async def confirm(self, user: User, code: str, client: ClientInfo) -> RecoveryCodes:
-        """Switch TOTP on with a first valid code; the recovery codes, shown once."""
+    async def confirm(self, user: User, code: str, client: ClientInfo, *, session_id: str) -> RecoveryCodes:
+        """Switch TOTP on with a first valid code; the recovery codes, shown once. Other sessions end."""
         cipher = self._require_cipher()
         if user.totp_status != "pending" or user.totp_secret is None:
             raise Conflict("Start the enrolment first (or it is already confirmed).")
@@ -75,6 +78,8 @@ class MfaService:
         hashes = [totp.hash_recovery_code(c) for c in codes]
         if not await self._users.enable_totp(user.id, user.totp_secret, step, hashes):
             raise Conflict("The enrolment changed meanwhile; start again.")
+        # How the account is protected changed: a session opened before, maybe by someone else, must not outlive it.
+        await self._families.revoke_all(user.id, self._clock(), keep=session_id)
         await self._activity.record(user.id, MFA_ENABLED, client)
         return RecoveryCodes(recovery_codes=codes)
 
@@ -102,21 +107,12 @@ class MfaService:
             return RECOVERY_CODE
         return None
 
-    async def require(self, user: User, code: str | None, client: ClientInfo) -> None:
-        """For sensitive changes: when TOTP is on, a good code is needed (400 missing, 403 wrong)."""
-        if not user.mfa_enabled:
-            return
-        if code is None:
-            raise BadRequest("A code from your authenticator app (or a recovery code) is required.", field="code")
-        if await self.verify(user, code, client) is None:
-            raise Forbidden(WRONG_CODE, field="code")
-
-    async def disable(self, user: User, code: str, client: ClientInfo) -> None:
-        """Switch TOTP off with a valid TOTP or recovery code."""
+    async def disable(self, user: User, client: ClientInfo, *, session_id: str) -> None:
+        """Switch TOTP off (the caller's fresh sign-in is the proof); every other session ends."""
         if not user.mfa_enabled:
             raise Conflict("Two-factor authentication is not on.")
-        await self.require(user, code, client)
         await self._users.disable_totp(user.id)
+        await self._families.revoke_all(user.id, self._clock(), keep=session_id)
         await self._activity.record(user.id, MFA_DISABLED, client)
 
 

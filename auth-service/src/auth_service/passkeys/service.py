@@ -38,7 +38,14 @@ from webauthn.helpers.structs import (
 )
 
 from auth_service.activity.repository import ActivityRepository
-from auth_service.activity.schemas import PASSKEY_ADDED, PASSKEY_REMOVED, SIGN_IN, SIGN_IN_FAILED, ClientInfo
+from auth_service.activity.schemas import (
+    PASSKEY_ADDED,
+    PASSKEY_REMOVED,
+    REAUTHENTICATED,
+    SIGN_IN,
+    SIGN_IN_FAILED,
+    ClientInfo,
+)
 from auth_service.config import Settings
 from auth_service.passkeys.repository import CeremonyRepository, PasskeyRepository
 from auth_service.passkeys.schemas import (
@@ -219,7 +226,9 @@ class PasskeyService:
         if passkey is None or user is None or passkey.user_id != user.id:
             raise Unauthorized(BAD_PASSKEY)
         await self._verify(credential, ceremony.challenge, passkey, user, client)
-        return await self._sessions.stepped_up(claims, AMR_PASSKEY)
+        access = await self._sessions.stepped_up(claims, AMR_PASSKEY)
+        await self._activity.record(user.id, REAUTHENTICATED, client, "passkey")
+        return access
 
     # Shared steps
 

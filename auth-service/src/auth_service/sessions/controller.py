@@ -1,19 +1,26 @@
-"""`/auth/login`, `/auth/refresh`, `/auth/logout`: the refresh token travels only in an HttpOnly cookie."""
+"""`/auth/login`, `/auth/refresh`, `/auth/logout`, `/auth/reauthenticate` and the sessions list `/auth/sessions`.
 
-from litestar import Controller, Response, post
+The refresh token travels only in an HttpOnly cookie.
+"""
+
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromCookie, JSONBody
+from litestar.params import FromCookie, FromPath, JSONBody, PathParameter
 
+from auth_service.account.service import AccountService
 from auth_service.activity.schemas import ClientInfo
 from auth_service.config import Settings
 from auth_service.mfa.schemas import MfaLogin, MfaRequired
-from auth_service.sessions.schemas import IssuedSession
+from auth_service.sessions.schemas import IssuedSession, NotMe, Reauthentication, SessionList
 from auth_service.sessions.service import SessionService
-from auth_service.tokens import AccessToken
+from auth_service.stepup import STEP_UP_REASON, FreshUser
+from auth_service.tokens import AccessToken, CurrentUser
 from auth_service.users.schemas import Credentials
 from service_kit.clock import Clock
-from service_kit.openapi import problems
+from service_kit.openapi import BEARER, problems
 
 COOKIE = "refresh_token"
 # Sent only to /auth/refresh and /auth/logout, never to profile-service or the web app's own routes.
@@ -125,3 +132,110 @@ class SessionController(Controller):
         """End the session of the refresh cookie (if any) and clear the cookie."""
         await sessions.logout(refresh_token)
         return Response(None, status_code=204, cookies=[_cookie(state, "", 0)])
+
+    @post(
+        "/reauthenticate",
+        operation_id="reauthenticate",
+        status_code=200,
+        security=BEARER,
+        responses=problems(
+            {
+                400: "the body does not match the schema (exactly one of `password` or `code`).",
+                401: "no valid access token, the session has ended, or the password or code is wrong"
+                " (`field: password | code`; a code only works while two-step verification is on).",
+                429: "too many wrong passwords or codes; `Retry-After` says when to try again.",
+            }
+        ),
+    )
+    async def reauthenticate(
+        self,
+        data: JSONBody[Reauthentication],
+        current_user: CurrentUser,
+        client_info: NamedDependency[ClientInfo],
+        sessions: NamedDependency[SessionService],
+        accounts: NamedDependency[AccountService],
+    ) -> Response[AccessToken]:
+        """Prove who you are again (step-up): the password, or a TOTP or recovery code when two-step is on.
+
+        Answers a new access token for the same session, authenticated now; the refresh cookie is unchanged.
+        Routes answering the `step-up-required` problem type accept the new token.
+        """
+        amr = await accounts.reauthenticate(current_user, data, client_info)
+        return Response(await sessions.stepped_up(current_user, amr), headers=NO_STORE)
+
+
+SessionId = Annotated[str, PathParameter(min_length=1, max_length=100, description="A session's `id`.")]
+
+
+class SessionListController(Controller):
+    """Where the account is signed in, and ending those sessions."""
+
+    path = "/auth/sessions"
+    tags = ["sessions"]
+    dependencies = {"sessions": Provide(provide_sessions, sync_to_thread=False)}
+
+    @get("/", operation_id="listSessions", security=BEARER)
+    async def list_sessions(self, current_user: CurrentUser, sessions: NamedDependency[SessionService]) -> SessionList:
+        """The signed-in user's live sessions (device, network, created, last used), newest first.
+
+        `current` marks the session of the access token making the call.
+        """
+        return await sessions.live_sessions(current_user)
+
+    @delete(
+        "/{session_id:str}",
+        operation_id="revokeSession",
+        security=BEARER,
+        responses=problems({404: "no live session of this account has that id."}),
+    )
+    async def revoke_session(
+        self,
+        session_id: FromPath[SessionId],
+        current_user: CurrentUser,
+        client_info: NamedDependency[ClientInfo],
+        sessions: NamedDependency[SessionService],
+    ) -> None:
+        """Sign one session out: its refresh token stops working at once (the caller's own too: a sign-out).
+
+        Access tokens it already holds stay valid until they expire (at most the access-token lifetime).
+        """
+        await sessions.end(current_user, session_id, client_info)
+
+    @post(
+        "/revoke-others",
+        operation_id="revokeOtherSessions",
+        status_code=204,
+        security=BEARER,
+        responses=problems({401: STEP_UP_REASON}),
+    )
+    async def revoke_others(
+        self,
+        fresh_user: FreshUser,
+        client_info: NamedDependency[ClientInfo],
+        sessions: NamedDependency[SessionService],
+    ) -> None:
+        """Sign out everywhere else: every session but this one ends. Needs a recent sign-in (step-up)."""
+        await sessions.end_others(fresh_user, client_info)
+
+    @post(
+        "/not-me",
+        operation_id="reportSignIn",
+        status_code=204,
+        responses=problems(
+            {
+                400: "the body does not match the schema, or `token` is not a live link this server issued"
+                " (`reason: invalid_token | used_token | expired_token`).",
+            }
+        ),
+    )
+    async def not_me(
+        self,
+        data: JSONBody[NotMe],
+        client_info: NamedDependency[ClientInfo],
+        accounts: NamedDependency[AccountService],
+    ) -> None:
+        """Report a sign-in ("This wasn't me" in a new-sign-in e-mail): that session is signed out.
+
+        A password-reset link is mailed to the account. Each link works once.
+        """
+        await accounts.not_me(data.token, client_info)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from auth_service.db import utc_datetimes
@@ -46,6 +47,21 @@ class FamilyRepository:
         """The family with this id, revoked or not."""
         family: Family | None = _from_doc(await self._collection.find_one({"_id": family_id}), Family)
         return family
+
+    async def used(self, family_id: str, now: datetime) -> Family | None:
+        """Note a refresh on a live family and read it back; None if it is gone (the caller checks `revoked_at`)."""
+        await self._collection.update_one({"_id": family_id, "revoked_at": None}, {"$set": {"last_used_at": now}})
+        return await self.get(family_id)
+
+    async def live_for(self, user_id: str, now: datetime) -> list[Family]:
+        """The user's sessions that still work (not revoked, not expired), newest first."""
+        query = {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}
+        docs = await self._collection.find(query).sort("created_at", DESCENDING).to_list()
+        return [_from_doc(doc, Family) for doc in docs]
+
+    async def any_for(self, user_id: str) -> bool:
+        """Whether the user has any session on record, live or not (until its TTL removes it)."""
+        return await self._collection.find_one({"user_id": user_id}, {"_id": True}) is not None
 
     async def reauthenticated(self, family_id: str, user_id: str, *, at: datetime, amr: list[str]) -> Family | None:
         """Record a step-up on a live session of `user_id`; the updated family, or None if it is gone or revoked."""

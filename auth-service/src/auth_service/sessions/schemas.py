@@ -1,9 +1,12 @@
 """Storage shapes of sign-in sessions (refresh-token families) and their refresh tokens."""
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
+from litestar.openapi.spec import OpenAPI, Schema
 
+from auth_service.mfa.schemas import Code
 from auth_service.tokens import AccessToken
 
 # How a session authenticated, as the access token's `amr` (RFC 8176 values). A passkey is something the person
@@ -11,6 +14,8 @@ from auth_service.tokens import AccessToken
 AMR_PASSWORD = ["pwd"]
 AMR_PASSWORD_OTP = ["pwd", "otp", "mfa"]
 AMR_PASSKEY = ["hwk", "user", "mfa"]
+# A step-up with a TOTP or recovery code alone (`POST /auth/reauthenticate {"code"}`).
+AMR_OTP = ["otp"]
 
 
 class Family(msgspec.Struct, kw_only=True):
@@ -56,3 +61,47 @@ class IssuedSession(msgspec.Struct, kw_only=True):
     access: AccessToken
     refresh_token: str
     refresh_expires_at: datetime
+
+
+class SessionInfo(msgspec.Struct, kw_only=True):
+    """One live sign-in as the sessions list shows it; `current` marks the caller's own."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    device: str
+    address: str
+    current: bool
+
+
+class SessionList(msgspec.Struct, kw_only=True):
+    """The caller's live sessions, newest first."""
+
+    sessions: list[SessionInfo]
+
+
+class Reauthentication(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Proof of identity for a step-up: exactly one of the password or a TOTP/recovery code."""
+
+    # UNSET rather than None: `null` is refused like any other non-string.
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | msgspec.UnsetType = msgspec.UNSET
+    code: Code | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        # Raised here, msgspec reports it as a 400 validation error like any other field problem.
+        if isinstance(self.password, msgspec.UnsetType) == isinstance(self.code, msgspec.UnsetType):
+            raise ValueError("send exactly one of `password` or `code`")
+
+
+def document_reauthentication(openapi: OpenAPI) -> None:
+    """State "exactly one of `password` or `code`" in the OpenAPI document, which msgspec's schema cannot."""
+    components = openapi.components
+    schema = None if isinstance(components, list) else (components.schemas or {}).get(Reauthentication.__name__)
+    if isinstance(schema, Schema):
+        schema.min_properties = schema.max_properties = 1
+
+
+class NotMe(msgspec.Struct, forbid_unknown_fields=True):
+    """The token of a "This wasn't me" link from a new-sign-in e-mail."""
+
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]

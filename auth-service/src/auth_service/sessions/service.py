@@ -10,25 +10,41 @@ import uuid
 from datetime import timedelta
 
 from auth_service.activity.repository import ActivityRepository
-from auth_service.activity.schemas import SIGN_IN, SIGN_IN_FAILED, ClientInfo
+from auth_service.activity.schemas import (
+    OTHER_SESSIONS_REVOKED,
+    SESSION_REVOKED,
+    SIGN_IN,
+    SIGN_IN_FAILED,
+    ClientInfo,
+)
 from auth_service.mfa.challenges import ChallengeRepository
 from auth_service.mfa.schemas import MfaRequired
 from auth_service.mfa.service import MfaService
 from auth_service.passwords import Passwords
+from auth_service.sessions.devices import NewDeviceNotifier, device_label, network_of
 from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
-from auth_service.sessions.schemas import AMR_PASSWORD, AMR_PASSWORD_OTP, Family, IssuedSession, RefreshToken
+from auth_service.sessions.schemas import (
+    AMR_PASSWORD,
+    AMR_PASSWORD_OTP,
+    Family,
+    IssuedSession,
+    RefreshToken,
+    SessionInfo,
+    SessionList,
+)
 from auth_service.throttle import LoginThrottle
 from auth_service.tokens import AccessToken, TokenService, UserClaims
 from auth_service.users.repository import DELETING, UserRepository
 from auth_service.users.schemas import Credentials, User
 from service_kit.clock import Clock
-from service_kit.errors import Forbidden, Unauthorized
+from service_kit.errors import Forbidden, NotFound, Unauthorized
 
 logger = logging.getLogger(__name__)
 
 BAD_CREDENTIALS = "Wrong login or password."
 BAD_REFRESH = "The refresh token is invalid, expired or revoked; sign in again."
 BAD_CHALLENGE = "The sign-in step has expired or is not valid; sign in again."
+NO_SUCH_SESSION = "There is no such session."
 
 
 def hash_refresh_token(token: str) -> str:
@@ -55,7 +71,9 @@ class SessionService:
         mfa: MfaService,
         challenges: ChallengeRepository,
         challenge_ttl: timedelta,
+        notifier: NewDeviceNotifier,
     ) -> None:
+        self._notifier = notifier
         self._activity = activity
         self._mfa = mfa
         self._challenges = challenges
@@ -113,6 +131,8 @@ class SessionService:
     async def begin(self, user: User, client: ClientInfo, amr: list[str]) -> IssuedSession:
         """A new session for a user who just authenticated by `amr` (every way of signing in ends here)."""
         now = self._clock()
+        # Asked before the new session exists: the account's first ever sign-in has nothing to compare with.
+        signed_in_before = await self._notifier.signed_in_before(user.id)
         # A sign-in lasts the refresh TTL from login; rotating does not extend it.
         family = Family(
             id=str(uuid.uuid4()),
@@ -122,8 +142,11 @@ class SessionService:
             auth_time=now,
             amr=amr,
             last_used_at=now,
+            device=device_label(client.user_agent),
+            address=network_of(client.ip),
         )
         await self._families.create(family)
+        await self._notifier.signed_in(user, family, client.user_agent, before=signed_in_before)
         return await self._issue(user, family)
 
     async def stepped_up(self, claims: UserClaims, amr: list[str]) -> AccessToken:
@@ -152,7 +175,7 @@ class SessionService:
                 await self._families.revoke(known.family_id, now)
                 logger.warning("refresh token reused; session revoked", extra={"sid": known.family_id})
             raise Unauthorized(BAD_REFRESH)
-        family = await self._families.get(claimed.family_id)
+        family = await self._families.used(claimed.family_id, now)
         user = await self._users.get(claimed.user_id)
         if family is None or family.revoked_at is not None or user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
@@ -162,6 +185,38 @@ class SessionService:
         """Revoke the family of the presented refresh token, if it is one of ours."""
         if presented and (known := await self._refresh_tokens.get(hash_refresh_token(presented))) is not None:
             await self._families.revoke(known.family_id, self._clock())
+
+    async def live_sessions(self, claims: UserClaims) -> SessionList:
+        """The caller's live sessions, newest first, the caller's own marked `current`."""
+        families = await self._families.live_for(claims.sub, self._clock())
+        return SessionList(
+            sessions=[
+                SessionInfo(
+                    id=family.id,
+                    created_at=family.created_at,
+                    last_used_at=family.last_used_at or family.created_at,
+                    device=family.device or "Unknown device",
+                    address=family.address,
+                    current=family.id == claims.sid,
+                )
+                for family in families
+            ]
+        )
+
+    async def end(self, claims: UserClaims, session_id: str, client: ClientInfo) -> None:
+        """Revoke one live session of the caller (their own current one too); 404 for any other id."""
+        family = await self._families.get(session_id)
+        now = self._clock()
+        if family is None or family.user_id != claims.sub or family.revoked_at is not None or family.expires_at <= now:
+            raise NotFound(NO_SUCH_SESSION)
+        await self._families.revoke(family.id, now)
+        await self._activity.record(claims.sub, SESSION_REVOKED, client, family.device or None)
+
+    async def end_others(self, claims: UserClaims, client: ClientInfo) -> int:
+        """Revoke every live session of the caller except the one making the call; how many ended."""
+        ended = await self._families.revoke_all(claims.sub, self._clock(), keep=claims.sid)
+        await self._activity.record(claims.sub, OTHER_SESSIONS_REVOKED, client, str(ended))
+        return ended
 
     async def _issue(self, user: User, family: Family) -> IssuedSession:
         refresh_token = secrets.token_urlsafe(32)  # 256 bits

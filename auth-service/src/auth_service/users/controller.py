@@ -5,10 +5,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from auth_service.account.schemas import Accepted, AccountDeletion
+from auth_service.account.schemas import Accepted
 from auth_service.account.service import AccountService
 from auth_service.activity.schemas import ClientInfo
 from auth_service.passwords import Passwords
+from auth_service.stepup import STEP_UP_REASON, FreshUser
 from auth_service.tokens import CurrentUser
 from auth_service.users.repository import UserRepository, provide_users
 from auth_service.users.schemas import PublicUser, Registration, User
@@ -64,24 +65,21 @@ class UserController(Controller):
         security=BEARER,
         responses=problems(
             {
-                400: "the body does not match the schema, or two-factor sign-in is on and no `code` was sent.",
-                403: "the password or the code is wrong (`field` names which).",
-                429: "too many wrong passwords or codes; `Retry-After` says when to try again.",
+                401: STEP_UP_REASON,
                 503: "account deletion is not configured on this server, or the database is down.",
             }
         ),
     )
     async def delete_account(
         self,
-        data: JSONBody[AccountDeletion],
-        current_user: CurrentUser,
+        fresh_user: FreshUser,
         client_info: NamedDependency[ClientInfo],
         accounts: NamedDependency[AccountService],
     ) -> Accepted:
-        """Delete the account, with its password (and a code when two-factor sign-in is on).
+        """Delete the account; needs a recent sign-in (step-up).
 
         Sign-in stops at once and every session ends; the profile and pictures are deleted in the background,
         then the account itself.
         """
-        await accounts.delete_account(current_user, data.password, data.code, client_info)
+        await accounts.delete_account(fresh_user, client_info)
         return Accepted(status="deleting", detail="The account is being deleted.")

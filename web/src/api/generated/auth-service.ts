@@ -57,7 +57,9 @@ export interface paths {
         put?: never;
         /**
          * RequestEmailChange
-         * @description Change the account's e-mail address: a confirmation link is mailed to the new one (password as proof).
+         * @description Change the account's e-mail address: a confirmation link is mailed to the new one.
+         *
+         *     Needs a recent sign-in (step-up).
          */
         post: operations["requestEmailChange"];
         delete?: never;
@@ -165,7 +167,7 @@ export interface paths {
         post?: never;
         /**
          * DeleteAccount
-         * @description Delete the account, with its password (and a code when two-factor sign-in is on).
+         * @description Delete the account; needs a recent sign-in (step-up).
          *
          *     Sign-in stops at once and every session ends; the profile and pictures are deleted in the background,
          *     then the account itself.
@@ -209,7 +211,7 @@ export interface paths {
         put?: never;
         /**
          * Disable
-         * @description Switch two-factor sign-in off with a code from the authenticator app or a recovery code.
+         * @description Switch two-factor sign-in off; needs a recent sign-in (step-up). Every other session ends.
          */
         post: operations["disableTotp"];
         delete?: never;
@@ -456,6 +458,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/reauthenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reauthenticate
+         * @description Prove who you are again (step-up): the password, or a TOTP or recovery code when two-step is on.
+         *
+         *     Answers a new access token for the same session, authenticated now; the refresh cookie is unchanged.
+         *     Routes answering the `step-up-required` problem type accept the new token.
+         */
+        post: operations["reauthenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/refresh": {
         parameters: {
             query?: never;
@@ -491,6 +516,92 @@ export interface paths {
          */
         post: operations["registerUser"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListSessions
+         * @description The signed-in user's live sessions (device, network, created, last used), newest first.
+         *
+         *     `current` marks the session of the access token making the call.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions/not-me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * NotMe
+         * @description Report a sign-in ("This wasn't me" in a new-sign-in e-mail): that session is signed out.
+         *
+         *     A password-reset link is mailed to the account. Each link works once.
+         */
+        post: operations["reportSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions/revoke-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RevokeOthers
+         * @description Sign out everywhere else: every session but this one ends. Needs a recent sign-in (step-up).
+         */
+        post: operations["revokeOtherSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * RevokeSession
+         * @description Sign one session out: its refresh token stops working at once (the caller's own too: a sign-out).
+         *
+         *     Access tokens it already holds stay valid until they expire (at most the access-token lifetime).
+         */
+        delete: operations["revokeSession"];
         options?: never;
         head?: never;
         patch?: never;
@@ -574,11 +685,6 @@ export interface components {
             /** @default Bearer */
             token_type: string;
         };
-        /** AccountDeletion */
-        AccountDeletion: {
-            code?: string | null;
-            password: string;
-        };
         /** ActivityEvent */
         ActivityEvent: {
             /** Format: date-time */
@@ -614,7 +720,6 @@ export interface components {
         EmailChange: {
             /** @description An e-mail address (`x@y.z`, no spaces, at most 254 characters); compared lower-cased. */
             new_email: string;
-            password: string;
         };
         /** EmailChangeConfirmation */
         EmailChangeConfirmation: {
@@ -658,6 +763,10 @@ export interface components {
             };
             /** @description A name for the passkey, such as the device it is on; surrounding spaces are trimmed. */
             name?: string | null;
+        };
+        /** NotMe */
+        NotMe: {
+            token: string;
         };
         /** Passkey */
         Passkey: {
@@ -724,6 +833,11 @@ export interface components {
             role: string;
             username: string;
         };
+        /** Reauthentication */
+        Reauthentication: {
+            code?: string;
+            password?: string;
+        };
         /** RecoveryCodes */
         RecoveryCodes: {
             recovery_codes: string[];
@@ -742,6 +856,21 @@ export interface components {
             scope: string;
             /** @default Bearer */
             token_type: string;
+        };
+        /** SessionInfo */
+        SessionInfo: {
+            address: string;
+            /** Format: date-time */
+            created_at: string;
+            current: boolean;
+            device: string;
+            id: string;
+            /** Format: date-time */
+            last_used_at: string;
+        };
+        /** SessionList */
+        SessionList: {
+            sessions: components["schemas"]["SessionInfo"][];
         };
         /** TokenRequest */
         TokenRequest: {
@@ -868,17 +997,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`), or the sign-in is not recent enough (`type: urn:profile-pictures:problem:step-up-required`, `max_age` in seconds): call `POST /auth/reauthenticate`, then retry with the new access token. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Forbidden: the current password is wrong (`field: password`). */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -897,15 +1017,6 @@ export interface operations {
             };
             /** @description Request Entity Too Large: the body is larger than this route accepts. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Too Many Requests: too many wrong passwords; `Retry-After` says when to try again. */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1250,11 +1361,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AccountDeletion"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Request accepted, processing continues off-line */
             202: {
@@ -1265,44 +1372,8 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Bad Request: the body does not match the schema, or two-factor sign-in is on and no `code` was sent. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`), or the sign-in is not recent enough (`type: urn:profile-pictures:problem:step-up-required`, `max_age` in seconds): call `POST /auth/reauthenticate`, then retry with the new access token. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Forbidden: the password or the code is wrong (`field` names which). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Request Entity Too Large: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Too Many Requests: too many wrong passwords or codes; `Retry-After` says when to try again. */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1406,11 +1477,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CodeInput"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Request fulfilled, nothing follows */
             204: {
@@ -1419,26 +1486,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: the body does not match the schema. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`), or the sign-in is not recent enough (`type: urn:profile-pictures:problem:step-up-required`, `max_age` in seconds): call `POST /auth/reauthenticate`, then retry with the new access token. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Forbidden: the code is wrong or was already used (`field: code`). */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1448,24 +1497,6 @@ export interface operations {
             };
             /** @description Conflict: two-factor sign-in is not on. */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Request Entity Too Large: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2211,6 +2242,75 @@ export interface operations {
             };
         };
     };
+    reauthenticate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reauthentication"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description Bad Request: the body does not match the schema (exactly one of `password` or `code`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token, the session has ended, or the password or code is wrong (`field: password | code`; a code only works while two-step verification is on). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: too many wrong passwords or codes; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     refreshSession: {
         parameters: {
             query?: never;
@@ -2302,6 +2402,186 @@ export interface operations {
             };
             /** @description Request Entity Too Large: the body is larger than this route accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    reportSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotMe"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: the body does not match the schema, or `token` is not a live link this server issued (`reason: invalid_token | used_token | expired_token`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    revokeOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`), or the sign-in is not recent enough (`type: urn:profile-pictures:problem:step-up-required`, `max_age` in seconds): call `POST /auth/reauthenticate`, then retry with the new access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session's `id`. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no live session of this account has that id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,9 @@ describe("describeEvent", () => {
   it.each([
     [event("1", "", "sign_in", "password + totp"), "Signed in with password and authenticator code"],
     [event("1", "", "sign_in", "password + recovery_code"), "Signed in with password and recovery code"],
+    [event("1", "", "reauthenticated", "totp"), "Identity confirmed for a sensitive change with authenticator code"],
+    [event("1", "", "session_revoked", "Chrome on Android"), "Signed out a device: Chrome on Android"],
+    [event("1", "", "other_sessions_revoked", "2"), "Signed out every other device"],
     [event("1", "", "sign_in_failed", "password"), "Failed sign-in attempt: wrong password"],
     [event("1", "", "sign_in_failed", "second factor"), "Failed sign-in attempt: wrong verification code"],
     [event("1", "", "email_changed", "new@example.com"), "Email address changed to new@example.com"],

@@ -30,6 +30,10 @@ const KINDS: Record<string, string> = {
   mfa_disabled: "Two-step verification turned off",
   recovery_code_used: "Recovery code used",
   account_deletion_requested: "Account deletion requested",
+  reauthenticated: "Identity confirmed for a sensitive change",
+  session_revoked: "Signed out a device",
+  other_sessions_revoked: "Signed out every other device",
+  sign_in_reported: "Sign-in reported as not you",
 };
 
 const DETAILS: Record<string, string> = {
@@ -44,6 +48,12 @@ export function describeEvent(event: Pick<ActivityEvent, "kind" | "detail">): st
   const what = KINDS[event.kind] ?? event.kind.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
   if (!event.detail) return what;
   if (event.kind === "email_changed") return `${what} to ${event.detail}`;
+  if (event.kind === "session_revoked") return `${what}: ${event.detail}`;
+  if (event.kind === "other_sessions_revoked") return what;
+  if (event.kind === "reauthenticated") {
+    const how = { password: "password", totp: "authenticator code", recovery_code: "recovery code" }[event.detail];
+    return how ? `${what} with ${how}` : what;
+  }
   if (event.kind === "sign_in_failed") {
     return `${what}: ${event.detail === "password" ? "wrong password" : (DETAILS[event.detail] ?? event.detail)}`;
   }

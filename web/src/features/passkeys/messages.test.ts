@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../api/problem";
 import { PasskeyCancelled } from "./api";
-import { isStepUpRequired, passkeyMessage } from "./messages";
+import { passkeyMessage } from "./messages";
 
 describe("passkey messages", () => {
-  it("recognises the step-up problem type only", () => {
-    const stepUp = new ApiError({ status: 401, type: "urn:profile-pictures:problem:step-up-required" });
-    expect(isStepUpRequired(stepUp)).toBe(true);
-    expect(isStepUpRequired(new ApiError({ status: 401, type: "about:blank" }))).toBe(false);
-    expect(isStepUpRequired(new Error("x"))).toBe(false);
-  });
-
   it("says a cancelled ceremony used no passkey", () => {
     expect(passkeyMessage(new PasskeyCancelled(), "sign-in")).toMatch(/cancelled or timed out/);
   });

@@ -2,13 +2,6 @@
 import { ApiError } from "../../api/problem";
 import { PasskeyCancelled } from "./api";
 
-const STEP_UP = "urn:profile-pictures:problem:step-up-required";
-
-/** The service wants a recent authentication before this action (answer: step up, then retry). */
-export function isStepUpRequired(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 401 && error.problem.type === STEP_UP;
-}
-
 export function passkeyMessage(error: unknown, doing: "sign-in" | "add" | "confirm" | "manage"): string {
   if (error instanceof PasskeyCancelled) return error.message;
   if (error instanceof DOMException && error.name === "InvalidStateError") {

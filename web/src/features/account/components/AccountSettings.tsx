@@ -10,16 +10,15 @@ import { SettingsLayout } from "./SettingsLayout";
 function EmailChange() {
   const { user, account } = useSession();
   const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
   const [sent, setSent] = useState<string | null>(null);
   const { busy, error, setError, run } = useSubmit(
     async () => {
-      await account.requestEmailChange(email.trim(), password);
+      // A stale sign-in answers step-up: the request layer asks for the password and retries.
+      await account.requestEmailChange(email.trim());
       setSent(
         `We sent a confirmation link to ${email.trim()}. Open it in this browser, signed in as ${user?.username ?? "you"}, to finish. Until then your address stays ${user?.email ?? "the same"}.`,
       );
       setEmail("");
-      setPassword("");
     },
     (e): FormErrors => reauthErrors(e, { email: "new_email" }),
   );
@@ -31,7 +30,6 @@ function EmailChange() {
     const found: FormErrors = {};
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim()))
       found.new_email = "Enter an email address like name@example.com.";
-    if (!password) found.password = "Enter your password.";
     if (Object.keys(found).length > 0) setError(found);
     else void run();
   };
@@ -55,16 +53,6 @@ function EmailChange() {
           error={errors.new_email}
           onChange={(e) => setEmail(e.target.value)}
         />
-        <Field
-          label="Your password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          error={errors.password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
         <div className="actions">
           <button type="submit" className="button" disabled={busy}>
             {busy ? "Sending…" : "Send confirmation link"}
@@ -81,12 +69,10 @@ function EmailChange() {
 function DeleteAccount() {
   const { user, account, signOut } = useSession();
   const [open, setOpen] = useState(false);
-  const [password, setPassword] = useState("");
-  const [code, setCode] = useState("");
   const [understood, setUnderstood] = useState(false);
-  const mfa = user?.mfa_enabled === true;
   const { busy, error, setError, run } = useSubmit(async () => {
-    await account.deleteAccount(password, mfa ? code.trim() : undefined);
+    // A stale sign-in answers step-up: the request layer asks for the password (or a code) and retries.
+    await account.deleteAccount();
     // The server already ended every sign-in: leave for the goodbye page, then forget this one.
     navigate("/goodbye", { replace: true });
     await signOut();
@@ -101,8 +87,6 @@ function DeleteAccount() {
 
   const close = () => {
     setOpen(false);
-    setPassword("");
-    setCode("");
     setUnderstood(false);
     setError(null);
     requestAnimationFrame(() => opener.current?.focus());
@@ -110,10 +94,7 @@ function DeleteAccount() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const found: FormErrors = {};
-    if (!password) found.password = "Enter your password.";
-    if (mfa && code.trim().length < 6) found.code = "Enter a code from your authenticator app, or a recovery code.";
-    if (Object.keys(found).length > 0 || !understood) setError(found);
+    if (!understood) setError({});
     else void run();
   };
 
@@ -138,30 +119,6 @@ function DeleteAccount() {
             <li>Your username and email address become free for anyone to use.</li>
           </ul>
           <FormAlert message={errors.form} />
-          <Field
-            label="Your password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            error={errors.password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          {mfa && (
-            <Field
-              label="Code from your authenticator app, or a recovery code"
-              name="code"
-              autoComplete="one-time-code"
-              autoCapitalize="none"
-              spellCheck={false}
-              maxLength={20}
-              required
-              value={code}
-              error={errors.code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-          )}
           <label className="check">
             <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
             <span>I understand that my account and pictures will be deleted permanently.</span>

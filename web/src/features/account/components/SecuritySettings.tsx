@@ -8,6 +8,7 @@ import { Field } from "../../../components/Field";
 import { FormAlert } from "../../../components/FormAlert";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";
+import { SessionsSettings } from "./SessionsSettings";
 import { SettingsLayout } from "./SettingsLayout";
 import { PasskeysSettings } from "../../passkeys";
 
@@ -165,42 +166,29 @@ function Enrolment({
 
 function DisableMfa({ onCancel, onDisabled }: { onCancel: () => void; onDisabled: () => void }) {
   const { account } = useSession();
-  const [code, setCode] = useState("");
+  const heading = useRef<HTMLHeadingElement>(null);
   const { busy, error, run } = useSubmit(async () => {
-    await account.disableTotp(code.trim());
+    // A stale sign-in answers step-up: the request layer asks for a code (or the password) and retries.
+    await account.disableTotp();
     onDisabled();
   }, reauthErrors);
-  const errors = error ?? {};
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void run();
-  };
+  useEffect(() => heading.current?.focus(), []);
   return (
-    <form className="panel" onSubmit={submit} noValidate aria-label="Turn off two-step verification">
-      <FormAlert message={errors.form} />
-      <Field
-        label="Code from your authenticator app, or a recovery code"
-        name="code"
-        autoComplete="one-time-code"
-        autoCapitalize="none"
-        spellCheck={false}
-        maxLength={20}
-        required
-        autoFocus
-        hint="Turning it off makes your account easier to break into."
-        value={code}
-        error={errors.code}
-        onChange={(e) => setCode(e.target.value)}
-      />
+    <div className="panel" role="group" aria-labelledby="mfa-off-title">
+      <h3 id="mfa-off-title" tabIndex={-1} ref={heading}>
+        Turn off two-step verification?
+      </h3>
+      <p className="muted">Turning it off makes your account easier to break into. Every other device is signed out.</p>
+      <FormAlert message={error?.form} />
       <div className="actions">
-        <button type="submit" className="button button-danger" disabled={busy || code.trim().length < 6}>
+        <button type="button" className="button button-danger" disabled={busy} onClick={() => void run()}>
           {busy ? "Turning off…" : "Turn off two-step verification"}
         </button>
         <button type="button" className="button button-quiet" onClick={onCancel}>
           Cancel
         </button>
       </div>
-    </form>
+    </div>
   );
 }
 
@@ -355,6 +343,7 @@ export function SecuritySettings() {
       <TwoStep />
       <PasskeysSettings />
       <PasswordChange />
+      <SessionsSettings />
     </SettingsLayout>
   );
 }

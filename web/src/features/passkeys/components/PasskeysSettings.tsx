@@ -5,7 +5,7 @@ import { FormAlert } from "../../../components/FormAlert";
 import { useSubmit } from "../../../hooks/useSubmit";
 import { useSession } from "../../../session";
 import { PasskeyClient } from "../api";
-import { isStepUpRequired, passkeyMessage } from "../messages";
+import { passkeyMessage } from "../messages";
 import { passkeysReducer } from "../state";
 import { passkeysSupported } from "../webauthn";
 
@@ -116,14 +116,8 @@ function RemovePasskey({
 }) {
   const { busy, error, run } = useSubmit(
     async () => {
-      try {
-        await client.remove(passkey.id);
-      } catch (e) {
-        // Removing is a dangerous action: after a while signed in, the service wants proof it is still you.
-        if (!isStepUpRequired(e)) throw e;
-        await client.stepUp();
-        await client.remove(passkey.id);
-      }
+      // Removing is a dangerous action: after a while signed in, the request layer's step-up dialog asks first.
+      await client.remove(passkey.id);
       onRemoved();
     },
     (e) => passkeyMessage(e, "manage"),
@@ -135,7 +129,7 @@ function RemovePasskey({
       <FormAlert message={error} />
       <p tabIndex={-1} ref={heading}>
         Remove <strong>{passkey.name}</strong>? You won't be able to sign in with it any more. If you last signed in a
-        while ago, your browser first asks for a passkey to confirm it's you.
+        while ago, you are first asked to confirm it's you.
       </p>
       <div className="actions">
         <button type="button" className="button button-danger" disabled={busy} onClick={() => void run()}>
