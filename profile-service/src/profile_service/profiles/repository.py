@@ -12,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from profile_service.avatars.ordering import Verdict, decide
+from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState, refusal
 from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
@@ -22,13 +23,17 @@ from profile_service.profiles.schemas import (
     PublicProfile,
 )
 from service_kit.clock import Clock, from_ms, to_ms
-from service_kit.errors import NotFound
+from service_kit.errors import NotFound, ServiceUnavailable
 from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 
 # A compare-and-set that misses this often while the document does not change means something is badly wrong.
 MAX_CAS_ATTEMPTS = 50
+# A quota reservation that loses this often while the quota fields do not change (see `reserve_upload`).
+QUOTA_STALLS = 20
+# The quota fields, read again after a lost reservation (sub-documents whole: dotted projections fail on the stand-in).
+_QUOTA_FIELDS = {"_id": False, "quota_rev": True, "open_uploads": True, "upload_grants": True}
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,13 @@ class ProfileRepository:
 
         A deleted user's profile is not created again (their access token outlives the account by minutes).
         """
+        return _profile(await self._ensure_document(user_id, username))
+
+    async def ensure_for_signing(self, user_id: str, username: str | None) -> QuotaState:
+        """`ensure`, answering the quota fields of the same read (signing needs them, not the profile)."""
+        return QuotaState.from_document(await self._ensure_document(user_id, username))
+
+    async def _ensure_document(self, user_id: str, username: str | None) -> dict[str, Any]:
         doc = await self._collection.find_one({"_id": user_id})
         if doc is None and await self.is_deleted(user_id):
             raise NotFound("This account has been deleted.")
@@ -130,6 +142,9 @@ class ProfileRepository:
                     "avatar_seq": 0,
                     "applied_seq": 0,
                     "retired": [],
+                    "open_uploads": {},
+                    "upload_grants": [],
+                    "quota_rev": 0,
                     "created_at": self._clock(),
                 }
             }
@@ -143,7 +158,7 @@ class ProfileRepository:
             doc = await self._collection.find_one({"_id": user_id})
         if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
             raise NotFound("no profile")
-        return _profile(doc)
+        return doc
 
     async def mine(self, user_id: str, username: str | None, *, fresh: bool = False) -> Profile:
         """The owner's profile as `ensure` gives it, from this instance's cache unless `fresh` is asked for
@@ -233,14 +248,73 @@ class ProfileRepository:
             raise NotFound("There is no profile for this user.")
         return int(doc["avatar_seq"])
 
+    async def reserve_upload(
+        self, user_id: str, *, upload_id: str, expires_ms: int, limits: QuotaLimits, state: QuotaState
+    ) -> int:
+        """Count one more signed upload against the user's quotas and allocate its sequence; QuotaExceeded if
+        either quota is spent (then nothing is written).
+
+        `state` is what `ensure_for_signing` just read. One `find_one_and_update` filtered on the `quota_rev` read:
+        it takes the next `avatar_seq` (`$inc`: monotonic per user, the ordering rule), records the upload as
+        open, drops lapsed ones and appends the grant (the last `max_per_hour` kept). When another request changed
+        the quotas in between, it matches nothing and we decide again on a fresh read, so concurrent requests, on
+        any instance, can never exceed a limit together.
+        """
+        stalls = 0
+        while True:
+            now_ms = to_ms(self._clock())
+            if (refused := refusal(state, limits, now_ms)) is not None:
+                raise QuotaExceeded(refused)
+            update: dict[str, Any] = {
+                "$inc": {"avatar_seq": 1, "quota_rev": 1},
+                "$set": {f"open_uploads.{upload_id}": expires_ms},
+                "$push": {"upload_grants": {"$each": [now_ms], "$slice": -limits.max_per_hour}},
+            }
+            if lapsed := state.lapsed_at(now_ms):
+                update["$unset"] = {f"open_uploads.{lapsed_id}": "" for lapsed_id in lapsed}
+            # A profile from before quotas has no `quota_rev`; `$inc` creates it, so this match happens once.
+            expected: Any = {"$exists": False} if state.rev is None else state.rev
+            doc = await self._collection.find_one_and_update(
+                {"_id": user_id, "quota_rev": expected},
+                update,
+                projection={"_id": False, "avatar_seq": True},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return int(doc["avatar_seq"])
+            fresh = await self._collection.find_one({"_id": user_id}, _QUOTA_FIELDS)
+            if fresh is None:
+                raise NotFound("There is no profile for this user.")
+            latest = QuotaState.from_document(fresh)
+            # Losing to another reservation or a release (`quota_rev` moved) is progress, and each one spends or
+            # frees quota, so it ends in a grant or a refusal. A miss with nothing changed is not: give up then.
+            stalls = stalls + 1 if latest.rev == state.rev else 0
+            if stalls >= QUOTA_STALLS:
+                logger.error("quota reservation stalled", extra={"user_id": user_id, "quota_rev": latest.rev})
+                raise ServiceUnavailable("Could not start the upload; try again.", headers={"Retry-After": "1"})
+            state = latest
+
+    async def release_upload(self, user_id: str, upload_id: str) -> None:
+        """Stop counting an upload as open (it was rejected, superseded or expired); idempotent."""
+        await self._collection.update_one(
+            {"_id": user_id}, {"$unset": {f"open_uploads.{upload_id}": ""}, "$inc": {"quota_rev": 1}}
+        )
+
     async def apply_avatar(
-        self, user_id: str, *, seq: int, avatar: dict[str, Any] | None, public_id: str | None
+        self,
+        user_id: str,
+        *,
+        seq: int,
+        avatar: dict[str, Any] | None,
+        public_id: str | None,
+        release: str | None = None,
     ) -> AvatarApplied:
         """Show `avatar` (None: no picture) if `seq` is newer than what the profile shows: the ordering rule.
 
         One conditional update_one; its filter pins the `applied_seq` read just before, so a concurrent apply
         makes it match nothing and we decide again. The replaced public_id goes into `retired` in the same
-        write, so it is scheduled for destruction even if the process dies right after.
+        write, so it is scheduled for destruction even if the process dies right after. `release` (the applied
+        upload's id) stops counting it as open in the same write (`quota.py`), at no extra round trip.
         """
         stalls = 0
         last_seen: int | None = None
@@ -264,6 +338,9 @@ class ProfileRepository:
             }
             if current_id is not None and current_id != public_id:
                 update["$push"] = {"retired": current_id}
+            if release is not None:
+                update["$unset"] = {f"open_uploads.{release}": ""}
+                update["$inc"] = {"quota_rev": 1}
             result = await self._collection.update_one({"_id": user_id, "applied_seq": applied_seq}, update)
             self._changed(user_id)
             if result.matched_count == 1:
