@@ -296,3 +296,99 @@ async def test_find_one_and_delete_returns_the_removed_document(db: AsyncDatabas
     assert removed is not None and removed["avatar"]["public_id"] == "p/u1/a" and removed["retired"] == ["p/u1/old"]
     assert again is None
     assert await profiles.find_one({"_id": "u1"}) is None
+
+
+def _reservation(upload_id: str, expires_ms: int, now_ms: int, keep: int, lapsed: list[str]) -> dict[str, Any]:
+    # The exact update of ProfileRepository.reserve_upload.
+    update: dict[str, Any] = {
+        "$inc": {"avatar_seq": 1, "quota_rev": 1},
+        "$set": {f"open_uploads.{upload_id}": expires_ms},
+        "$push": {"upload_grants": {"$each": [now_ms], "$slice": -keep}},
+    }
+    if lapsed:
+        update["$unset"] = {f"open_uploads.{lapsed_id}": "" for lapsed_id in lapsed}
+    return update
+
+
+async def test_quota_reservation_is_a_compare_and_set_on_quota_rev(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one(
+        {
+            "_id": "u1",
+            "avatar_seq": 4,
+            "quota_rev": 7,
+            "open_uploads": {"old": 100, "live": 9000},
+            "upload_grants": [1, 2],
+        }
+    )
+    shape: dict[str, Any] = {"projection": {"_id": False, "avatar_seq": True}, "return_document": ReturnDocument.AFTER}
+
+    won = await profiles.find_one_and_update(
+        {"_id": "u1", "quota_rev": 7}, _reservation("new", 5000, 3, keep=2, lapsed=["old"]), **shape
+    )
+    lost = await profiles.find_one_and_update(
+        {"_id": "u1", "quota_rev": 7}, _reservation("other", 5000, 4, keep=2, lapsed=[]), **shape
+    )
+
+    assert won == {"avatar_seq": 5}
+    assert lost is None
+    doc = await profiles.find_one(
+        {"_id": "u1"}, {"_id": False, "quota_rev": True, "open_uploads": True, "upload_grants": True}
+    )
+    # The lapsed entry is gone, the new one is open, the grants keep the last `keep` (scalars, in order).
+    assert doc == {"quota_rev": 8, "open_uploads": {"live": 9000, "new": 5000}, "upload_grants": [2, 3]}
+
+
+async def test_quota_reservation_on_a_profile_from_before_quotas_matches_once(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "avatar_seq": 2})
+    shape: dict[str, Any] = {"projection": {"_id": False, "avatar_seq": True}, "return_document": ReturnDocument.AFTER}
+    missing = {"_id": "u1", "quota_rev": {"$exists": False}}
+
+    first = await profiles.find_one_and_update(missing, _reservation("a", 5000, 1, keep=30, lapsed=[]), **shape)
+    second = await profiles.find_one_and_update(missing, _reservation("b", 5000, 2, keep=30, lapsed=[]), **shape)
+
+    assert (first, second) == ({"avatar_seq": 3}, None)
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    assert (doc["quota_rev"], doc["open_uploads"], doc["upload_grants"]) == (1, {"a": 5000}, [1])
+
+
+async def test_concurrent_quota_reservations_never_both_win_one_revision(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "avatar_seq": 0, "quota_rev": 0, "open_uploads": {}, "upload_grants": []})
+
+    async def reserve(index: int) -> bool:
+        doc = await profiles.find_one_and_update(
+            {"_id": "u1", "quota_rev": 0},
+            _reservation(f"up{index}", 5000, index, keep=30, lapsed=[]),
+            projection={"_id": False, "avatar_seq": True},
+        )
+        return doc is not None
+
+    won = await asyncio.gather(*(reserve(i) for i in range(20)))
+
+    assert sum(won) == 1
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    assert (doc["avatar_seq"], doc["quota_rev"], len(doc["open_uploads"]), len(doc["upload_grants"])) == (1, 1, 1, 1)
+
+
+async def test_releases_unset_one_open_upload_and_bump_the_revision(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "applied_seq": 0, "quota_rev": 3, "open_uploads": {"a": 1, "b": 2}})
+
+    # The separate release (rejected, superseded, expired), then the one folded into the ordering-guarded apply.
+    await profiles.update_one({"_id": "u1"}, {"$unset": {"open_uploads.a": ""}, "$inc": {"quota_rev": 1}})
+    await profiles.update_one({"_id": "u1"}, {"$unset": {"open_uploads.a": ""}, "$inc": {"quota_rev": 1}})
+    applied = await profiles.update_one(
+        {"_id": "u1", "applied_seq": 0},
+        {"$set": {"applied_seq": 2, "avatar": None}, "$unset": {"open_uploads.b": ""}, "$inc": {"quota_rev": 1}},
+    )
+
+    assert applied.matched_count == 1
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    assert (doc["quota_rev"], doc["open_uploads"], doc["applied_seq"]) == (6, {}, 2)

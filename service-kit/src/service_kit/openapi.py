@@ -5,8 +5,8 @@
 - `document_api(app, ...)` post-processes the generated document once: every 4xx/5xx is problem details (Litestar
   documents its own validation 400 as `application/json`), a 204 has no body, the statuses every route of a kind
   can answer are added in one place (401 where a security requirement is declared, 413 where a body is read,
-  503 where the database is used), every 429 declares its `Retry-After` header, and input Structs declared `forbid_unknown_fields=True` say
-  `additionalProperties: false`, which Litestar leaves out.
+  503 where the database is used), every 429 declares its `Retry-After` header, and input Structs declared
+  `forbid_unknown_fields=True` say `additionalProperties: false`, which Litestar leaves out.
 - `StrictRequest` decodes JSON bodies strictly into the handler's `data` type: Litestar converts request data with
   `strict=False`, which takes a JSON `0` for `false` and `"5"` for `5`, so the schema's types would be a lie.
 - `allow_every_method(app)` makes Litestar 2's automatic `OPTIONS` answer list every method of the path.
