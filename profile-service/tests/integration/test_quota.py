@@ -6,7 +6,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from pymongo import AsyncMongoClient
 
 from profile_service.app import create_app
 from profile_service.config import Settings
-from profile_service.services import build, running
+from profile_service.services import Services, build, running
 from service_kit.clock import utc_now
 from tests.conftest import Client, TokenFactory, auth
 from tests.fakes import FakeAssets
@@ -51,19 +51,24 @@ def limited(settings: Settings, *, open_uploads: int, per_hour: int) -> Settings
 
 
 @asynccontextmanager
-async def instance(settings: Settings, clock: MovableClock) -> AsyncIterator[httpx.AsyncClient]:
-    """One running app (its own services and MongoDB client) over the test's database, served concurrently.
+async def serve(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over `services`, running, served concurrently.
 
     Through httpx's ASGI transport rather than Litestar's AsyncTestClient: that one runs each request to the end
     before the next starts (its async transport calls the blocking one), so racing requests would never race.
     """
-    services = build(settings, clock=clock)
-    app = create_app(services=services)
+    # Litestar's precise ASGI types against httpx's loose ones: the same protocol.
+    app: Any = create_app(services=services)
     async with (
         running(services, background=False),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as client,
     ):
         yield client
+
+
+def instance(settings: Settings, clock: MovableClock) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """One app instance (its own services and MongoDB client) over the test's database."""
+    return serve(build(settings, clock=clock))
 
 
 @pytest.fixture
@@ -277,12 +282,8 @@ async def test_reconciliation_expiring_an_upload_drops_it_from_the_open_ones(
     settings: Settings, clock: MovableClock, token: TokenFactory
 ) -> None:
     services = build(limited(settings, open_uploads=2, per_hour=1000), clock=clock, assets=FakeAssets())
-    app = create_app(services=services)
     headers = auth(token("u1", "alice"))
-    async with (
-        running(services, background=False),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as client,
-    ):
+    async with serve(services) as client:
         ticket = (await client.post(SIGN, headers=headers)).json()
         clock.advance(seconds=settings.upload_ttl_seconds + settings.upload_grace_seconds + 1)
 
