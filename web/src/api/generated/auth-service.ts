@@ -711,6 +711,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong passwords; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -876,6 +878,8 @@ export interface operations {
             /** @description Too Many Requests: too many failed sign-ins for this login or from this client; `Retry-After` says when. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -954,6 +958,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1108,6 +1114,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong passwords or codes; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1186,6 +1194,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1271,6 +1281,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1394,6 +1406,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong passwords; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1454,6 +1468,8 @@ export interface operations {
             /** @description Too Many Requests: too many requests for this address or from this client; `Retry-After` says when. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
