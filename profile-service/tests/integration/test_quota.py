@@ -14,7 +14,7 @@ import httpx
 import msgspec
 import pytest
 from litestar.testing import TestClient
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from profile_service.app import create_app
 from profile_service.config import Settings
@@ -293,3 +293,53 @@ async def test_reconciliation_expiring_an_upload_drops_it_from_the_open_ones(
         doc = await services.mongo.db["profiles"].find_one({"_id": "u1"})
         assert doc is not None
         assert ticket["upload_id"] not in doc["open_uploads"]
+
+
+class Commands(monitoring.CommandListener):
+    """The commands sent to one database's request-path collections while armed (registered once per process:
+    PyMongo's global listeners attach to every client created afterwards and cannot be removed)."""
+
+    COLLECTIONS = ("profiles", "upload_intents", "deleted_users")
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.seen: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name == self.database and event.command.get(event.command_name) in self.COLLECTIONS:
+            self.seen.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COMMANDS = Commands()
+monitoring.register(COMMANDS)
+
+
+def test_signing_is_three_round_trips_and_a_refusal_one(settings: Settings, token: TokenFactory) -> None:
+    # Its own client, created after the listener was registered (the outbox worker's commands go elsewhere).
+    app = create_app(services=build(limited(settings, open_uploads=2, per_hour=1000)))
+    bearer = token("u1", "alice")
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 10
+        while client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "the app never became ready"
+            time.sleep(0.02)
+        sign_upload(client, bearer)  # the profile exists from here on: the common case
+        COMMANDS.database, COMMANDS.seen = settings.database, []
+        try:
+            sign_upload(client, bearer)
+            granted = list(COMMANDS.seen)
+            COMMANDS.seen = []
+            assert client.post(SIGN, headers=auth(bearer)).status_code == 429
+            refused = list(COMMANDS.seen)
+        finally:
+            COMMANDS.database = None
+
+    # The profile read (with the quota fields), the reservation (which also takes the sequence), the intent.
+    assert granted == ["find", "findAndModify", "insert"]
+    assert refused == ["find"]
