@@ -298,45 +298,38 @@ async def test_find_one_and_delete_returns_the_removed_document(db: AsyncDatabas
     assert await profiles.find_one({"_id": "u1"}) is None
 
 
-def _reservation(upload_id: str, expires_ms: int, now_ms: int, keep: int, lapsed: list[str]) -> dict[str, Any]:
-    # The exact update of ProfileRepository.reserve_upload.
-    update: dict[str, Any] = {
-        "$inc": {"avatar_seq": 1, "quota_rev": 1},
-        "$set": {f"open_uploads.{upload_id}": expires_ms},
-        "$push": {"upload_grants": {"$each": [now_ms], "$slice": -keep}},
-    }
-    if lapsed:
-        update["$unset"] = {f"open_uploads.{lapsed_id}": "" for lapsed_id in lapsed}
-    return update
+def _reservation(seq: int, rev: int, open_uploads: dict[str, int], grants: list[int]) -> dict[str, Any]:
+    # The exact update of ProfileRepository.reserve_upload: every field computed from the state it pins.
+    return {"$set": {"avatar_seq": seq, "quota_rev": rev, "open_uploads": open_uploads, "upload_grants": grants}}
 
 
-async def test_quota_reservation_is_a_compare_and_set_on_quota_rev(db: AsyncDatabase[dict[str, Any]]) -> None:
+async def test_quota_reservation_is_a_compare_and_set_on_quota_rev_and_avatar_seq(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
     profiles = db["profiles"]
     await profiles.insert_one(
-        {
-            "_id": "u1",
-            "avatar_seq": 4,
-            "quota_rev": 7,
-            "open_uploads": {"old": 100, "live": 9000},
-            "upload_grants": [1, 2],
-        }
+        {"_id": "u1", "avatar_seq": 4, "quota_rev": 7, "open_uploads": {"old": 100, "live": 9000}, "upload_grants": [1]}
     )
-    shape: dict[str, Any] = {"projection": {"_id": False, "avatar_seq": True}, "return_document": ReturnDocument.AFTER}
+    pinned = {"_id": "u1", "quota_rev": 7, "avatar_seq": 4}
 
-    won = await profiles.find_one_and_update(
-        {"_id": "u1", "quota_rev": 7}, _reservation("new", 5000, 3, keep=2, lapsed=["old"]), **shape
-    )
-    lost = await profiles.find_one_and_update(
-        {"_id": "u1", "quota_rev": 7}, _reservation("other", 5000, 4, keep=2, lapsed=[]), **shape
+    won = await profiles.update_one(pinned, _reservation(5, 8, {"live": 9000, "new": 5000}, [1, 3]))
+    lost = await profiles.update_one(pinned, _reservation(5, 8, {"live": 9000, "other": 5000}, [1, 4]))
+    # A deletion takes a sequence without touching the quotas: a reservation pinned before it misses too.
+    await profiles.update_one({"_id": "u1"}, {"$inc": {"avatar_seq": 1}})
+    behind = await profiles.update_one(
+        {"_id": "u1", "quota_rev": 8, "avatar_seq": 5}, _reservation(6, 9, {"x": 1}, [1, 3, 5])
     )
 
-    assert won == {"avatar_seq": 5}
-    assert lost is None
-    doc = await profiles.find_one(
-        {"_id": "u1"}, {"_id": False, "quota_rev": True, "open_uploads": True, "upload_grants": True}
+    assert (won.matched_count, lost.matched_count, behind.matched_count) == (1, 0, 0)
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    # Written whole: the dict and the list of scalars come back as they were set.
+    assert (doc["avatar_seq"], doc["quota_rev"], doc["open_uploads"], doc["upload_grants"]) == (
+        6,
+        8,
+        {"live": 9000, "new": 5000},
+        [1, 3],
     )
-    # The lapsed entry is gone, the new one is open, the grants keep the last `keep` (scalars, in order).
-    assert doc == {"quota_rev": 8, "open_uploads": {"live": 9000, "new": 5000}, "upload_grants": [2, 3]}
 
 
 async def test_quota_reservation_on_a_profile_from_before_quotas_matches_once(
@@ -344,16 +337,15 @@ async def test_quota_reservation_on_a_profile_from_before_quotas_matches_once(
 ) -> None:
     profiles = db["profiles"]
     await profiles.insert_one({"_id": "u1", "avatar_seq": 2})
-    shape: dict[str, Any] = {"projection": {"_id": False, "avatar_seq": True}, "return_document": ReturnDocument.AFTER}
-    missing = {"_id": "u1", "quota_rev": {"$exists": False}}
+    missing = {"_id": "u1", "quota_rev": {"$exists": False}, "avatar_seq": 2}
 
-    first = await profiles.find_one_and_update(missing, _reservation("a", 5000, 1, keep=30, lapsed=[]), **shape)
-    second = await profiles.find_one_and_update(missing, _reservation("b", 5000, 2, keep=30, lapsed=[]), **shape)
+    first = await profiles.update_one(missing, _reservation(3, 1, {"a": 5000}, [1]))
+    second = await profiles.update_one(missing, _reservation(3, 1, {"b": 5000}, [2]))
 
-    assert (first, second) == ({"avatar_seq": 3}, None)
+    assert (first.matched_count, second.matched_count) == (1, 0)
     doc = await profiles.find_one({"_id": "u1"})
     assert doc is not None
-    assert (doc["quota_rev"], doc["open_uploads"], doc["upload_grants"]) == (1, {"a": 5000}, [1])
+    assert (doc["avatar_seq"], doc["quota_rev"], doc["open_uploads"], doc["upload_grants"]) == (3, 1, {"a": 5000}, [1])
 
 
 async def test_concurrent_quota_reservations_never_both_win_one_revision(db: AsyncDatabase[dict[str, Any]]) -> None:
@@ -361,12 +353,9 @@ async def test_concurrent_quota_reservations_never_both_win_one_revision(db: Asy
     await profiles.insert_one({"_id": "u1", "avatar_seq": 0, "quota_rev": 0, "open_uploads": {}, "upload_grants": []})
 
     async def reserve(index: int) -> bool:
-        doc = await profiles.find_one_and_update(
-            {"_id": "u1", "quota_rev": 0},
-            _reservation(f"up{index}", 5000, index, keep=30, lapsed=[]),
-            projection={"_id": False, "avatar_seq": True},
-        )
-        return doc is not None
+        pinned = {"_id": "u1", "quota_rev": 0, "avatar_seq": 0}
+        result = await profiles.update_one(pinned, _reservation(1, 1, {f"up{index}": 5000}, [index]))
+        return result.matched_count == 1
 
     won = await asyncio.gather(*(reserve(i) for i in range(20)))
 

@@ -341,5 +341,32 @@ def test_signing_is_three_round_trips_and_a_refusal_one(settings: Settings, toke
             COMMANDS.database = None
 
     # The profile read (with the quota fields), the reservation (which also takes the sequence), the intent.
-    assert granted == ["find", "findAndModify", "insert"]
+    assert granted == ["find", "update", "insert"]
     assert refused == ["find"]
+
+
+async def test_signing_racing_avatar_deletions_never_shares_a_sequence(
+    settings: Settings, clock: MovableClock, token: TokenFactory
+) -> None:
+    headers = auth(token("u1", "alice"))
+    async with instance(limited(settings, open_uploads=1000, per_hour=1000), clock) as client:
+        assert (await client.get("/profiles/me", headers=headers)).status_code == 200
+        calls = [
+            client.post(SIGN, headers=headers) if i % 2 else client.delete("/profiles/me/avatar", headers=headers)
+            for i in range(100)
+        ]
+        responses = await asyncio.gather(*calls)
+
+    assert sorted(r.status_code for r in responses) == [201] * 50 + [204] * 50
+    client_db: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        db = client_db[settings.database]
+        seqs = [doc["seq"] async for doc in db["upload_intents"].find({"user_id": "u1"}, {"seq": True})]
+        profile = await db["profiles"].find_one({"_id": "u1"})
+    finally:
+        await client_db.close()
+    assert profile is not None
+    # 100 allocations (50 signs, 50 deletions), each its own: the signs' sequences are distinct and within them.
+    assert profile["avatar_seq"] == 100
+    assert len(set(seqs)) == 50
+    assert all(1 <= seq <= 100 for seq in seqs)

@@ -69,3 +69,20 @@ def test_stored_state_is_read_leniently() -> None:
     assert QuotaState.from_document({"quota_rev": 3, "open_uploads": {"a": 5.0}, "upload_grants": [1, 2]}) == (
         QuotaState(rev=3, open_uploads={"a": 5}, grants=(1, 2))
     )
+
+
+def test_a_reservation_takes_the_next_sequence_and_revision_and_drops_lapsed_uploads() -> None:
+    quota = QuotaState(rev=7, open_uploads={"gone": NOW, "live": NOW + 5}, grants=(1, 2, 3), seq=41)
+
+    assert quota.reserved("new", NOW + 600_000, NOW, keep=3) == {
+        "avatar_seq": 42,
+        "quota_rev": 8,
+        "open_uploads": {"live": NOW + 5, "new": NOW + 600_000},
+        "upload_grants": [2, 3, NOW],
+    }
+    assert QuotaState(rev=None, open_uploads={}, grants=()).reserved("a", 9, 1, keep=30) == {
+        "avatar_seq": 1,
+        "quota_rev": 1,
+        "open_uploads": {"a": 9},
+        "upload_grants": [1],
+    }

@@ -2,9 +2,9 @@
 
 The state lives on the user's profile document (one document per user: single-document atomic updates, shared by
 every instance, kept across restarts): `open_uploads` maps each pending upload id to the epoch ms its parameters
-lapse at, `upload_grants` lists the epoch ms of recent grants (kept to the hourly limit with `$push` + `$slice`)
-and `quota_rev` is the version every reservation compares-and-sets. This module is the rule, computed in Python
-on what one read returned; `ProfileRepository.reserve_upload` is the write.
+lapse at, `upload_grants` lists the epoch ms of recent grants (the last `max_per_hour`) and `quota_rev` is the
+version every reservation compares-and-sets (with `avatar_seq`). This module is the rule, computed in Python on
+what one read returned; `ProfileRepository.reserve_upload` is the write.
 """
 
 import math
@@ -33,22 +33,26 @@ class QuotaLimits:
 
 @dataclass(frozen=True)
 class QuotaState:
-    """The quota fields of one profile document as read. `rev` is None on a profile written before quotas."""
+    """The quota fields of one profile document as read, with the upload sequence (`avatar_seq`) the reservation
+    takes the next value of. `rev` is None on a profile written before quotas."""
 
     rev: int | None
     open_uploads: dict[str, int]
     grants: tuple[int, ...]
+    seq: int | None = None
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> "QuotaState":
         """Read leniently: older profiles have none of the fields."""
         rev = doc.get("quota_rev")
+        seq = doc.get("avatar_seq")
         raw_open = doc.get("open_uploads")
         raw_grants = doc.get("upload_grants")
         return cls(
             rev=None if rev is None else int(rev),
             open_uploads={str(k): int(v) for k, v in raw_open.items()} if isinstance(raw_open, dict) else {},
             grants=tuple(int(g) for g in raw_grants) if isinstance(raw_grants, list) else (),
+            seq=None if seq is None else int(seq),
         )
 
     def open_at(self, now_ms: int) -> list[int]:
@@ -58,6 +62,17 @@ class QuotaState:
     def lapsed_at(self, now_ms: int) -> list[str]:
         """Upload ids whose parameters have lapsed: they no longer count, and the next reservation drops them."""
         return [upload_id for upload_id, expires in self.open_uploads.items() if expires <= now_ms]
+
+    def reserved(self, upload_id: str, expires_ms: int, now_ms: int, keep: int) -> dict[str, Any]:
+        """The fields after one more reservation at `now_ms`: the next sequence and quota revision, the new upload
+        open and lapsed ones dropped, the grant appended (the last `keep` kept)."""
+        still_open = {other: expires for other, expires in self.open_uploads.items() if expires > now_ms}
+        return {
+            "avatar_seq": (self.seq or 0) + 1,
+            "quota_rev": (self.rev or 0) + 1,
+            "open_uploads": {**still_open, upload_id: expires_ms},
+            "upload_grants": [*self.grants, now_ms][-keep:],
+        }
 
     def grants_in_hour(self, now_ms: int) -> list[int]:
         """Grant times within the rolling hour before `now_ms`, oldest first."""

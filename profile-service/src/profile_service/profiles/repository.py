@@ -33,7 +33,7 @@ MAX_CAS_ATTEMPTS = 50
 # A quota reservation that loses this often while the quota fields do not change (see `reserve_upload`).
 QUOTA_STALLS = 20
 # The quota fields, read again after a lost reservation (sub-documents whole: dotted projections fail on the stand-in).
-_QUOTA_FIELDS = {"_id": False, "quota_rev": True, "open_uploads": True, "upload_grants": True}
+_QUOTA_FIELDS = {"_id": False, "avatar_seq": True, "quota_rev": True, "open_uploads": True, "upload_grants": True}
 
 
 @dataclass(frozen=True)
@@ -254,41 +254,35 @@ class ProfileRepository:
         """Count one more signed upload against the user's quotas and allocate its sequence; QuotaExceeded if
         either quota is spent (then nothing is written).
 
-        `state` is what `ensure_for_signing` just read. One `find_one_and_update` filtered on the `quota_rev` read:
-        it takes the next `avatar_seq` (`$inc`: monotonic per user, the ordering rule), records the upload as
-        open, drops lapsed ones and appends the grant (the last `max_per_hour` kept). When another request changed
-        the quotas in between, it matches nothing and we decide again on a fresh read, so concurrent requests, on
-        any instance, can never exceed a limit together.
+        `state` is what `ensure_for_signing` just read. One `update_one` whose filter pins the `quota_rev` and the
+        `avatar_seq` read: it sets the next sequence (monotonic per user, the ordering rule), the next revision,
+        the open uploads with this one added and lapsed ones dropped, and the grants with this one appended (the
+        last `max_per_hour` kept), all computed from that state. When anything changed them in between (another
+        reservation or a release on any instance, an avatar deletion taking a sequence) it matches nothing and we
+        decide again on a fresh read, so concurrent requests can never exceed a limit or share a sequence.
         """
         stalls = 0
         while True:
             now_ms = to_ms(self._clock())
             if (refused := refusal(state, limits, now_ms)) is not None:
                 raise QuotaExceeded(refused)
-            update: dict[str, Any] = {
-                "$inc": {"avatar_seq": 1, "quota_rev": 1},
-                "$set": {f"open_uploads.{upload_id}": expires_ms},
-                "$push": {"upload_grants": {"$each": [now_ms], "$slice": -limits.max_per_hour}},
+            values = state.reserved(upload_id, expires_ms, now_ms, keep=limits.max_per_hour)
+            # A profile from before quotas has no `quota_rev`: this write creates it, so that match happens once.
+            missing = {"$exists": False}
+            pinned = {
+                "_id": user_id,
+                "quota_rev": missing if state.rev is None else state.rev,
+                "avatar_seq": missing if state.seq is None else state.seq,
             }
-            if lapsed := state.lapsed_at(now_ms):
-                update["$unset"] = {f"open_uploads.{lapsed_id}": "" for lapsed_id in lapsed}
-            # A profile from before quotas has no `quota_rev`; `$inc` creates it, so this match happens once.
-            expected: Any = {"$exists": False} if state.rev is None else state.rev
-            doc = await self._collection.find_one_and_update(
-                {"_id": user_id, "quota_rev": expected},
-                update,
-                projection={"_id": False, "avatar_seq": True},
-                return_document=ReturnDocument.AFTER,
-            )
-            if doc is not None:
-                return int(doc["avatar_seq"])
+            if (await self._collection.update_one(pinned, {"$set": values})).matched_count == 1:
+                return int(values["avatar_seq"])
             fresh = await self._collection.find_one({"_id": user_id}, _QUOTA_FIELDS)
             if fresh is None:
                 raise NotFound("There is no profile for this user.")
             latest = QuotaState.from_document(fresh)
-            # Losing to another reservation or a release (`quota_rev` moved) is progress, and each one spends or
-            # frees quota, so it ends in a grant or a refusal. A miss with nothing changed is not: give up then.
-            stalls = stalls + 1 if latest.rev == state.rev else 0
+            # Losing to another reservation, a release or a deletion (a pinned field moved) is progress made
+            # elsewhere, not a failure; only a miss with nothing changed counts towards giving up.
+            stalls = stalls + 1 if (latest.rev, latest.seq) == (state.rev, state.seq) else 0
             if stalls >= QUOTA_STALLS:
                 logger.error("quota reservation stalled", extra={"user_id": user_id, "quota_rev": latest.rev})
                 raise ServiceUnavailable("Could not start the upload; try again.", headers={"Retry-After": "1"})
