@@ -1,6 +1,9 @@
 """Signing quotas through the whole app against the session's MongoDB: pending uploads at once and grants per rolling
 hour, raced by one user's rapid requests, shared by two instances on one database, kept across a restart, freed by
-an applied, superseded, rejected or lapsed upload. Time is the services' injected clock, moved by the tests."""
+an applied, superseded, rejected or lapsed upload. Time is the services' injected clock, moved by the tests.
+
+One instance lets a user's signing requests take turns (`quota.Turns`), so the compare-and-set itself is raced by
+two instances, by avatar deletions, and by reservations made straight at the repository."""
 
 import asyncio
 import re
@@ -17,9 +20,10 @@ from litestar.testing import TestClient
 from pymongo import AsyncMongoClient, monitoring
 
 from profile_service.app import create_app
+from profile_service.avatars.quota import QuotaExceeded, QuotaLimits
 from profile_service.config import Settings
 from profile_service.services import Services, build, running
-from service_kit.clock import utc_now
+from service_kit.clock import to_ms, utc_now
 from tests.conftest import Client, TokenFactory, auth
 from tests.fakes import FakeAssets
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
@@ -370,3 +374,23 @@ async def test_signing_racing_avatar_deletions_never_shares_a_sequence(
     assert profile["avatar_seq"] == 100
     assert len(set(seqs)) == 50
     assert all(1 <= seq <= 100 for seq in seqs)
+
+
+async def test_racing_reservations_without_turns_still_never_exceed_the_limit(settings: Settings) -> None:
+    # Straight at the repository, all from one stale read: only the compare-and-set keeps the count.
+    async with running(build(settings), background=False) as services:
+        profiles = services.profiles
+        stale = await profiles.ensure_for_signing("u1", "alice")
+        limits = QuotaLimits(max_open=7, max_per_hour=1000)
+
+        async def reserve(index: int) -> int | None:
+            try:
+                return await profiles.reserve_upload(
+                    "u1", upload_id=f"{index:024x}", expires_ms=to_ms(utc_now()) + 600_000, limits=limits, state=stale
+                )
+            except QuotaExceeded:
+                return None
+
+        seqs = await asyncio.gather(*(reserve(i) for i in range(100)))
+
+    assert sorted(seq for seq in seqs if seq is not None) == list(range(1, 8))

@@ -1,6 +1,8 @@
+import asyncio
+
 import pytest
 
-from profile_service.avatars.quota import HOUR_MS, QuotaLimits, QuotaState, about, refusal
+from profile_service.avatars.quota import HOUR_MS, QuotaLimits, QuotaState, Turns, about, refusal
 
 LIMITS = QuotaLimits(max_open=2, max_per_hour=3)
 NOW = 10 * HOUR_MS
@@ -86,3 +88,39 @@ def test_a_reservation_takes_the_next_sequence_and_revision_and_drops_lapsed_upl
         "open_uploads": {"a": 9},
         "upload_grants": [1],
     }
+
+
+async def test_turns_serialise_one_user_and_forget_them_when_done() -> None:
+    turns = Turns()
+    order: list[str] = []
+    first_in = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def first() -> None:
+        async with turns.of("u1"):
+            order.append("first in")
+            first_in.set()
+            await release_first.wait()
+            order.append("first out")
+
+    async def second() -> None:
+        await first_in.wait()
+        async with turns.of("u1"):
+            order.append("second in")
+
+    other_in = asyncio.Event()
+
+    async def other_user() -> None:
+        await first_in.wait()
+        async with turns.of("u2"):
+            order.append("other user in")
+            other_in.set()
+
+    tasks = [asyncio.create_task(coro()) for coro in (first, second, other_user)]
+    await asyncio.wait_for(other_in.wait(), timeout=5)  # another user never waits for u1's turn
+    assert order == ["first in", "other user in"]
+    release_first.set()
+    await asyncio.gather(*tasks)
+
+    assert order == ["first in", "other user in", "first out", "second in"]
+    assert len(turns) == 0

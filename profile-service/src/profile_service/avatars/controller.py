@@ -90,12 +90,13 @@ class AvatarController(Controller):
         """
         if not _SAFE_ID.match(caller.sub):
             raise Forbidden("This account cannot upload pictures (unsupported user id).")
-        # Three round trips: the profile read (with the quota fields), the reservation, the intent.
-        quota = await profiles.ensure_for_signing(caller.sub, caller.username)
         upload_id = secrets.token_hex(12)
         public_id = f"{settings.avatar_prefix}/{caller.sub}/{upload_id}"
-        created_at = intents.now()
-        seq = await _reserve(profiles, metrics, settings, caller.sub, upload_id, quota, to_ms(created_at))
+        # Three round trips: the profile read (with the quota fields), the reservation, the intent.
+        async with profiles.signing_turns.of(caller.sub):
+            quota = await profiles.ensure_for_signing(caller.sub, caller.username)
+            created_at = intents.now()
+            seq = await _reserve(profiles, metrics, settings, caller.sub, upload_id, quota, to_ms(created_at))
         intent = new_intent(
             intent_id=upload_id,
             user_id=caller.sub,

@@ -12,7 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from profile_service.avatars.ordering import Verdict, decide
-from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState, refusal
+from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState, Turns, refusal
 from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
@@ -109,6 +109,8 @@ class ProfileRepository:
         self._clock = clock
         # This instance's public-view cache (request handlers pass it); every write below forgets the user's entry.
         self._recent = recent
+        # Signing requests of one user on this instance take turns (quota.Turns): no compare-and-set lost to each other.
+        self.signing_turns = Turns()
 
     def _changed(self, user_id: str) -> None:
         if self._recent is not None:
