@@ -36,6 +36,10 @@ ENV = {
         "PROFILE_OUTBOX_BACKOFF_MAX_SECONDS": "2",
         "PROFILE_OUTBOX_MAX_ATTEMPTS": "20",
         "PROFILE_MONGODB_TIMEOUT_MS": "1000",
+        # The soak is about resilience, not quotas (profile-service/tests/integration/test_quota.py): uploads whose
+        # notification was dropped stay pending until reconciled, and the full form signs 20 per user.
+        "PROFILE_MAX_OPEN_UPLOADS": "1000",
+        "PROFILE_MAX_UPLOADS_PER_HOUR": "1000",
     },
     "emulator": {"EMULATOR_NOTIFICATION_BACKOFF": "0.3", "EMULATOR_NOTIFICATION_RETRIES": "7"},
 }

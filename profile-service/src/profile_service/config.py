@@ -51,6 +51,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     upload_ttl_seconds: Annotated[int, msgspec.Meta(ge=5, le=3000)] = 600
     upload_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 60.0
     intent_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 30
+    # Signing quotas per user, shared by every instance (state on the profile document): pending intents at once,
+    # and signed grants per rolling hour. Signing is where a user spends the operator's Cloudinary money.
+    max_open_uploads: Annotated[int, msgspec.Meta(ge=1)] = 5
+    max_uploads_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 30
     # Webhook freshness: X-Cld-Timestamp must be within [now - window, now + skew].
     webhook_window_seconds: Annotated[int, msgspec.Meta(ge=1)] = 3600
     webhook_future_skew_seconds: Annotated[int, msgspec.Meta(ge=0)] = 60

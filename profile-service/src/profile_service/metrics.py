@@ -67,6 +67,12 @@ class Metrics:
         self.uploads_signed = Counter(
             "profile_uploads_signed_total", "Upload parameters signed", registry=self.registry
         )
+        self.sign_refused = Counter(
+            "profile_upload_sign_refused_total",
+            "Signing requests refused by a quota (open_uploads: too many pending; hourly_uploads: too many this hour)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.webhook_signature_failures = Counter(
             "profile_webhook_signature_failures_total",
             "Webhook requests rejected for a bad signature or timestamp",

@@ -80,7 +80,9 @@ class Reconciler:
             report.checked += 1
             asset = await self._assets.resource(intent.public_id)
             if asset is None:
-                await self._intents.transition(intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.PENDING,))
+                if await self._intents.transition(intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.PENDING,)):
+                    # It had stopped counting when its parameters lapsed; this only tidies the profile's quota.
+                    await self._profiles.release_upload(intent.user_id, intent.id)
                 status = IntentStatus.EXPIRED
             else:
                 status = await self._applier.apply(intent, asset, "reconcile")

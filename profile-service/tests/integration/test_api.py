@@ -116,6 +116,8 @@ def test_policy_is_published(client: Client, token: TokenFactory) -> None:
         "max_dimension": 2048,
         "sizes": [64, 128, 256, 512],
         "upload_ttl_seconds": 600,
+        "max_open_uploads": 5,
+        "max_uploads_per_hour": 30,
     }
 
 

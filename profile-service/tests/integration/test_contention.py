@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -33,7 +34,9 @@ def db(services: Services) -> AsyncDatabase[dict[str, Any]]:
 
 @pytest.fixture
 async def app_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(create_app(settings)) as client:
+    # Quotas out of the way: this is about contention; tests/integration/test_quota.py races them.
+    unlimited = msgspec.structs.replace(settings, max_open_uploads=10_000, max_uploads_per_hour=10_000)
+    async with AsyncTestClient(create_app(unlimited)) as client:
         # Indexes are created in the background at start-up; `/ready` says when the app serves.
         deadline = time.monotonic() + 10
         while (await client.get("/ready")).status_code != 200:

@@ -296,3 +296,88 @@ async def test_find_one_and_delete_returns_the_removed_document(db: AsyncDatabas
     assert removed is not None and removed["avatar"]["public_id"] == "p/u1/a" and removed["retired"] == ["p/u1/old"]
     assert again is None
     assert await profiles.find_one({"_id": "u1"}) is None
+
+
+def _reservation(seq: int, rev: int, open_uploads: dict[str, int], grants: list[int]) -> dict[str, Any]:
+    # The exact update of ProfileRepository.reserve_upload: every field computed from the state it pins.
+    return {"$set": {"avatar_seq": seq, "quota_rev": rev, "open_uploads": open_uploads, "upload_grants": grants}}
+
+
+async def test_quota_reservation_is_a_compare_and_set_on_quota_rev_and_avatar_seq(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one(
+        {"_id": "u1", "avatar_seq": 4, "quota_rev": 7, "open_uploads": {"old": 100, "live": 9000}, "upload_grants": [1]}
+    )
+    pinned = {"_id": "u1", "quota_rev": 7, "avatar_seq": 4}
+
+    won = await profiles.update_one(pinned, _reservation(5, 8, {"live": 9000, "new": 5000}, [1, 3]))
+    lost = await profiles.update_one(pinned, _reservation(5, 8, {"live": 9000, "other": 5000}, [1, 4]))
+    # A deletion takes a sequence without touching the quotas: a reservation pinned before it misses too.
+    await profiles.update_one({"_id": "u1"}, {"$inc": {"avatar_seq": 1}})
+    behind = await profiles.update_one(
+        {"_id": "u1", "quota_rev": 8, "avatar_seq": 5}, _reservation(6, 9, {"x": 1}, [1, 3, 5])
+    )
+
+    assert (won.matched_count, lost.matched_count, behind.matched_count) == (1, 0, 0)
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    # Written whole: the dict and the list of scalars come back as they were set.
+    assert (doc["avatar_seq"], doc["quota_rev"], doc["open_uploads"], doc["upload_grants"]) == (
+        6,
+        8,
+        {"live": 9000, "new": 5000},
+        [1, 3],
+    )
+
+
+async def test_quota_reservation_on_a_profile_from_before_quotas_matches_once(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "avatar_seq": 2})
+    missing = {"_id": "u1", "quota_rev": {"$exists": False}, "avatar_seq": 2}
+
+    first = await profiles.update_one(missing, _reservation(3, 1, {"a": 5000}, [1]))
+    second = await profiles.update_one(missing, _reservation(3, 1, {"b": 5000}, [2]))
+
+    assert (first.matched_count, second.matched_count) == (1, 0)
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    assert (doc["avatar_seq"], doc["quota_rev"], doc["open_uploads"], doc["upload_grants"]) == (3, 1, {"a": 5000}, [1])
+
+
+async def test_concurrent_quota_reservations_never_both_win_one_revision(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "avatar_seq": 0, "quota_rev": 0, "open_uploads": {}, "upload_grants": []})
+
+    async def reserve(index: int) -> bool:
+        pinned = {"_id": "u1", "quota_rev": 0, "avatar_seq": 0}
+        result = await profiles.update_one(pinned, _reservation(1, 1, {f"up{index}": 5000}, [index]))
+        return result.matched_count == 1
+
+    won = await asyncio.gather(*(reserve(i) for i in range(20)))
+
+    assert sum(won) == 1
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    assert (doc["avatar_seq"], doc["quota_rev"], len(doc["open_uploads"]), len(doc["upload_grants"])) == (1, 1, 1, 1)
+
+
+async def test_releases_unset_one_open_upload_and_bump_the_revision(db: AsyncDatabase[dict[str, Any]]) -> None:
+    profiles = db["profiles"]
+    await profiles.insert_one({"_id": "u1", "applied_seq": 0, "quota_rev": 3, "open_uploads": {"a": 1, "b": 2}})
+
+    # The separate release (rejected, superseded, expired), then the one folded into the ordering-guarded apply.
+    await profiles.update_one({"_id": "u1"}, {"$unset": {"open_uploads.a": ""}, "$inc": {"quota_rev": 1}})
+    await profiles.update_one({"_id": "u1"}, {"$unset": {"open_uploads.a": ""}, "$inc": {"quota_rev": 1}})
+    applied = await profiles.update_one(
+        {"_id": "u1", "applied_seq": 0},
+        {"$set": {"applied_seq": 2, "avatar": None}, "$unset": {"open_uploads.b": ""}, "$inc": {"quota_rev": 1}},
+    )
+
+    assert applied.matched_count == 1
+    doc = await profiles.find_one({"_id": "u1"})
+    assert doc is not None
+    assert (doc["quota_rev"], doc["open_uploads"], doc["applied_seq"]) == (6, {}, 2)

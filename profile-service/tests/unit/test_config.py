@@ -58,3 +58,15 @@ def test_sizes_larger_than_the_maximum_dimension_are_refused() -> None:
 def test_upload_ttl_cannot_exceed_what_the_back_dated_timestamp_allows() -> None:
     with pytest.raises(SettingsError, match="PROFILE_UPLOAD_TTL_SECONDS"):
         Settings.from_env({**REQUIRED, "PROFILE_UPLOAD_TTL_SECONDS": "7200"})
+
+
+def test_signing_quotas_default_to_five_open_and_thirty_an_hour() -> None:
+    settings = Settings.from_env({**REQUIRED, "PROFILE_MAX_UPLOADS_PER_HOUR": "100"})
+
+    assert (settings.max_open_uploads, settings.max_uploads_per_hour) == (5, 100)
+
+
+@pytest.mark.parametrize("name", ["PROFILE_MAX_OPEN_UPLOADS", "PROFILE_MAX_UPLOADS_PER_HOUR"])
+def test_a_signing_quota_below_one_is_refused(name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({**REQUIRED, name: "0"})

@@ -11,6 +11,8 @@ POLICY = AvatarPolicy(
     max_dimension=2048,
     sizes=[64],
     upload_ttl_seconds=600,
+    max_open_uploads=5,
+    max_uploads_per_hour=30,
 )
 
 

@@ -76,6 +76,15 @@ class TooManyRequests(AppError):
 
     status_code = HTTPStatus.TOO_MANY_REQUESTS
 
+    def __init__(
+        self, detail: str, *, retry_after: int | None = None, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
+        """`retry_after` (whole seconds, at least 1) becomes the `Retry-After` header."""
+        if retry_after is not None:
+            # A client told "0" retries at once and is refused again: never promise less than a second.
+            headers = {**(headers or {}), "Retry-After": str(max(1, retry_after))}
+        super().__init__(detail, headers=headers, **extra)
+
 
 class ServiceUnavailable(AppError):
     """A dependency (the database) is not answering; the client may retry."""

@@ -5,8 +5,8 @@
 - `document_api(app, ...)` post-processes the generated document once: every 4xx/5xx is problem details (Litestar
   documents its own validation 400 as `application/json`), a 204 has no body, the statuses every route of a kind
   can answer are added in one place (401 where a security requirement is declared, 413 where a body is read,
-  503 where the database is used), and input Structs declared `forbid_unknown_fields=True` say
-  `additionalProperties: false`, which Litestar leaves out.
+  503 where the database is used), every 429 declares its `Retry-After` header, and input Structs declared
+  `forbid_unknown_fields=True` say `additionalProperties: false`, which Litestar leaves out.
 - `StrictRequest` decodes JSON bodies strictly into the handler's `data` type: Litestar converts request data with
   `strict=False`, which takes a JSON `0` for `false` and `"5"` for `5`, so the schema's types would be a lie.
 - `allow_every_method(app)` makes Litestar 2's automatic `OPTIONS` answer list every method of the path.
@@ -22,6 +22,7 @@ from litestar.exceptions import ClientException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPI,
+    OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -120,6 +121,15 @@ def _forbidding_structs(app: Litestar) -> set[str]:
     return names
 
 
+# Every 429 the services send says when to come back (`TooManyRequests(retry_after=...)`), so it is documented
+# once, here, as a required header of every 429 response.
+RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+    description="Seconds to wait before trying again.",
+    required=True,
+)
+
+
 def _add(operation: Operation, status: int, reason: str) -> None:
     responses = operation.responses if operation.responses is not None else {}
     responses.setdefault(str(status), OpenAPIResponse(description=f"{HTTPStatus(status).phrase}: {reason}"))
@@ -161,6 +171,8 @@ def document_api(
                 continue
             if status.startswith(("4", "5")):
                 response.content = dict(problem)
+            if status == "429":
+                response.headers = {**(response.headers or {}), "Retry-After": RETRY_AFTER}
             elif status == "204":
                 response.content = None
     return openapi

@@ -3,7 +3,7 @@ from litestar import get, post
 from litestar.params import JSONBody
 from litestar.testing import create_test_client
 
-from service_kit.errors import EXCEPTION_HANDLERS, Conflict, problem_type
+from service_kit.errors import EXCEPTION_HANDLERS, Conflict, TooManyRequests, problem_type
 
 
 class Thing(msgspec.Struct, forbid_unknown_fields=True):
@@ -18,6 +18,16 @@ async def create_thing(data: JSONBody[Thing]) -> Thing:
 @get("/conflict")
 async def conflict() -> None:
     raise Conflict("email is taken", field="email")
+
+
+@get("/throttled")
+async def throttled() -> None:
+    raise TooManyRequests("slow down", retry_after=90, reason="hourly")
+
+
+@get("/throttled-now")
+async def throttled_now() -> None:
+    raise TooManyRequests("slow down", retry_after=0)
 
 
 @get("/boom")
@@ -71,3 +81,21 @@ def test_unexpected_errors_are_a_500_problem_without_internals() -> None:
 
 def test_named_problem_types_are_urns_under_one_prefix() -> None:
     assert problem_type("step-up-required") == "urn:profile-pictures:problem:step-up-required"
+
+
+def test_too_many_requests_sets_retry_after_from_its_keyword() -> None:
+    with create_test_client([throttled, throttled_now], exception_handlers=EXCEPTION_HANDLERS, debug=False) as client:
+        response = client.get("/throttled")
+        immediate = client.get("/throttled-now")
+
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "90"
+    assert response.json()["reason"] == "hourly"
+    assert response.json()["detail"] == "slow down"
+    # Never "0": a client told to retry at once would only be refused again.
+    assert immediate.headers["retry-after"] == "1"
+
+
+def test_too_many_requests_without_retry_after_sends_no_header() -> None:
+    assert TooManyRequests("slow down").headers == {}
+    assert TooManyRequests("x", retry_after=5, headers={"X-A": "b"}).headers == {"X-A": "b", "Retry-After": "5"}

@@ -46,6 +46,16 @@ class Things(Controller):
         """Change a thing."""
         return {"settings": msgspec.to_builtins(data.settings) if data.settings else None}
 
+    @post(
+        "/things/{thing_id:str}/copies",
+        operation_id="copyThing",
+        status_code=201,
+        responses=problems({429: "too many copies."}),
+    )
+    async def copy(self, thing_id: FromPath[str]) -> Lenient:
+        """Copy a thing."""
+        return Lenient(name=thing_id)
+
     @delete("/things/{thing_id:str}", operation_id="deleteThing", security=OPTIONAL_BEARER)
     async def remove(self, thing_id: FromPath[str]) -> None:
         """Remove a thing."""
@@ -84,6 +94,21 @@ def test_declared_problems_are_problem_json_with_their_reason() -> None:
     assert response["description"] == "Not Found: no thing."
     assert response["content"] == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
     assert doc["components"]["schemas"]["ProblemDetails"]["required"] == ["type", "title", "status"]
+
+
+def test_a_429_documents_its_required_retry_after_header() -> None:
+    doc = make_app().openapi_schema.to_schema()
+
+    response = doc["paths"]["/things/{thing_id}/copies"]["post"]["responses"]["429"]
+    assert response["headers"] == {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "Seconds to wait before trying again.",
+            "required": True,
+            "deprecated": False,
+        }
+    }
+    assert "headers" not in doc["paths"]["/things/{thing_id}"]["get"]["responses"]["404"]
 
 
 def test_litestar_validation_400_is_documented_as_problem_json() -> None:

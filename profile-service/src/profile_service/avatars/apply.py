@@ -2,8 +2,10 @@
 fallback and reconciliation.
 
 Order of writes, so a crash at any point leaves something a retry (or reconciliation) completes:
-policy check -> (reject: schedule destroy, mark intent) | ordering-guarded profile update (which records the
-replaced asset in the same document) -> mark intent -> hand replaced assets to the outbox.
+policy check -> (reject: schedule destroy, mark intent, release its quota slot) | ordering-guarded profile update
+(which records the replaced asset and releases the upload's quota slot in the same document) -> mark intent (a
+superseded one: release its slot) -> hand replaced assets to the outbox. A lost release only delays a slot: an
+upload stops counting anyway once its parameters lapse.
 """
 
 import logging
@@ -88,6 +90,7 @@ class UploadApplier:
             await self._intents.transition(
                 intent.id, IntentStatus.REJECTED, only_from=APPLICABLE, reason="; ".join(problems)
             )
+            await self._profiles.release_upload(intent.user_id, intent.id)
             self._metrics.outcomes.labels("rejected", source).inc()
             logger.info("upload rejected by policy: %s", "; ".join(problems), extra=log)
             return IntentStatus.REJECTED
@@ -105,8 +108,9 @@ class UploadApplier:
             updated_at=self._clock(),
         )
         try:
+            # Applied, the upload stops counting against the owner's open-uploads quota in the same write.
             result = await self._profiles.apply_avatar(
-                intent.user_id, seq=intent.seq, avatar=avatar, public_id=asset.public_id
+                intent.user_id, seq=intent.seq, avatar=avatar, public_id=asset.public_id, release=intent.id
             )
         except NotFound:
             # The profile was deleted (account deletion) after this upload was signed: never resurrect it.
@@ -124,6 +128,8 @@ class UploadApplier:
             ):
                 self._metrics.outcomes.labels("superseded", source).inc()
                 logger.info("upload superseded by a later one; its asset will be destroyed", extra=log)
+            # Released whether or not this call moved it (idempotent): a crash between the two writes heals here.
+            await self._profiles.release_upload(intent.user_id, intent.id)
             return IntentStatus.SUPERSEDED
         if await self._intents.transition(intent.id, IntentStatus.APPLIED, only_from=APPLICABLE, version=asset.version):
             self._metrics.outcomes.labels("applied", source).inc()

@@ -14,13 +14,14 @@ from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import AssetStore, CloudinaryAccount, CloudinaryUnavailable
 from profile_service.avatars.intents import Intent, IntentRepository, new_intent
 from profile_service.avatars.policy import AvatarPolicy
+from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState
 from profile_service.avatars.schemas import ConfirmUpload, UploadStatus, UploadTicket
 from profile_service.avatars.signing import signed_timestamp, upload_fields, verify_response_signature
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.profiles.repository import ProfileRepository
-from service_kit.clock import from_ms
-from service_kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from service_kit.clock import from_ms, to_ms
+from service_kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests
 from service_kit.openapi import BEARER, problems
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,9 @@ class AvatarController(Controller):
             {
                 403: "the account's user id cannot be part of a Cloudinary public_id.",
                 404: "the account has been deleted (the token outlived it).",
+                429: "a signing quota is spent (`reason`: `open_uploads`, too many uploads pending at once, or"
+                " `hourly_uploads`, too many started in the last hour); `Retry-After` says when one frees up."
+                " Nothing was signed.",
             }
         ),
     )
@@ -81,15 +85,18 @@ class AvatarController(Controller):
 
         POST `fields` plus `file` as multipart/form-data to `upload_url`, then poll `status_url`. Every value in
         `fields` is chosen and signed by the server; changing or adding one breaks the signature at Cloudinary.
-        A request body, if sent, is ignored.
+        A request body, if sent, is ignored. Each user may have `max_open_uploads` uploads pending and start
+        `max_uploads_per_hour` per rolling hour (see the policy); beyond either the answer is 429.
         """
         if not _SAFE_ID.match(caller.sub):
             raise Forbidden("This account cannot upload pictures (unsupported user id).")
-        await profiles.ensure(caller.sub, caller.username)
-        seq = await profiles.next_seq(caller.sub)
         upload_id = secrets.token_hex(12)
         public_id = f"{settings.avatar_prefix}/{caller.sub}/{upload_id}"
-        created_at = intents.now()
+        # Three round trips: the profile read (with the quota fields), the reservation, the intent.
+        async with profiles.signing_turns.of(caller.sub):
+            quota = await profiles.ensure_for_signing(caller.sub, caller.username)
+            created_at = intents.now()
+            seq = await _reserve(profiles, metrics, settings, caller.sub, upload_id, quota, to_ms(created_at))
         intent = new_intent(
             intent_id=upload_id,
             user_id=caller.sub,
@@ -200,6 +207,33 @@ class AvatarController(Controller):
         """
         await profiles.ensure(caller.sub, caller.username)
         await applier.delete_avatar(caller.sub)
+
+
+async def _reserve(
+    profiles: ProfileRepository,
+    metrics: Metrics,
+    settings: Settings,
+    user_id: str,
+    upload_id: str,
+    quota: QuotaState,
+    created_ms: int,
+) -> int:
+    """The upload's sequence, counted against the user's quotas; 429 (nothing signed, nothing recorded) if spent."""
+    try:
+        return await profiles.reserve_upload(
+            user_id,
+            upload_id=upload_id,
+            expires_ms=created_ms + settings.upload_ttl_seconds * 1000,
+            limits=QuotaLimits.from_settings(settings),
+            state=quota,
+        )
+    except QuotaExceeded as exc:
+        refused = exc.refusal
+        metrics.sign_refused.labels(refused.reason).inc()
+        logger.info(
+            "upload refused: %s", refused.reason, extra={"user_id": user_id, "retry_after": refused.retry_after}
+        )
+        raise TooManyRequests(refused.detail, retry_after=refused.retry_after, reason=refused.reason) from None
 
 
 async def _status(intent: Intent, profiles: ProfileRepository) -> UploadStatus:

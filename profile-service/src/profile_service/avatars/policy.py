@@ -7,7 +7,7 @@ from profile_service.config import Settings
 
 
 class AvatarPolicy(msgspec.Struct):
-    """Published at GET /profiles/me/avatar/policy so the web client checks the same numbers."""
+    """Published at GET /profiles/me/avatar/policy so the web client checks the same numbers (and knows the quotas)."""
 
     formats: list[str]
     max_bytes: int
@@ -15,6 +15,9 @@ class AvatarPolicy(msgspec.Struct):
     max_dimension: int
     sizes: list[int]
     upload_ttl_seconds: int
+    # Signing quotas per user (429 beyond either): uploads pending at once, uploads started per rolling hour.
+    max_open_uploads: int
+    max_uploads_per_hour: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "AvatarPolicy":
@@ -26,6 +29,8 @@ class AvatarPolicy(msgspec.Struct):
             max_dimension=settings.avatar_max_dimension,
             sizes=list(settings.avatar_sizes),
             upload_ttl_seconds=settings.upload_ttl_seconds,
+            max_open_uploads=settings.max_open_uploads,
+            max_uploads_per_hour=settings.max_uploads_per_hour,
         )
 
     def violations(self, asset: Asset) -> list[str]:

@@ -12,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from profile_service.avatars.ordering import Verdict, decide
+from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState, Turns, refusal
 from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
@@ -22,13 +23,17 @@ from profile_service.profiles.schemas import (
     PublicProfile,
 )
 from service_kit.clock import Clock, from_ms, to_ms
-from service_kit.errors import NotFound
+from service_kit.errors import NotFound, ServiceUnavailable
 from service_kit.mongo import Database
 
 logger = logging.getLogger(__name__)
 
 # A compare-and-set that misses this often while the document does not change means something is badly wrong.
 MAX_CAS_ATTEMPTS = 50
+# A quota reservation that loses this often while the quota fields do not change (see `reserve_upload`).
+QUOTA_STALLS = 20
+# The quota fields, read again after a lost reservation (sub-documents whole: dotted projections fail on the stand-in).
+_QUOTA_FIELDS = {"_id": False, "avatar_seq": True, "quota_rev": True, "open_uploads": True, "upload_grants": True}
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class ProfileRepository:
         self._clock = clock
         # This instance's public-view cache (request handlers pass it); every write below forgets the user's entry.
         self._recent = recent
+        # Signing requests of one user on this instance take turns (quota.Turns): no compare-and-set lost to each other.
+        self.signing_turns = Turns()
 
     def _changed(self, user_id: str) -> None:
         if self._recent is not None:
@@ -114,6 +121,13 @@ class ProfileRepository:
 
         A deleted user's profile is not created again (their access token outlives the account by minutes).
         """
+        return _profile(await self._ensure_document(user_id, username))
+
+    async def ensure_for_signing(self, user_id: str, username: str | None) -> QuotaState:
+        """`ensure`, answering the quota fields of the same read (signing needs them, not the profile)."""
+        return QuotaState.from_document(await self._ensure_document(user_id, username))
+
+    async def _ensure_document(self, user_id: str, username: str | None) -> dict[str, Any]:
         doc = await self._collection.find_one({"_id": user_id})
         if doc is None and await self.is_deleted(user_id):
             raise NotFound("This account has been deleted.")
@@ -130,6 +144,9 @@ class ProfileRepository:
                     "avatar_seq": 0,
                     "applied_seq": 0,
                     "retired": [],
+                    "open_uploads": {},
+                    "upload_grants": [],
+                    "quota_rev": 0,
                     "created_at": self._clock(),
                 }
             }
@@ -143,7 +160,7 @@ class ProfileRepository:
             doc = await self._collection.find_one({"_id": user_id})
         if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
             raise NotFound("no profile")
-        return _profile(doc)
+        return doc
 
     async def mine(self, user_id: str, username: str | None, *, fresh: bool = False) -> Profile:
         """The owner's profile as `ensure` gives it, from this instance's cache unless `fresh` is asked for
@@ -233,14 +250,67 @@ class ProfileRepository:
             raise NotFound("There is no profile for this user.")
         return int(doc["avatar_seq"])
 
+    async def reserve_upload(
+        self, user_id: str, *, upload_id: str, expires_ms: int, limits: QuotaLimits, state: QuotaState
+    ) -> int:
+        """Count one more signed upload against the user's quotas and allocate its sequence; QuotaExceeded if
+        either quota is spent (then nothing is written).
+
+        `state` is what `ensure_for_signing` just read. One `update_one` whose filter pins the `quota_rev` and the
+        `avatar_seq` read: it sets the next sequence (monotonic per user, the ordering rule), the next revision,
+        the open uploads with this one added and lapsed ones dropped, and the grants with this one appended (the
+        last `max_per_hour` kept), all computed from that state. When anything changed them in between (another
+        reservation or a release on any instance, an avatar deletion taking a sequence) it matches nothing and we
+        decide again on a fresh read, so concurrent requests can never exceed a limit or share a sequence.
+        """
+        stalls = 0
+        while True:
+            now_ms = to_ms(self._clock())
+            if (refused := refusal(state, limits, now_ms)) is not None:
+                raise QuotaExceeded(refused)
+            values = state.reserved(upload_id, expires_ms, now_ms, keep=limits.max_per_hour)
+            # A profile from before quotas has no `quota_rev`: this write creates it, so that match happens once.
+            missing = {"$exists": False}
+            pinned = {
+                "_id": user_id,
+                "quota_rev": missing if state.rev is None else state.rev,
+                "avatar_seq": missing if state.seq is None else state.seq,
+            }
+            if (await self._collection.update_one(pinned, {"$set": values})).matched_count == 1:
+                return int(values["avatar_seq"])
+            fresh = await self._collection.find_one({"_id": user_id}, _QUOTA_FIELDS)
+            if fresh is None:
+                raise NotFound("There is no profile for this user.")
+            latest = QuotaState.from_document(fresh)
+            # Losing to another reservation, a release or a deletion (a pinned field moved) is progress made
+            # elsewhere, not a failure; only a miss with nothing changed counts towards giving up.
+            stalls = stalls + 1 if (latest.rev, latest.seq) == (state.rev, state.seq) else 0
+            if stalls >= QUOTA_STALLS:
+                logger.error("quota reservation stalled", extra={"user_id": user_id, "quota_rev": latest.rev})
+                raise ServiceUnavailable("Could not start the upload; try again.", headers={"Retry-After": "1"})
+            state = latest
+
+    async def release_upload(self, user_id: str, upload_id: str) -> None:
+        """Stop counting an upload as open (it was rejected, superseded or expired); idempotent."""
+        await self._collection.update_one(
+            {"_id": user_id}, {"$unset": {f"open_uploads.{upload_id}": ""}, "$inc": {"quota_rev": 1}}
+        )
+
     async def apply_avatar(
-        self, user_id: str, *, seq: int, avatar: dict[str, Any] | None, public_id: str | None
+        self,
+        user_id: str,
+        *,
+        seq: int,
+        avatar: dict[str, Any] | None,
+        public_id: str | None,
+        release: str | None = None,
     ) -> AvatarApplied:
         """Show `avatar` (None: no picture) if `seq` is newer than what the profile shows: the ordering rule.
 
         One conditional update_one; its filter pins the `applied_seq` read just before, so a concurrent apply
         makes it match nothing and we decide again. The replaced public_id goes into `retired` in the same
-        write, so it is scheduled for destruction even if the process dies right after.
+        write, so it is scheduled for destruction even if the process dies right after. `release` (the applied
+        upload's id) stops counting it as open in the same write (`quota.py`), at no extra round trip.
         """
         stalls = 0
         last_seen: int | None = None
@@ -264,6 +334,9 @@ class ProfileRepository:
             }
             if current_id is not None and current_id != public_id:
                 update["$push"] = {"retired": current_id}
+            if release is not None:
+                update["$unset"] = {f"open_uploads.{release}": ""}
+                update["$inc"] = {"quota_rev": 1}
             result = await self._collection.update_one({"_id": user_id, "applied_seq": applied_seq}, update)
             self._changed(user_id)
             if result.matched_count == 1:

@@ -1183,6 +1183,8 @@ export interface operations {
             /** @description Too Many Requests: too many failed sign-ins for this login or from this client; `Retry-After` says when. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1261,6 +1263,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1453,6 +1457,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong codes; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1759,6 +1765,8 @@ export interface operations {
             /** @description Too Many Requests: too many passkey sign-ins from this client; `Retry-After` says when. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2107,6 +2115,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong passwords; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2167,6 +2177,8 @@ export interface operations {
             /** @description Too Many Requests: too many requests for this address or from this client; `Retry-After` says when. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2294,6 +2306,8 @@ export interface operations {
             /** @description Too Many Requests: too many wrong passwords or codes; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

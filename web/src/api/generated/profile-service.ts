@@ -132,7 +132,8 @@ export interface paths {
          *
          *     POST `fields` plus `file` as multipart/form-data to `upload_url`, then poll `status_url`. Every value in
          *     `fields` is chosen and signed by the server; changing or adding one breaks the signature at Cloudinary.
-         *     A request body, if sent, is ignored.
+         *     A request body, if sent, is ignored. Each user may have `max_open_uploads` uploads pending and start
+         *     `max_uploads_per_hour` per rolling hour (see the policy); beyond either the answer is 429.
          */
         post: operations["createAvatarUpload"];
         delete?: never;
@@ -301,6 +302,8 @@ export interface components {
             formats: string[];
             max_bytes: number;
             max_dimension: number;
+            max_open_uploads: number;
+            max_uploads_per_hour: number;
             min_dimension: number;
             sizes: number[];
             upload_ttl_seconds: number;
@@ -754,6 +757,17 @@ export interface operations {
             /** @description Not Found: the account has been deleted (the token outlived it). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests: a signing quota is spent (`reason`: `open_uploads`, too many uploads pending at once, or `hourly_uploads`, too many started in the last hour); `Retry-After` says when one frees up. Nothing was signed. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

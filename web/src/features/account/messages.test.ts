@@ -19,7 +19,7 @@ describe("account messages", () => {
     ).toEqual({
       new_email: "That email is already registered.",
     });
-    expect(reauthErrors(problem(429, {}, 30)).form).toBe("Too many attempts. Please wait 30 seconds and try again.");
+    expect(reauthErrors(problem(429, {}, 30)).form).toBe("Too many attempts. Please try again in 30 seconds.");
   });
 
   it("explains each kind of broken link", () => {
@@ -31,7 +31,7 @@ describe("account messages", () => {
 
   it("says a refused code can be retried or the sign-in started over", () => {
     expect(mfaSignInMessage(problem(401))).toMatch(/start over/);
-    expect(mfaSignInMessage(problem(429, {}, 1))).toBe("Too many attempts. Please wait 1 second and try again.");
+    expect(mfaSignInMessage(problem(429, {}, 1))).toBe("Too many attempts. Please try again in 1 second.");
   });
 
   it("checks a new password before sending it", () => {

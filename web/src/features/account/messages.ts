@@ -1,11 +1,11 @@
 /** Plain-words messages for the account pages, from the auth service's problem details. */
 import { ApiError } from "../../api/problem";
+import { formatWait } from "../../api/wait";
 
 export type FormErrors = Partial<Record<string, string>>;
 
 function wait(error: ApiError): string {
-  const s = error.retryAfter;
-  return `Too many attempts. Please wait${s ? ` ${s} second${s === 1 ? "" : "s"}` : " a moment"} and try again.`;
+  return `Too many attempts. Please try again ${formatWait(error.retryAfter)}.`;
 }
 
 /**

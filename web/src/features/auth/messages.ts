@@ -1,14 +1,12 @@
 /** Sign-in and registration messages in plain words, and the checks made before anything is sent. */
 import { ApiError } from "../../api/problem";
+import { formatWait } from "../../api/wait";
 import { PASSWORD_MAX, PASSWORD_MIN } from "../account/messages";
 
 export function signInMessage(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 401) return "That email or username and password don't match. Check them and try again.";
-    if (error.status === 429) {
-      const wait = error.retryAfter;
-      return `Too many attempts. Please wait${wait ? ` ${wait} second${wait === 1 ? "" : "s"}` : " a moment"} and try again.`;
-    }
+    if (error.status === 429) return `Too many attempts. Please try again ${formatWait(error.retryAfter)}.`;
     if (error.status >= 500) return "Sign-in is unavailable right now. Please try again shortly.";
   }
   return error instanceof Error ? error.message : "Something went wrong.";
@@ -39,7 +37,7 @@ export function registerErrors(error: unknown): Errors {
     const out: Errors = {};
     for (const key of ["email", "username", "password"] as const) if (fields[key]) out[key] = fields[key];
     if (Object.keys(out).length > 0) return out;
-    if (error.status === 429) return { form: "Too many attempts. Please wait a moment and try again." };
+    if (error.status === 429) return { form: `Too many attempts. Please try again ${formatWait(error.retryAfter)}.` };
     return {
       form: error.status >= 500 ? "We couldn't create your account right now. Please try again." : error.message,
     };

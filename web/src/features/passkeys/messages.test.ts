@@ -15,7 +15,7 @@ describe("passkey messages", () => {
 
   it("explains a refused sign-in and throttling", () => {
     expect(passkeyMessage(new ApiError({ status: 401 }), "sign-in")).toMatch(/wasn't accepted/);
-    expect(passkeyMessage(new ApiError({ status: 429 }, 30), "sign-in")).toMatch(/wait 30 seconds/);
+    expect(passkeyMessage(new ApiError({ status: 429 }, 30), "sign-in")).toMatch(/try again in 30 seconds/);
   });
 
   it("names a credential that did not verify", () => {

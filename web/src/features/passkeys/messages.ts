@@ -1,5 +1,6 @@
 /** Plain-words messages for passkey ceremonies, from the browser's and the auth service's errors. */
 import { ApiError } from "../../api/problem";
+import { formatWait } from "../../api/wait";
 import { PasskeyCancelled } from "./api";
 
 export function passkeyMessage(error: unknown, doing: "sign-in" | "add" | "confirm" | "manage"): string {
@@ -12,10 +13,7 @@ export function passkeyMessage(error: unknown, doing: "sign-in" | "add" | "confi
     return "Passkeys don't work at this address. Open the site at its usual address (such as localhost, not 127.0.0.1).";
   }
   if (error instanceof ApiError) {
-    if (error.status === 429) {
-      const s = error.retryAfter;
-      return `Too many attempts. Please wait${s ? ` ${s} second${s === 1 ? "" : "s"}` : " a moment"} and try again.`;
-    }
+    if (error.status === 429) return `Too many attempts. Please try again ${formatWait(error.retryAfter)}.`;
     if (error.status === 409) return "This passkey is already registered.";
     if (error.status === 404) {
       return doing === "confirm" ? "You have no passkey to confirm with." : "That passkey no longer exists.";

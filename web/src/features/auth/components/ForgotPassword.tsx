@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError } from "../../../api/problem";
+import { formatWait } from "../../../api/wait";
 import { Field } from "../../../components/Field";
 import { FormAlert } from "../../../components/FormAlert";
 import { Link } from "../../../components/Link";
@@ -17,7 +18,7 @@ export function ForgotPassword() {
     },
     (e) =>
       e instanceof ApiError && e.status === 429
-        ? `Too many requests. Please wait${e.retryAfter ? ` ${e.retryAfter} seconds` : " a moment"} and try again.`
+        ? `Too many requests. Please try again ${formatWait(e.retryAfter)}.`
         : e instanceof Error
           ? e.message
           : "Something went wrong.",

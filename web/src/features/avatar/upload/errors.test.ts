@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UploadError, classifyUploadFailure, cloudinaryMessage, messageFor } from "./errors";
+import { UploadError, classifyUploadFailure, cloudinaryMessage, messageFor, quotaError } from "./errors";
 
 describe("classifyUploadFailure", () => {
   it.each([
@@ -37,6 +37,14 @@ describe("messages", () => {
     expect(messageFor("network")).toMatch(/connection/);
     expect(messageFor("expired")).toMatch(/expired/);
     expect(messageFor("rejected", "too many pixels")).toContain("too many pixels");
+  });
+
+  it("says how long to wait when a signing quota is spent", () => {
+    expect(quotaError(720).message).toBe("Too many uploads right now. Try again in 12 minutes.");
+    expect(quotaError(40).message).toBe("Too many uploads right now. Try again in 40 seconds.");
+    expect(quotaError(3600).message).toBe("Too many uploads right now. Try again in 1 hour.");
+    expect(quotaError(null).message).toBe("Too many uploads right now. Try again in a moment.");
+    expect(quotaError(60).retryable).toBe(true); // the same file can go once the wait is over
   });
 
   it("says which failures a retry can fix", () => {

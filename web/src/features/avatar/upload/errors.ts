@@ -1,4 +1,5 @@
 /** Every way an upload can fail, and what we tell a person about it. */
+import { formatWait } from "../../../api/wait";
 
 export type UploadErrorKind =
   | "not-image"
@@ -10,6 +11,7 @@ export type UploadErrorKind =
   | "rejected"
   | "timeout"
   | "cancelled"
+  | "quota"
   | "server";
 
 export class UploadError extends Error {
@@ -23,8 +25,14 @@ export class UploadError extends Error {
 
   /** Whether trying the same file again can help. */
   get retryable(): boolean {
-    return ["network", "expired", "timeout", "server", "cancelled"].includes(this.kind);
+    // A spent signing quota frees up after the wait the message names: the same file can go then.
+    return ["network", "expired", "timeout", "server", "cancelled", "quota"].includes(this.kind);
   }
+}
+
+/** The signing quota is spent: `retryAfter` (seconds, from the 429's Retry-After) becomes the wait in words. */
+export function quotaError(retryAfter: number | null): UploadError {
+  return new UploadError("quota", formatWait(retryAfter));
 }
 
 export function messageFor(kind: UploadErrorKind, detail: string | null = null): string {
@@ -47,6 +55,8 @@ export function messageFor(kind: UploadErrorKind, detail: string | null = null):
       return "The picture was uploaded, but the server hasn't confirmed it yet. Try again in a moment.";
     case "cancelled":
       return "Upload cancelled.";
+    case "quota":
+      return `Too many uploads right now. Try again ${detail ?? "in a moment"}.`;
     case "server":
       return `Something went wrong on our side${detail ? ` (${detail})` : ""}. Please try again.`;
   }

@@ -191,6 +191,21 @@ describe("uploadAvatar", () => {
     await expect(uploadAvatar(api, scripted(), fakeClock(), request)).rejects.toMatchObject({ kind: "network" });
   });
 
+  it("shows the wait when signing is refused by a quota, and posts nothing", async () => {
+    const api = new FakeApi();
+    api.createUpload = async () => {
+      throw new ApiError({ status: 429, detail: "You have started 30 uploads in the last hour." }, 720);
+    };
+    const transport = scripted();
+
+    const error = (await uploadAvatar(api, transport, fakeClock(), request).catch((e: unknown) => e)) as UploadError;
+
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error.kind).toBe("quota");
+    expect(error.message).toBe("Too many uploads right now. Try again in 12 minutes.");
+    expect(transport.posted).toHaveLength(0);
+  });
+
   it("stops polling when cancelled", async () => {
     const controller = new AbortController();
     const api = new FakeApi(["pending"]);

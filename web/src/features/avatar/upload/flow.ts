@@ -5,7 +5,7 @@
  */
 import { ApiError, NetworkError } from "../../../api/problem";
 import type { ConfirmUpload, UploadStatus, UploadTicket } from "../../../api/types";
-import { UploadError, classifyUploadFailure, cloudinaryMessage } from "./errors";
+import { UploadError, classifyUploadFailure, cloudinaryMessage, quotaError } from "./errors";
 import type { Transport } from "./transport";
 
 /** What the flow reads of an intent's state (`status` is `pending`, `applied`, `rejected`, `superseded` or `expired`). */
@@ -70,6 +70,8 @@ function fromApi(error: unknown): never {
   if (error instanceof NetworkError) throw new UploadError("network");
   if (error instanceof DOMException && error.name === "AbortError") throw new UploadError("cancelled");
   if (error instanceof ApiError) {
+    // Signing refused by a quota (too many uploads pending or this hour): say how long to wait, not "went wrong".
+    if (error.status === 429) throw quotaError(error.retryAfter);
     if (error.status === 422 || error.status === 400) throw new UploadError("rejected", error.message);
     throw new UploadError("server", error.message);
   }

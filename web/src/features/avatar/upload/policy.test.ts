@@ -27,6 +27,8 @@ describe("policyFrom", () => {
       min_dimension: 64,
       sizes: [64, 128],
       upload_ttl_seconds: 600,
+      max_open_uploads: 5,
+      max_uploads_per_hour: 30,
     });
     expect(p).toEqual({
       formats: ["jpg", "png", "heic"],

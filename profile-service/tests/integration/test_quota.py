@@ -1,0 +1,396 @@
+"""Signing quotas through the whole app against the session's MongoDB: pending uploads at once and grants per rolling
+hour, raced by one user's rapid requests, shared by two instances on one database, kept across a restart, freed by
+an applied, superseded, rejected or lapsed upload. Time is the services' injected clock, moved by the tests.
+
+One instance lets a user's signing requests take turns (`quota.Turns`), so the compare-and-set itself is raced by
+two instances, by avatar deletions, and by reservations made straight at the repository."""
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from litestar.testing import TestClient
+from pymongo import AsyncMongoClient, monitoring
+
+from profile_service.app import create_app
+from profile_service.avatars.quota import QuotaExceeded, QuotaLimits
+from profile_service.config import Settings
+from profile_service.services import Services, build, running
+from service_kit.clock import to_ms, utc_now
+from tests.conftest import Client, TokenFactory, auth
+from tests.fakes import FakeAssets
+from tests.integration.helpers import post_notification, sign_upload, upload_notification
+
+RAPID = 300
+SIGN = "/profiles/me/avatar/uploads"
+
+
+class MovableClock:
+    """The services' "now", standing still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+def limited(settings: Settings, *, open_uploads: int, per_hour: int) -> Settings:
+    return msgspec.structs.replace(settings, max_open_uploads=open_uploads, max_uploads_per_hour=per_hour)
+
+
+@asynccontextmanager
+async def serve(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over `services`, running, served concurrently.
+
+    Through httpx's ASGI transport rather than Litestar's AsyncTestClient: that one runs each request to the end
+    before the next starts (its async transport calls the blocking one), so racing requests would never race.
+    """
+    # Litestar's precise ASGI types against httpx's loose ones: the same protocol.
+    app: Any = create_app(services=services)
+    async with (
+        running(services, background=False),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as client,
+    ):
+        yield client
+
+
+def instance(settings: Settings, clock: MovableClock) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """One app instance (its own services and MongoDB client) over the test's database."""
+    return serve(build(settings, clock=clock))
+
+
+@pytest.fixture
+def sync_client(settings: Settings, clock: MovableClock) -> Iterator[Client]:
+    """The app with two open uploads and four an hour allowed, on the movable clock."""
+    app = create_app(services=build(limited(settings, open_uploads=2, per_hour=4), clock=clock))
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 10
+        while client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "the app never became ready"
+            time.sleep(0.02)
+        yield client
+
+
+async def rapid(clients: list[httpx.AsyncClient], headers: dict[str, str]) -> list[httpx.Response]:
+    """RAPID signing requests, 100 in flight at a time, taking turns over `clients`."""
+    responses: list[httpx.Response] = []
+    for start in range(0, RAPID, 100):
+        batch = [clients[i % len(clients)].post(SIGN, headers=headers) for i in range(start, start + 100)]
+        responses.extend(await asyncio.gather(*batch))
+    return responses
+
+
+async def intents_of(settings: Settings, user_id: str) -> int:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        return await client[settings.database]["upload_intents"].count_documents({"user_id": user_id})
+    finally:
+        await client.close()
+
+
+def refused_metric(text: str, reason: str) -> float:
+    match = re.search(rf'^profile_upload_sign_refused_total\{{reason="{reason}"\}} (\S+)$', text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def assert_refused(response: httpx.Response, reason: str, retry_after: int) -> None:
+    assert response.status_code == 429, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == str(retry_after)
+    assert response.json()["reason"] == reason
+
+
+async def test_rapid_requests_get_exactly_the_open_uploads_allowed(
+    settings: Settings, clock: MovableClock, token: TokenFactory
+) -> None:
+    headers = auth(token("u1", "alice"))
+    async with instance(limited(settings, open_uploads=5, per_hour=1000), clock) as client:
+        responses = await rapid([client], headers)
+        metrics = (await client.get("/metrics")).text
+
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == 5
+    assert statuses.count(429) == RAPID - 5, [r.text for r in responses if r.status_code not in (201, 429)]
+    for response in responses:
+        if response.status_code == 429:
+            # The clock stands still: the earliest pending upload lapses exactly one TTL from now.
+            assert_refused(response, "open_uploads", settings.upload_ttl_seconds)
+            assert response.json()["detail"] == (
+                "You have 5 uploads in progress. Finish or wait for one (about 10 minutes) before starting another."
+            )
+    # Nothing was recorded for a refusal; every grant took its own sequence number.
+    assert await intents_of(settings, "u1") == 5
+    assert refused_metric(metrics, "open_uploads") == RAPID - 5
+
+
+async def test_rapid_requests_get_exactly_the_hourly_uploads_allowed(
+    settings: Settings, clock: MovableClock, token: TokenFactory
+) -> None:
+    headers = auth(token("u1", "alice"))
+    async with instance(limited(settings, open_uploads=1000, per_hour=12), clock) as client:
+        responses = await rapid([client], headers)
+        metrics = (await client.get("/metrics")).text
+
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == 12
+    assert statuses.count(429) == RAPID - 12
+    refusal = next(r for r in responses if r.status_code == 429)
+    assert_refused(refusal, "hourly_uploads", 3600)
+    assert refusal.json()["detail"] == "You have started 12 uploads in the last hour. Try again in 1 hour."
+    assert await intents_of(settings, "u1") == 12
+    assert refused_metric(metrics, "hourly_uploads") == RAPID - 12
+
+
+async def test_two_instances_on_one_database_share_the_budget(
+    settings: Settings, clock: MovableClock, token: TokenFactory
+) -> None:
+    headers = auth(token("u1", "alice"))
+    quota = limited(settings, open_uploads=5, per_hour=1000)
+    async with instance(quota, clock) as first, instance(quota, clock) as second:
+        responses = await rapid([first, second], headers)
+
+    granted = [i % 2 for i, r in enumerate(responses) if r.status_code == 201]
+    assert len(granted) == 5
+    assert [r.status_code for r in responses].count(429) == RAPID - 5
+    assert await intents_of(settings, "u1") == 5
+
+
+async def test_the_quota_survives_a_restart(settings: Settings, clock: MovableClock, token: TokenFactory) -> None:
+    headers = auth(token("u1", "alice"))
+    quota = limited(settings, open_uploads=3, per_hour=1000)
+    async with instance(quota, clock) as before:
+        assert [(await before.post(SIGN, headers=headers)).status_code for _ in range(3)] == [201] * 3
+
+    async with instance(quota, clock) as after:
+        assert_refused(await after.post(SIGN, headers=headers), "open_uploads", settings.upload_ttl_seconds)
+
+
+def test_an_applied_upload_frees_a_slot(sync_client: Client, token: TokenFactory) -> None:
+    bearer = token("u1")
+    first = sign_upload(sync_client, bearer)
+    sign_upload(sync_client, bearer)
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 429
+
+    assert post_notification(sync_client, upload_notification(first["public_id"])).json()["intent_status"] == "applied"
+
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 201
+
+
+def test_a_superseded_upload_frees_a_slot(sync_client: Client, token: TokenFactory) -> None:
+    bearer = token("u1")
+    older, newer = sign_upload(sync_client, bearer), sign_upload(sync_client, bearer)
+    post_notification(sync_client, upload_notification(newer["public_id"], version=2))
+    sign_upload(sync_client, bearer)  # the slot the applied one freed; `older` is still pending
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 429
+
+    late = post_notification(sync_client, upload_notification(older["public_id"], version=1))
+
+    assert late.json()["intent_status"] == "superseded"
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 201
+
+
+def test_a_rejected_upload_frees_a_slot(sync_client: Client, token: TokenFactory) -> None:
+    bearer = token("u1")
+    ticket = sign_upload(sync_client, bearer)
+    sign_upload(sync_client, bearer)
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 429
+
+    rejected = post_notification(sync_client, upload_notification(ticket["public_id"], format="gif"))
+
+    assert rejected.json()["intent_status"] == "rejected"
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 201
+
+
+def test_a_lapsed_upload_stops_counting(
+    sync_client: Client, clock: MovableClock, token: TokenFactory, settings: Settings
+) -> None:
+    bearer = token("u1")
+    sign_upload(sync_client, bearer)
+    clock.advance(seconds=100)
+    sign_upload(sync_client, bearer)
+    # The first one lapses one TTL after it was signed: 100 s of it have passed.
+    assert_refused(sync_client.post(SIGN, headers=auth(bearer)), "open_uploads", settings.upload_ttl_seconds - 100)
+
+    clock.advance(seconds=settings.upload_ttl_seconds - 100)
+
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 201
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 429  # the second is still pending
+
+
+def test_grants_leave_the_rolling_hour(sync_client: Client, clock: MovableClock, token: TokenFactory) -> None:
+    bearer = token("u1")
+    for _ in range(4):  # two at a time (the open limit), each pair applied so only the hourly limit is left
+        ticket = sign_upload(sync_client, bearer)
+        post_notification(sync_client, upload_notification(ticket["public_id"], version=int(time.time())))
+        clock.advance(minutes=10)
+    # Grants at 0, 10, 20 and 30 minutes; now is 40: the first leaves the hour in 20 minutes.
+    refused = sync_client.post(SIGN, headers=auth(bearer))
+    assert_refused(refused, "hourly_uploads", 20 * 60)
+    assert refused.json()["detail"] == "You have started 4 uploads in the last hour. Try again in 20 minutes."
+
+    clock.advance(minutes=19, seconds=59)
+    assert_refused(sync_client.post(SIGN, headers=auth(bearer)), "hourly_uploads", 1)
+    clock.advance(seconds=1)
+
+    assert sync_client.post(SIGN, headers=auth(bearer)).status_code == 201
+    clock.advance(minutes=21)  # 81 minutes in: the grants at 10 and 20 minutes have left the hour too
+    assert [sync_client.post(SIGN, headers=auth(bearer)).status_code for _ in range(2)] == [201, 201]
+
+
+async def test_a_profile_from_before_quotas_gets_them(
+    settings: Settings, clock: MovableClock, token: TokenFactory
+) -> None:
+    headers = auth(token("u1", "alice"))
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
+    profiles = client[settings.database]["profiles"]
+    try:
+        async with instance(limited(settings, open_uploads=2, per_hour=1000), clock) as app:
+            assert (await app.get("/profiles/me", headers=headers)).status_code == 200
+            await profiles.update_one(
+                {"_id": "u1"}, {"$unset": {"quota_rev": "", "open_uploads": "", "upload_grants": ""}}
+            )
+
+            statuses = await asyncio.gather(*(app.post(SIGN, headers=headers) for _ in range(20)))
+
+        assert sorted(r.status_code for r in statuses) == [201] * 2 + [429] * 18
+        doc = await profiles.find_one({"_id": "u1"})
+        assert doc is not None
+        assert (doc["quota_rev"], len(doc["open_uploads"]), len(doc["upload_grants"])) == (2, 2, 2)
+    finally:
+        await client.close()
+
+
+def test_the_policy_publishes_the_quotas(sync_client: Client, token: TokenFactory) -> None:
+    policy = sync_client.get("/profiles/me/avatar/policy", headers=auth(token("u1"))).json()
+
+    assert (policy["max_open_uploads"], policy["max_uploads_per_hour"]) == (2, 4)
+
+
+async def test_reconciliation_expiring_an_upload_drops_it_from_the_open_ones(
+    settings: Settings, clock: MovableClock, token: TokenFactory
+) -> None:
+    services = build(limited(settings, open_uploads=2, per_hour=1000), clock=clock, assets=FakeAssets())
+    headers = auth(token("u1", "alice"))
+    async with serve(services) as client:
+        ticket = (await client.post(SIGN, headers=headers)).json()
+        clock.advance(seconds=settings.upload_ttl_seconds + settings.upload_grace_seconds + 1)
+
+        report = await services.reconciler.reconcile_overdue()
+
+        assert report.outcomes == {"expired": 1}
+        doc = await services.mongo.db["profiles"].find_one({"_id": "u1"})
+        assert doc is not None
+        assert ticket["upload_id"] not in doc["open_uploads"]
+
+
+class Commands(monitoring.CommandListener):
+    """The commands sent to one database's request-path collections while armed (registered once per process:
+    PyMongo's global listeners attach to every client created afterwards and cannot be removed)."""
+
+    COLLECTIONS = ("profiles", "upload_intents", "deleted_users")
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.seen: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name == self.database and event.command.get(event.command_name) in self.COLLECTIONS:
+            self.seen.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COMMANDS = Commands()
+monitoring.register(COMMANDS)
+
+
+def test_signing_is_three_round_trips_and_a_refusal_one(settings: Settings, token: TokenFactory) -> None:
+    # Its own client, created after the listener was registered (the outbox worker's commands go elsewhere).
+    app = create_app(services=build(limited(settings, open_uploads=2, per_hour=1000)))
+    bearer = token("u1", "alice")
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 10
+        while client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "the app never became ready"
+            time.sleep(0.02)
+        sign_upload(client, bearer)  # the profile exists from here on: the common case
+        COMMANDS.database, COMMANDS.seen = settings.database, []
+        try:
+            sign_upload(client, bearer)
+            granted = list(COMMANDS.seen)
+            COMMANDS.seen = []
+            assert client.post(SIGN, headers=auth(bearer)).status_code == 429
+            refused = list(COMMANDS.seen)
+        finally:
+            COMMANDS.database = None
+
+    # The profile read (with the quota fields), the reservation (which also takes the sequence), the intent.
+    assert granted == ["find", "update", "insert"]
+    assert refused == ["find"]
+
+
+async def test_signing_racing_avatar_deletions_never_shares_a_sequence(
+    settings: Settings, clock: MovableClock, token: TokenFactory
+) -> None:
+    headers = auth(token("u1", "alice"))
+    async with instance(limited(settings, open_uploads=1000, per_hour=1000), clock) as client:
+        assert (await client.get("/profiles/me", headers=headers)).status_code == 200
+        calls = [
+            client.post(SIGN, headers=headers) if i % 2 else client.delete("/profiles/me/avatar", headers=headers)
+            for i in range(100)
+        ]
+        responses = await asyncio.gather(*calls)
+
+    assert sorted(r.status_code for r in responses) == [201] * 50 + [204] * 50
+    client_db: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        db = client_db[settings.database]
+        seqs = [doc["seq"] async for doc in db["upload_intents"].find({"user_id": "u1"}, {"seq": True})]
+        profile = await db["profiles"].find_one({"_id": "u1"})
+    finally:
+        await client_db.close()
+    assert profile is not None
+    # 100 allocations (50 signs, 50 deletions), each its own: the signs' sequences are distinct and within them.
+    assert profile["avatar_seq"] == 100
+    assert len(set(seqs)) == 50
+    assert all(1 <= seq <= 100 for seq in seqs)
+
+
+async def test_racing_reservations_without_turns_still_never_exceed_the_limit(settings: Settings) -> None:
+    # Straight at the repository, all from one stale read: only the compare-and-set keeps the count.
+    async with running(build(settings), background=False) as services:
+        profiles = services.profiles
+        stale = await profiles.ensure_for_signing("u1", "alice")
+        limits = QuotaLimits(max_open=7, max_per_hour=1000)
+
+        async def reserve(index: int) -> int | None:
+            try:
+                return await profiles.reserve_upload(
+                    "u1", upload_id=f"{index:024x}", expires_ms=to_ms(utc_now()) + 600_000, limits=limits, state=stale
+                )
+            except QuotaExceeded:
+                return None
+
+        seqs = await asyncio.gather(*(reserve(i) for i in range(100)))
+
+    assert sorted(seq for seq in seqs if seq is not None) == list(range(1, 8))
