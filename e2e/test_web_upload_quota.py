@@ -15,6 +15,7 @@ from devstack.mongo import MongoServer
 from e2e.conftest import running_stack
 from e2e.pipeline import image_bytes, register, sign
 from e2e.stack import ARTIFACTS, Stack
+from e2e.test_web_account import sign_in
 
 TIMEOUT_MS = 30_000
 
@@ -37,10 +38,7 @@ def test_a_spent_quota_shows_the_wait_in_the_uploader(stack: Stack, web: str, br
     page.set_default_timeout(TIMEOUT_MS)
     uploads: list[Request] = []
     page.on("request", lambda r: uploads.append(r) if r.method == "POST" and r.url.endswith("/image/upload") else None)
-    page.goto(f"{web}/sign-in?next=%2Fprofile")
-    page.get_by_label("Email or username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, web, user.username, user.password, next_path="/profile")
     expect(page).to_have_url(re.compile(r"/profile$"))
 
     page.get_by_test_id("avatar-file").set_input_files(str(photo))
