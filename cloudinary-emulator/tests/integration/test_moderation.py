@@ -424,3 +424,19 @@ def test_moderation_state_survives_a_restart(tmp_path: Path) -> None:
 
     assert [r["public_id"] for r in rejected] == ["mod/durable"]
     assert resource["moderation_status"] == "rejected"
+
+
+def test_fault_admin_failures_fail_the_next_admin_api_calls_then_recover(client: TestClient) -> None:  # type: ignore[type-arg]
+    upload(client, {"public_id": "mod/unavailable", "moderation": "manual"})
+    client.put("/_emulator/faults", json={"admin_failures": 2, "failure_status": 503})
+
+    failed_update = decide(client, "mod/unavailable", "approved")
+    failed_listing = queue(client, "pending")
+    pending = client.get(f"{RESOURCES}/upload/mod/unavailable", auth=ADMIN).json()
+    approved = decide(client, "mod/unavailable", "approved")
+
+    assert (failed_update.status_code, failed_update.json()) == (503, {"error": {"message": "General Error"}})
+    assert failed_listing.status_code == 503
+    assert pending["moderation_status"] == "pending"  # the failed update changed nothing
+    assert approved.json()["moderation_status"] == "approved"
+    assert client.get("/_emulator/faults").json()["admin_failures"] == 0
