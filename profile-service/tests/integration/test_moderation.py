@@ -484,3 +484,21 @@ def test_an_upload_rejected_by_policy_is_no_longer_under_moderation(
 
     assert late.json() == {"status": "ignored", "intent_status": "rejected"}
     assert intent(client, ticket["upload_id"]).moderation_status is None
+
+
+def test_an_asset_moderated_without_our_asking_is_held_all_the_same(settings: Settings, token: TokenFactory) -> None:
+    # Moderation switched off since signing (or added by an upload preset): Cloudinary's array is what counts.
+    assets = FakeAssets()
+    with TestClient(create_app(services=build(settings, assets=assets))) as client:
+        wait_until_ready(client)
+        bearer = token("u1", "alice")
+        ticket = sign_upload(client, bearer)
+
+        answer = uploaded(client, assets, ticket)
+
+        assert answer.json()["intent_status"] == "awaiting_moderation"
+        assert intent(client, ticket["upload_id"]).moderation == "manual"
+        assert me(client, bearer)["avatar"] is None
+        assert (
+            decide_at_cloudinary(client, assets, ticket["public_id"], "approved").json()["intent_status"] == "applied"
+        )
