@@ -1,5 +1,6 @@
 import pytest
 
+from profile_service.__main__ import main
 from profile_service.config import Settings
 from service_kit.settings import SettingsError
 
@@ -70,3 +71,57 @@ def test_signing_quotas_default_to_five_open_and_thirty_an_hour() -> None:
 def test_a_signing_quota_below_one_is_refused(name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({**REQUIRED, name: "0"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "none",
+        "manual",
+        "aws_rek",
+        "webpurify",
+        "perception_point",
+        "duplicate:0.5",
+        "aws_rek|manual",
+        "aws_rek|duplicate:1|manual",
+        "duplicate:0",
+    ],
+)
+def test_moderation_accepts_the_documented_kinds(value: str) -> None:
+    settings = Settings.from_env({**REQUIRED, "PROFILE_MODERATION": value})
+
+    assert settings.moderation == value
+    assert settings.signed_moderation == (None if value == "none" else value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "Manual", "manual|aws_rek", "aws_rek|aws_rek", "none|manual", "duplicate:2", "duplicate:", "nsfw", "manual|"],
+)
+def test_moderation_refuses_anything_else_naming_the_variable(value: str) -> None:
+    with pytest.raises(SettingsError, match="PROFILE_MODERATION") as refused:
+        Settings.from_env({**REQUIRED, "PROFILE_MODERATION": value})
+
+    assert "\n" not in str(refused.value)
+
+
+def test_moderation_is_off_by_default() -> None:
+    settings = Settings.from_env(REQUIRED)
+
+    assert (settings.moderation, settings.signed_moderation, settings.moderation_reconcile_seconds) == (
+        "none",
+        None,
+        600.0,
+    )
+
+
+def test_the_service_refuses_to_start_with_a_bad_moderation_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {**REQUIRED, "PROFILE_MODERATION": "nsfw"}.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["serve"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert "PROFILE_MODERATION" in line and "nsfw" in line

@@ -105,6 +105,8 @@ class AvatarController(Controller):
             created_at=created_at,
             ttl_seconds=settings.upload_ttl_seconds,
             retention_days=settings.intent_retention_days,
+            moderation=settings.signed_moderation,
+            username=caller.username,
         )
         await intents.create(intent)
         fields = upload_fields(
@@ -116,6 +118,7 @@ class AvatarController(Controller):
             formats=settings.avatar_formats,
             max_dimension=settings.avatar_max_dimension,
             notification_url=settings.public_webhook_url,
+            moderation=settings.signed_moderation,
         )
         metrics.uploads_signed.inc()
         logger.info("upload signed", extra={"intent_id": upload_id, "user_id": caller.sub, "seq": seq})
@@ -140,9 +143,11 @@ class AvatarController(Controller):
         intents: NamedDependency[IntentRepository],
         profiles: NamedDependency[ProfileRepository],
     ) -> UploadStatus:
-        """Where one of the caller's uploads stands: pending, applied, superseded, rejected or expired.
+        """Where one of the caller's uploads stands: pending, awaiting_moderation (uploaded, under review: nobody
+        else sees it yet), applied, superseded, rejected or expired.
 
-        `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected.
+        `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected (a
+        moderator's reason included).
         """
         intent = await _own_intent(intents, user_id, upload_id)
         return await _status(intent, profiles)

@@ -21,7 +21,8 @@ class UploadTicket(msgspec.Struct):
 
 
 class UploadStatus(msgspec.Struct):
-    """Where one upload stands; `avatar` is set while it is the profile's picture."""
+    """Where one upload stands (`pending`, `awaiting_moderation`, `applied`, `superseded`, `rejected`, `expired`);
+    `avatar` is set while it is the profile's picture."""
 
     upload_id: str
     public_id: str
@@ -60,6 +61,11 @@ class Notification(msgspec.Struct):
     resource_type: str | None = None
     type: str | None = None
     eager: list[dict[str, Any]] | None = None
+    # Upload notifications of moderated uploads carry the moderation array; `moderation` notifications the decision.
+    moderation: list[dict[str, Any]] | None = None
+    moderation_status: str | None = None
+    moderation_kind: str | None = None
+    moderation_updated_at: str | None = None
 
 
 class WebhookAck(msgspec.Struct):
