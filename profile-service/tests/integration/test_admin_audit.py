@@ -80,7 +80,7 @@ def test_the_audit_log_pages_newest_first_without_gaps_or_repeats(client: Client
     "params",
     [{"cursor": "not-a-cursor"}, {"cursor": "MTIzOmFiYw"}, {"limit": 0}, {"limit": 101}, {"limit": "many"}],
 )
-def test_a_malformed_cursor_or_limit_is_400(client: Client, token: TokenFactory, params: dict[str, object]) -> None:
+def test_a_malformed_cursor_or_limit_is_400(client: Client, token: TokenFactory, params: dict[str, str | int]) -> None:
     response = client.get("/admin/moderation/audit", params=params, headers=auth(token("u-admin", role="admin")))
 
     assert response.status_code == 400, response.text
