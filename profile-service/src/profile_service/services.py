@@ -29,6 +29,7 @@ from profile_service.avatars.cloudinary import (
     configure_sdk,
 )
 from profile_service.avatars.intents import IntentRepository
+from profile_service.avatars.moderation import ModerationDecider
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
@@ -70,6 +71,7 @@ class Services:
     outbox: OutboxRepository
     metrics: Metrics
     applier: UploadApplier
+    moderation: ModerationDecider
     deletion: ProfileDeletion
     reconciler: Reconciler
     audit: AuditRepository
@@ -101,6 +103,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
     applier = UploadApplier(
         profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, metrics, clock
     )
+    moderation = ModerationDecider(applier, assets)
     http = httpx.AsyncClient()
     keys = KeySet(
         settings.auth_jwks_url,
@@ -120,12 +123,14 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
         outbox=outbox,
         metrics=metrics,
         applier=applier,
+        moderation=moderation,
         deletion=ProfileDeletion(profiles, intents, outbox, assets, settings.avatar_prefix, clock),
         reconciler=Reconciler(
             profiles=profiles,
             intents=intents,
             outbox=outbox,
             applier=applier,
+            moderation=moderation,
             assets=assets,
             settings=settings,
             metrics=metrics,
@@ -265,6 +270,11 @@ def provide_outbox(state: State) -> OutboxRepository:
 def provide_applier(state: State) -> UploadApplier:
     """The one apply path, once the indexes exist."""
     return _ready(state).applier
+
+
+def provide_moderation(state: State) -> ModerationDecider:
+    """Moderation decisions (the webhook's, admins', reconciliation's), once the indexes exist."""
+    return _ready(state).moderation
 
 
 def provide_deletion(state: State) -> ProfileDeletion:
