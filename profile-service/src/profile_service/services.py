@@ -18,6 +18,7 @@ from pymongo.errors import PyMongoError
 
 from profile_service.admin import audit as audit_module
 from profile_service.admin.audit import AuditRepository
+from profile_service.admin.desk import ModerationDesk
 from profile_service.auth import KeySet, TokenVerifier
 from profile_service.avatars import intents as intents_module
 from profile_service.avatars.apply import UploadApplier
@@ -75,6 +76,7 @@ class Services:
     deletion: ProfileDeletion
     reconciler: Reconciler
     audit: AuditRepository
+    desk: ModerationDesk
     outbox_worker: JobWorker[DestroyJob]
     http: httpx.AsyncClient
     token_verifier: TokenVerifier
@@ -104,6 +106,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
         profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, metrics, clock
     )
     moderation = ModerationDecider(applier, assets)
+    audit = AuditRepository(db, clock)
     http = httpx.AsyncClient()
     keys = KeySet(
         settings.auth_jwks_url,
@@ -136,7 +139,10 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
             metrics=metrics,
             clock=clock,
         ),
-        audit=AuditRepository(db, clock),
+        audit=audit,
+        desk=ModerationDesk(
+            intents=intents, decider=moderation, assets=assets, audit=audit, sizes=settings.avatar_sizes
+        ),
         outbox_worker=outbox_worker(Destroyer(outbox, profiles, assets, metrics), outbox, settings, wake),
         http=http,
         # One key set, two audiences: user access tokens, and service tokens for /internal/*.
@@ -285,6 +291,11 @@ def provide_deletion(state: State) -> ProfileDeletion:
 def provide_audit(state: State) -> AuditRepository:
     """The admin audit log."""
     return services_of(state).audit
+
+
+def provide_desk(state: State) -> ModerationDesk:
+    """The admins' moderation use cases, once the indexes exist."""
+    return _ready(state).desk
 
 
 async def mongo_ready(state: State) -> bool:
