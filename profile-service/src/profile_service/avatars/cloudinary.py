@@ -93,15 +93,13 @@ class Asset(msgspec.Struct):
     moderation: list[dict[str, Any]] | None = None
 
 
-# Moderation statuses that are not a decision yet (Cloudinary queues an asset for an add-on, then shows pending).
-UNDECIDED = ("pending", "queued")
-
-
 def moderation_state(moderation: list[dict[str, Any]] | None) -> str | None:
     """The overall decision in a `moderation` array: "approved", "rejected", "pending", or None (no entry).
 
-    Several moderators run in the order signed (`aws_rek|manual`); the last one that decided has the final word
-    (a reviewer may overrule an add-on in the console), and while any is undecided the asset is pending.
+    Several moderators run in the order signed (`aws_rek|manual`): the first is `pending`, later ones `queued`, and
+    one rejection makes the rest `aborted` and the asset rejected (reference § 11). The last entry, once decided,
+    has the final word (a reviewer may overrule an add-on in the console); otherwise any rejection rejects, all
+    approvals approve, and anything else (`pending`, `queued`) is still pending.
     """
     statuses = [str(entry.get("status", "")) for entry in moderation or [] if isinstance(entry, dict)]
     if not statuses:
@@ -113,6 +111,14 @@ def moderation_state(moderation: list[dict[str, Any]] | None) -> str | None:
     if all(status == "approved" for status in statuses):
         return "approved"
     return "pending"
+
+
+def rejecting_kind(moderation: list[dict[str, Any]] | None) -> str | None:
+    """Which moderator rejected the asset (an AI add-on's kind, or `manual`), from its moderation array."""
+    for entry in reversed(moderation or []):
+        if isinstance(entry, dict) and entry.get("status") == "rejected":
+            return str(entry.get("kind") or "") or None
+    return None
 
 
 # How long the Admin API's listing may keep showing an asset after it was destroyed. Evidence from a listing that
