@@ -16,6 +16,9 @@ import httpx
 from litestar.datastructures import State
 from pymongo.errors import PyMongoError
 
+from profile_service.admin import audit as audit_module
+from profile_service.admin.audit import AuditRepository
+from profile_service.admin.desk import ModerationDesk
 from profile_service.auth import KeySet, TokenVerifier
 from profile_service.avatars import intents as intents_module
 from profile_service.avatars.apply import UploadApplier
@@ -50,6 +53,7 @@ INDEXES: tuple[IndexCreator, ...] = (
     profiles_module.create_indexes,
     intents_module.create_indexes,
     outbox_module.create_indexes,
+    audit_module.create_indexes,
 )
 
 
@@ -71,6 +75,8 @@ class Services:
     moderation: ModerationDecider
     deletion: ProfileDeletion
     reconciler: Reconciler
+    audit: AuditRepository
+    desk: ModerationDesk
     outbox_worker: JobWorker[DestroyJob]
     http: httpx.AsyncClient
     token_verifier: TokenVerifier
@@ -100,6 +106,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
         profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, metrics, clock
     )
     moderation = ModerationDecider(applier, assets)
+    audit = AuditRepository(db, clock)
     http = httpx.AsyncClient()
     keys = KeySet(
         settings.auth_jwks_url,
@@ -131,6 +138,10 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
             settings=settings,
             metrics=metrics,
             clock=clock,
+        ),
+        audit=audit,
+        desk=ModerationDesk(
+            intents=intents, decider=moderation, assets=assets, audit=audit, sizes=settings.avatar_sizes
         ),
         outbox_worker=outbox_worker(Destroyer(outbox, profiles, assets, metrics), outbox, settings, wake),
         http=http,
@@ -275,6 +286,16 @@ def provide_moderation(state: State) -> ModerationDecider:
 def provide_deletion(state: State) -> ProfileDeletion:
     """The account deletion, once the indexes exist."""
     return _ready(state).deletion
+
+
+def provide_audit(state: State) -> AuditRepository:
+    """The admin audit log."""
+    return services_of(state).audit
+
+
+def provide_desk(state: State) -> ModerationDesk:
+    """The admins' moderation use cases, once the indexes exist."""
+    return _ready(state).desk
 
 
 async def mongo_ready(state: State) -> bool:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from service_kit.clock import Clock, to_ms
@@ -193,6 +193,36 @@ class IntentRepository:
             {"status": IntentStatus.PENDING.value, "expires_ms": {"$lt": before_ms}}
         )
 
+    async def moderation_page(
+        self, status: str, *, after: tuple[int, str] | None, limit: int
+    ) -> tuple[list[Intent], tuple[int, str] | None]:
+        """A page of the review queue and, when more follow, the (milliseconds, id) its last item sorts by.
+
+        `pending`: uploads awaiting a decision, oldest first by `awaiting_ms`; `approved` / `rejected`: decided
+        ones, newest first by `decided_ms`; ties broken by id. `after` is the (milliseconds, id) the previous page
+        ended at. Two plain range queries (the ties at `after`'s millisecond, then everything past it) instead of
+        one `$or` over two fields, which lost and repeated entries on the MongoDB stand-in.
+        """
+        if status == "pending":
+            base: dict[str, Any] = {"status": IntentStatus.AWAITING_MODERATION.value}
+            field, order, past = "awaiting_ms", ASCENDING, "$gt"
+        else:
+            base = {"moderation_status": status}
+            field, order, past = "decided_ms", DESCENDING, "$lt"
+        docs: list[dict[str, Any]] = []
+        rest = base
+        if after is not None:
+            ms, last_id = after
+            ties = self._collection.find({**base, field: ms, "_id": {past: last_id}}).sort("_id", order)
+            docs = await ties.limit(limit + 1).to_list()
+            rest = {**base, field: {past: ms}}
+        if len(docs) <= limit:
+            more = self._collection.find(rest).sort([(field, order), ("_id", order)]).limit(limit + 1 - len(docs))
+            docs += await more.to_list()
+        page = [msgspec.convert(doc, Intent, strict=False) for doc in docs[:limit]]
+        last = docs[limit - 1] if len(docs) > limit else None
+        return page, None if last is None else (int(last[field] or 0), str(last["_id"]))
+
 
 def new_intent(
     *,
@@ -232,3 +262,7 @@ async def create_indexes(db: Database) -> None:
     # (Without `_id` in it: the stand-in fails every insert into a collection with `_id` inside a compound index.)
     await collection.create_index([("status", ASCENDING), ("awaiting_ms", ASCENDING)], name="status_awaiting")
     await collection.create_index([("status", ASCENDING), ("checked_ms", ASCENDING)], name="status_checked")
+    # The review queue's decided pages (approved / rejected), newest decision first (no `_id`: see above).
+    await collection.create_index(
+        [("moderation_status", ASCENDING), ("decided_ms", DESCENDING)], name="moderation_decided"
+    )
