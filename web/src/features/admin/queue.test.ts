@@ -77,8 +77,12 @@ describe("queueReducer", () => {
     expect(state.list.items).toHaveLength(2);
     expect(state.deciding).toBeNull();
     expect(state.announcement).toBe("Cloudinary didn't answer");
+    state = run(state, { type: "open-reject", uploadId: "up1" }, { type: "deciding", uploadId: "up1" });
+    state = run(state, { type: "decide-failed", uploadId: "up1", message: "try again", gone: false });
+    expect(state.rejecting).toBe("up1"); // the dialog stays open with the message
     state = run(state, { type: "decide-failed", uploadId: "up1", message: "already decided", gone: true });
     expect(state.list.items.map((i) => i.upload_id)).toEqual(["up2"]);
+    expect(state.rejecting).toBeNull();
   });
 
   it("decides one picture at a time, and only pending ones", () => {

@@ -123,7 +123,14 @@ export function queueReducer(state: QueueState, event: QueueEvent): QueueState {
     }
     case "decide-failed": {
       const rest = event.gone ? without(state, event.uploadId) : { list: state.list, focus: state.focus };
-      return { ...state, ...rest, deciding: null, rejecting: null, announcement: event.message };
+      // A failure that can be retried keeps the reject dialog open (it shows the message there).
+      return {
+        ...state,
+        ...rest,
+        deciding: null,
+        rejecting: event.gone ? null : state.rejecting,
+        announcement: event.message,
+      };
     }
   }
 }
