@@ -9,6 +9,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components
 
 from profile_service import __version__
+from profile_service.admin.controller import ModerationAdminController
 from profile_service.auth import provide_caller, provide_optional_caller, provide_service_caller, provide_user_id
 from profile_service.avatars.controller import AvatarController
 from profile_service.avatars.webhook import CloudinaryWebhookController
@@ -27,6 +28,7 @@ from profile_service.services import (
     provide_deletion,
     provide_intents,
     provide_metrics,
+    provide_moderation,
     provide_outbox,
     provide_profiles,
     provide_settings,
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             AvatarController,
             CloudinaryWebhookController,
             InternalController,
+            ModerationAdminController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             "outbox": Provide(provide_outbox, sync_to_thread=False),
             "applier": Provide(provide_applier, sync_to_thread=False),
             "deletion": Provide(provide_deletion, sync_to_thread=False),
+            "moderation": Provide(provide_moderation, sync_to_thread=False),
         },
         lifespan=[running(services)],
         middleware=[DefineMiddleware(mark_writes, ttl_seconds=settings.read_cache_seconds, clock=services.clock)],

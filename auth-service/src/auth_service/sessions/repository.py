@@ -5,7 +5,8 @@ Every state change is one single-document update: claiming a refresh token is a 
 which is what the stand-in supports and what scales on real MongoDB.
 """
 
-from datetime import datetime
+from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -33,6 +34,10 @@ def _from_doc(doc: dict[str, Any] | None, kind: type[msgspec.Struct]) -> Any:
     return utc_datetimes(msgspec.convert(doc, kind, strict=False))
 
 
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 class FamilyRepository:
     """Sign-in sessions; revocation lives here so one write revokes every token of the family."""
 
@@ -58,6 +63,14 @@ class FamilyRepository:
         query = {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}
         docs = await self._collection.find(query).sort("created_at", DESCENDING).to_list()
         return [_from_doc(doc, Family) for doc in docs]
+
+    async def live_counts(self, user_ids: list[str], now: datetime) -> dict[str, int]:
+        """How many live sessions each of these users has (absent: none), in one query."""
+        # Expiry is compared here, not in the query: the stand-in matches nothing when `$in` on one field meets a
+        # range on another. Counted here too: a page is at most 100 users, their sessions a few each.
+        query = {"user_id": {"$in": user_ids}, "revoked_at": None}
+        docs = await self._collection.find(query, {"user_id": True, "expires_at": True}).to_list()
+        return dict(Counter(doc["user_id"] for doc in docs if _utc(doc["expires_at"]) > now))
 
     async def any_for(self, user_id: str) -> bool:
         """Whether the user has any session on record, live or not (until its TTL removes it)."""
