@@ -86,7 +86,7 @@ const pictureRow = (e: ModerationAuditEntry): Row => ({
   id: e.id,
   at: e.at,
   what: describePictureEntry(e),
-  reason: e.reason,
+  reason: e.reason ?? null,
 });
 
 export function AuditPage() {

@@ -9,7 +9,7 @@ import { FormAlert } from "../../../components/FormAlert";
 import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { adminErrorMessage, decisionFailure, formatWhen } from "../messages";
-import { canDecide, focusedItem, initialQueue, queueCommand, queueReducer } from "../queue";
+import { canDecide, focusedItem, initialQueue, ownerName, queueCommand, queueReducer } from "../queue";
 import { AdminLayout } from "./AdminLayout";
 import { ReasonDialog } from "./ReasonDialog";
 
@@ -163,25 +163,35 @@ export function ModerationQueue() {
                 aria-describedby={pending ? "queue-keys" : undefined}
                 aria-keyshortcuts={pending ? "a r ArrowLeft ArrowRight ArrowUp ArrowDown j k" : undefined}
                 aria-busy={deciding || undefined}
-                onFocus={(e) => {
-                  if (e.target === e.currentTarget && index !== state.focus) dispatch({ type: "focus", index });
+                onFocus={() => {
+                  // Clicking a card's button moves the roving focus there too.
+                  if (index !== state.focus) dispatch({ type: "focus", index });
                 }}
               >
-                <img
-                  src={item.thumbnail_url}
-                  alt={`Picture uploaded by @${item.username}`}
-                  width={160}
-                  height={160}
-                  loading="lazy"
-                  decoding="async"
-                />
+                {item.thumbnail_url ? (
+                  <img
+                    src={item.thumbnail_url}
+                    alt={`Picture uploaded by ${ownerName(item)}`}
+                    width={160}
+                    height={160}
+                    loading="lazy"
+                    decoding="async"
+                  />
+                ) : (
+                  // A rejected picture is destroyed at Cloudinary: there is nothing left to show.
+                  <span className="queue-gone">No picture (deleted)</span>
+                )}
                 <p id={titleId} className="queue-owner">
                   <Link href={`/console/users?id=${encodeURIComponent(item.user_id)}`} tabIndex={inner}>
-                    @{item.username}
+                    {ownerName(item)}
                   </Link>
                 </p>
                 <p className="muted queue-meta">
-                  Uploaded <time dateTime={item.uploaded_at}>{formatWhen(item.uploaded_at)}</time>
+                  {item.uploaded_at && (
+                    <>
+                      Uploaded <time dateTime={item.uploaded_at}>{formatWhen(item.uploaded_at)}</time>
+                    </>
+                  )}
                   {item.decided_at && (
                     <>
                       <br />
@@ -239,7 +249,7 @@ export function ModerationQueue() {
       </section>
       <ReasonDialog
         open={rejecting !== null}
-        title={rejecting ? `Reject @${rejecting.username}'s picture?` : "Reject the picture?"}
+        title={rejecting ? `Reject ${ownerName(rejecting)}'s picture?` : "Reject the picture?"}
         intro="The picture is deleted and never shown to others. Its owner is shown your reason."
         action="Reject"
         testId="reject-dialog"
