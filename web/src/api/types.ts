@@ -25,9 +25,22 @@ export type CeremonyOptions = AuthSchemas["CeremonyOptions"];
 export type SessionInfo = AuthSchemas["SessionInfo"];
 export type SessionList = AuthSchemas["SessionList"];
 export type Reauthentication = AuthSchemas["Reauthentication"];
+// the admin routes (issue 13)
+export type AdminUser = AuthSchemas["AdminUser"];
+export type AdminUserPage = AuthSchemas["AdminUserPage"];
+export type Suspension = AuthSchemas["Suspension"];
+export type AuditEntry = AuthSchemas["AuditEntry"];
+export type AuditPage = AuthSchemas["AuditPage"];
 
 // profile-service
 export type Profile = ProfileSchemas["Profile"];
+export type PendingAvatar = ProfileSchemas["PendingAvatar"];
+export type ModerationNotice = ProfileSchemas["ModerationNotice"];
+export type ModerationItem = ProfileSchemas["ModerationItem"];
+export type ModerationPage = ProfileSchemas["ModerationPage"];
+export type ModerationDecision = ProfileSchemas["ModerationDecision"];
+export type ModerationAuditEntry = ProfileSchemas["ModerationAuditEntry"];
+export type ModerationAuditPage = ProfileSchemas["ModerationAuditPage"];
 export type ProfileChange = ProfileSchemas["ProfileChange"];
 export type PublicProfile = ProfileSchemas["PublicProfile"];
 export type Avatar = ProfileSchemas["Avatar"];

@@ -1,4 +1,5 @@
 /** Plain-words messages for the account pages, from the auth service's problem details. */
+import { suspendedMessage } from "../../api/auth";
 import { ApiError } from "../../api/problem";
 import { formatWait } from "../../api/wait";
 
@@ -13,6 +14,9 @@ function wait(error: ApiError): string {
  * keyed by the field to show them under, or `form`.
  */
 export function reauthErrors(error: unknown, fields: Record<string, string> = {}): FormErrors {
+  // A session that outlived its account's suspension is refused the step-up too: say why.
+  const suspended = suspendedMessage(error);
+  if (suspended) return { form: suspended };
   if (error instanceof ApiError) {
     if (error.status === 429) return { form: wait(error) };
     const field = error.problem.field;
@@ -55,6 +59,8 @@ export function linkMessage(error: unknown): string {
 
 /** The second sign-in step's errors: a wrong code, a dead challenge, throttling. */
 export function mfaSignInMessage(error: unknown): string {
+  const suspended = suspendedMessage(error);
+  if (suspended) return suspended;
   if (error instanceof ApiError) {
     if (error.status === 401) {
       return "That code didn't work. Codes change every 30 seconds and work once. If it keeps failing, start over.";
