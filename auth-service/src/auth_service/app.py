@@ -12,6 +12,8 @@ from auth_service.account.controller import AccountController
 from auth_service.account.service import provide_accounts
 from auth_service.activity.controller import ActivityController
 from auth_service.activity.schemas import provide_client_info
+from auth_service.admin.controller import AdminUserController, AuditController
+from auth_service.admin.guard import provide_admin
 from auth_service.clients.controller import CLIENT_CREDENTIALS, ClientTokenController
 from auth_service.config import Settings
 from auth_service.keys import JwksController
@@ -50,10 +52,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             MfaController,
             ActivityController,
             PasskeyController,
+            AdminUserController,
+            AuditController,
         ],
         dependencies={
             "current_user": Provide(provide_user_claims),
             "fresh_user": Provide(provide_fresh_user_claims),
+            "admin": Provide(provide_admin),
             "client_info": Provide(provide_client_info, sync_to_thread=False),
             "accounts": Provide(provide_accounts, sync_to_thread=False),
         },

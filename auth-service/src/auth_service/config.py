@@ -95,8 +95,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
-        """Build settings from `AUTH_*` variables and the standard names; raise SettingsError if invalid."""
+    def from_env(cls, environ: Mapping[str, str] = os.environ, *, signing: bool = True) -> "Settings":
+        """Build settings from `AUTH_*` variables and the standard names; raise SettingsError if invalid.
+
+        `signing=False` (tools that issue no token) does not insist on a signing key.
+        """
         # AUTH_WEBAUTHN_ORIGINS is a JSON list or a comma-separated one, whichever the operator wrote.
         origins_json = environ.get(PREFIX + "WEBAUTHN_ORIGINS", "").lstrip().startswith("[")
         settings = settings_from_env(
@@ -108,7 +111,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             json_fields=("service_clients", "webauthn_origins") if origins_json else ("service_clients",),
             foreign_names=FOREIGN_NAMES,
         )
-        if settings.signing_keys_dir is None and settings.signing_key is None:
+        if signing and settings.signing_keys_dir is None and settings.signing_key is None:
             raise SettingsError("invalid configuration: set AUTH_SIGNING_KEYS_DIR or AUTH_SIGNING_KEY")
         if settings.mfa_encryption_key is not None and not _is_aes_key(settings.mfa_encryption_key):
             raise SettingsError("invalid configuration: AUTH_MFA_ENCRYPTION_KEY must be 32 bytes in base64url")

@@ -69,7 +69,9 @@ class KeySet:
 
     @property
     def signing(self) -> SigningKey:
-        """The key new tokens are signed with."""
+        """The key new tokens are signed with; RuntimeError in a process built without keys (`signing=False`)."""
+        if not self.keys:
+            raise RuntimeError("this process was built without signing keys")
         return self.keys[-1]
 
     def public_key(self, kid: str) -> Ed25519PublicKey | None:

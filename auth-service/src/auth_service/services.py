@@ -22,6 +22,9 @@ from auth_service.account.service import AccountService
 from auth_service.account.tokens import ActionTokenRepository
 from auth_service.activity import repository as activity
 from auth_service.activity.repository import ActivityRepository
+from auth_service.admin import repository as audit
+from auth_service.admin.repository import AuditRepository
+from auth_service.admin.service import AdminService
 from auth_service.config import Settings
 from auth_service.keys import KeySet, load_keys
 from auth_service.mail import Mailer
@@ -62,6 +65,7 @@ INDEXES: tuple[IndexCreator, ...] = (
     activity.create_indexes,
     create_outbox_indexes,
     passkeys.create_indexes,
+    audit.create_indexes,
 )
 
 
@@ -81,6 +85,8 @@ class Services:
     sessions: SessionService
     accounts: AccountService
     passkeys: PasskeyService
+    audit: AuditRepository
+    admin: AdminService
     # Keyed by collection name: tests drive `workers[EMAIL_OUTBOX].run_once()` themselves.
     workers: Mapping[str, JobWorker[OutboxJob]]
     http: httpx.AsyncClient
@@ -91,8 +97,14 @@ class Services:
         return self
 
 
-def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient | None = None) -> Services:
-    """Every long-lived object, wired; `clock` and `http` (the client profile-service is called with) for tests."""
+def build(
+    settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient | None = None, signing: bool = True
+) -> Services:
+    """Every long-lived object, wired; `clock` and `http` (the client profile-service is called with) for tests.
+
+    `signing=False` is for tools that issue no token (the grant-role CLI): the signing keys are not read, and
+    anything that would sign raises.
+    """
     mongo = Mongo(
         settings.mongodb_uri,
         settings.database,
@@ -102,7 +114,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
     )
     db = mongo.db
     http = http or httpx.AsyncClient(timeout=10.0)
-    keys = load_keys(settings)
+    keys = load_keys(settings) if signing else KeySet(())
     tokens = TokenService(keys, issuer=settings.issuer, ttl_seconds=settings.access_token_ttl_seconds, clock=clock)
     passwords = Passwords.from_settings(settings)
     user_repository = UserRepository(db[users.COLLECTION])
@@ -202,6 +214,10 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         passkeys=passkey_repository,
         clock=clock,
     )
+    audit_repository = AuditRepository(db[audit.COLLECTION], clock)
+    admin = AdminService(
+        users=user_repository, families=families, passkeys=passkey_repository, audit=audit_repository, clock=clock
+    )
     retry = Retry(
         lease_seconds=settings.outbox_lease_seconds,
         max_attempts=settings.outbox_max_attempts,
@@ -227,6 +243,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient
         sessions=sessions_service,
         accounts=accounts,
         passkeys=passkey_service,
+        audit=audit_repository,
+        admin=admin,
         workers=workers,
         http=http,
     )

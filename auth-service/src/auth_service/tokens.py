@@ -60,6 +60,8 @@ class UserClaims(msgspec.Struct):
     exp: int
     auth_time: int = 0
     amr: list[str] = []
+    # `user` or `admin`, read from the stored account at sign-in, step-up and every refresh.
+    role: str = "user"
 
 
 class TokenService:
@@ -93,6 +95,7 @@ class TokenService:
         audience: str,
         auth_time: datetime,
         amr: list[str],
+        role: str,
     ) -> AccessToken:
         """An access token for a signed-in user of one refresh-token family, authenticated at `auth_time` by `amr`."""
         claims = {
@@ -102,6 +105,7 @@ class TokenService:
             "username": username,
             "auth_time": int(auth_time.timestamp()),
             "amr": amr,
+            "role": role,
         }
         token = self._sign(claims)
         return AccessToken(access_token=token, expires_in=self.ttl_seconds)
@@ -112,8 +116,8 @@ class TokenService:
         token = self._sign({"sub": client_id, "aud": audience, "scope": scope})
         return ServiceToken(access_token=token, expires_in=self.ttl_seconds, scope=scope)
 
-    def verify(self, token: str, *, audience: str) -> dict[str, Any]:
-        """The claims of a token we issued for `audience`; Unauthorized for anything else."""
+    def verify(self, token: str, *, audience: str | None) -> dict[str, Any]:
+        """The claims of a token we issued for `audience` (None: any audience); Unauthorized for anything else."""
         try:
             header = jwt.get_unverified_header(token)
             # Never let the token pick the algorithm (RFC 8725 2.1): alg none and HS256-with-public-key die here.
@@ -130,7 +134,8 @@ class TokenService:
                 audience=audience,
                 issuer=self.issuer,
                 leeway=LEEWAY_SECONDS,
-                options={"require": REQUIRED_CLAIMS},
+                # `aud` stays required; None only lets a caller tell "signed by us for someone else" from forged.
+                options={"require": REQUIRED_CLAIMS, "verify_aud": audience is not None},
             )
         except jwt.PyJWTError as exc:
             logger.info("access token rejected: %s", type(exc).__name__)
@@ -149,8 +154,8 @@ def _challenge() -> dict[str, str]:
     return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
-async def provide_user_claims(request: Request[Any, Any, Any], state: State) -> UserClaims:
-    """The verified claims of the `Authorization: Bearer` token; 401 without one.
+def bearer_token(request: Request[Any, Any, Any]) -> str:
+    """The `Authorization: Bearer` token of the request; 401 without one.
 
     Read from the request rather than declared as a header parameter: the routes declare the bearer security
     scheme in the OpenAPI document instead, which is what clients and fuzzers read as "needs a token".
@@ -158,9 +163,14 @@ async def provide_user_claims(request: Request[Any, Any, Any], state: State) -> 
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("A bearer access token is required.", headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+async def provide_user_claims(request: Request[Any, Any, Any], state: State) -> UserClaims:
+    """The verified claims of the `Authorization: Bearer` user token; 401 without one."""
     tokens: TokenService = state.services.tokens
     audience: str = state.services.settings.user_audience
-    return tokens.verify_user(token.strip(), audience=audience)
+    return tokens.verify_user(bearer_token(request), audience=audience)
 
 
 CurrentUser = NamedDependency[UserClaims]

@@ -134,6 +134,7 @@ def test_token_of_a_key_no_longer_published_is_rejected(
             audience="profile-service",
             auth_time=utc_now(),
             amr=["pwd"],
+            role="user",
         ).access_token
         assert client.get("/auth/me", headers=bearer(old_key_token)).status_code == 200
         new_token, _ = login(client)

@@ -30,7 +30,20 @@ def test_user_access_token_matches_the_readme_table(client: TestClient) -> None:
     claims = _verify_like_profile_service(client, access_token, "profile-service")
 
     assert header == {"alg": "EdDSA", "typ": "at+jwt", "kid": KID}
-    assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "sid", "username", "auth_time", "amr"}
+    assert set(claims) == {
+        "iss",
+        "aud",
+        "sub",
+        "exp",
+        "iat",
+        "nbf",
+        "jti",
+        "sid",
+        "username",
+        "auth_time",
+        "amr",
+        "role",
+    }
     assert claims["iss"] == ISSUER
     assert claims["aud"] == "profile-service"
     assert claims["sub"] == user["id"]
@@ -40,6 +53,7 @@ def test_user_access_token_matches_the_readme_table(client: TestClient) -> None:
     assert claims["nbf"] == claims["iat"]
     assert claims["auth_time"] == claims["iat"]  # signed in just now
     assert claims["amr"] == ["pwd"]
+    assert claims["role"] == "user"
 
 
 def test_service_token_matches_the_readme_table(client: TestClient) -> None:  # type: ignore[type-arg]

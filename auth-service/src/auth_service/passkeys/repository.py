@@ -6,6 +6,7 @@ compare-and-set on the counter read before verifying, so two uses of one asserti
 """
 
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,11 @@ class PasskeyRepository:
         """The user's passkeys, oldest first."""
         docs = await self._collection.find({"user_id": user_id}).sort("created_at", ASCENDING).to_list()
         return [p for doc in docs if (p := _to_passkey(doc)) is not None]
+
+    async def counts(self, user_ids: list[str]) -> dict[str, int]:
+        """How many passkeys each of these users has (absent: none), in one query."""
+        docs = await self._collection.find({"user_id": {"$in": user_ids}}, {"user_id": True}).to_list()
+        return dict(Counter(doc["user_id"] for doc in docs))
 
     async def rename(self, credential_id: str, user_id: str, name: str) -> StoredPasskey | None:
         """Rename one of the user's passkeys; None when the user has no passkey with this id."""

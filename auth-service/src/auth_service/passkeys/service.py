@@ -64,6 +64,7 @@ from auth_service.throttle import LoginThrottle
 from auth_service.tokens import AccessToken, UserClaims
 from auth_service.users.repository import ACTIVE, DELETING, UserRepository
 from auth_service.users.schemas import User
+from auth_service.users.suspension import refuse_suspended
 from service_kit.clock import Clock
 from service_kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
 
@@ -204,6 +205,7 @@ class PasskeyService:
         await self._verify(credential, ceremony.challenge, passkey, user, client)
         if user.status == DELETING:
             raise Forbidden("This account is being deleted.")
+        refuse_suspended(user)
         await self._activity.record(user.id, SIGN_IN, client, "passkey")
         return await self._sessions.begin(user, client, AMR_PASSKEY)
 

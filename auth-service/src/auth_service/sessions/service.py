@@ -36,6 +36,7 @@ from auth_service.throttle import LoginThrottle
 from auth_service.tokens import AccessToken, TokenService, UserClaims
 from auth_service.users.repository import DELETING, UserRepository
 from auth_service.users.schemas import Credentials, User
+from auth_service.users.suspension import refuse_suspended
 from service_kit.clock import Clock
 from service_kit.errors import Forbidden, NotFound, Unauthorized
 
@@ -103,6 +104,8 @@ class SessionService:
         await self._throttle.reset_account(credentials.login, address)
         if user.status == DELETING:
             raise Forbidden("This account is being deleted.")
+        # After the password, like the deletion lock: the reason is only told to someone who knows it.
+        refuse_suspended(user)
         if self._passwords.needs_rehash(user.password_hash):
             new_hash = await self._passwords.hash(credentials.password)
             await self._users.set_password_hash(user.id, new_hash, now=self._clock())
@@ -118,6 +121,8 @@ class SessionService:
         user = await self._users.get(challenge.user_id) if challenge else None
         if challenge is None or user is None or user.status == DELETING:
             raise Unauthorized(BAD_CHALLENGE)
+        # Suspended between the password step and this one.
+        refuse_suspended(user)
         method = await self._mfa.verify(user, code, client)
         if method is None:
             await self._challenges.fail(challenge)
@@ -130,6 +135,7 @@ class SessionService:
 
     async def begin(self, user: User, client: ClientInfo, amr: list[str]) -> IssuedSession:
         """A new session for a user who just authenticated by `amr` (every way of signing in ends here)."""
+        refuse_suspended(user)
         now = self._clock()
         # Asked before the new session exists: the account's first ever sign-in has nothing to compare with.
         signed_in_before = await self._notifier.signed_in_before(user.id)
@@ -157,6 +163,8 @@ class SessionService:
         """
         user = await self._users.get(claims.sub)
         family = await self._families.reauthenticated(claims.sid, claims.sub, at=self._clock(), amr=amr)
+        if user is not None:
+            refuse_suspended(user)
         if family is None or user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
         return self._access(user, family)
@@ -174,9 +182,15 @@ class SessionService:
                 # Either the thief or the victim is replaying: we cannot tell which, so end the session for both.
                 await self._families.revoke(known.family_id, now)
                 logger.warning("refresh token reused; session revoked", extra={"sid": known.family_id})
+            if known is not None and (owner := await self._users.get(known.user_id)) is not None:
+                # Every refresh token of a suspended account answers the suspension, whatever state it is in.
+                refuse_suspended(owner)
             raise Unauthorized(BAD_REFRESH)
         family = await self._families.used(claimed.family_id, now)
         user = await self._users.get(claimed.user_id)
+        if user is not None:
+            # Before the family check: suspending revoked the family, and the person should learn why.
+            refuse_suspended(user)
         if family is None or family.revoked_at is not None or user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
         return await self._issue(user, family)
@@ -240,4 +254,5 @@ class SessionService:
             audience=self._audience,
             auth_time=family.authenticated_at,
             amr=family.amr,
+            role=user.token_role,
         )

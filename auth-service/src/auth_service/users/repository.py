@@ -7,11 +7,12 @@ from typing import Any
 
 import msgspec
 from litestar.datastructures import State
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from auth_service.db import utc_datetimes
-from auth_service.users.schemas import User, normalize_email
+from auth_service.users.schemas import Suspension, User, normalize_email
 from service_kit.errors import Conflict
 from service_kit.mongo import Database
 
@@ -129,12 +130,52 @@ class UserRepository:
         )
         return result.modified_count == 1
 
+    async def search(self, prefix: str, *, after: str | None, limit: int) -> list[User]:
+        """Up to `limit` accounts whose e-mail or username starts with `prefix`, by e-mail, after e-mail `after`.
+
+        E-mails are stored lower-cased and usernames can only be lower case, so a lower-cased prefix is the
+        case-insensitive search, and an anchored, case-sensitive regex is one the unique indexes answer (a `/i`
+        regex scans every key). Keyset by e-mail (unique): a page costs one index range however deep it is.
+        """
+        conditions: list[dict[str, Any]] = []
+        if prefix:
+            pattern = {"$regex": "^" + re.escape(prefix.lower())}
+            conditions.append({"$or": [{"email": pattern}, {"username": pattern}]})
+        if after is not None:
+            conditions.append({"email": {"$gt": after}})
+        query = {"$and": conditions} if conditions else {}
+        docs = await self._collection.find(query).sort("email", ASCENDING).limit(limit).to_list()
+        return [user for doc in docs if (user := self._to_user(doc)) is not None]
+
+    async def suspend(self, user_id: str, suspension: Suspension) -> bool:
+        """Suspend the account unless it is suspended already (the first suspension is kept); whether it changed."""
+        # Matched on the field being absent: unsuspending `$unset`s it (the stand-in's null matching is uneven).
+        result = await self._collection.update_one(
+            {"_id": user_id, "suspended": None},
+            {"$set": {"suspended": msgspec.to_builtins(suspension, builtin_types=(datetime,))}},
+        )
+        return result.modified_count == 1
+
+    async def unsuspend(self, user_id: str) -> bool:
+        """Lift a suspension; whether there was one."""
+        result = await self._collection.update_one(
+            {"_id": user_id, "suspended": {"$exists": True}}, {"$unset": {"suspended": ""}}
+        )
+        return result.modified_count == 1
+
+    async def set_role(self, user_id: str, role: str, *, now: datetime) -> None:
+        """Store the account's role (the grant-role CLI is the only caller)."""
+        await self._collection.update_one({"_id": user_id}, {"$set": {"role": role, "updated_at": now}})
+
     @staticmethod
     def _to_user(doc: dict[str, Any] | None) -> User | None:
         if doc is None:
             return None
         doc["id"] = doc.pop("_id")
-        return utc_datetimes(msgspec.convert(doc, User, strict=False))
+        user = utc_datetimes(msgspec.convert(doc, User, strict=False))
+        if user.suspended is not None:
+            user = msgspec.structs.replace(user, suspended=utc_datetimes(user.suspended))
+        return user
 
 
 def provide_users(state: State) -> UserRepository:

@@ -62,6 +62,18 @@ class Credentials(msgspec.Struct, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
 
+USER, ADMIN = "user", "admin"
+ROLES = (USER, ADMIN)
+
+
+class Suspension(msgspec.Struct, kw_only=True):
+    """Why, when and by whom (an admin's user id, or `cli`) an account was suspended."""
+
+    reason: str
+    at: datetime
+    by: str
+
+
 class User(msgspec.Struct, kw_only=True):
     """A stored account (lenient: stored documents may carry more fields)."""
 
@@ -69,7 +81,10 @@ class User(msgspec.Struct, kw_only=True):
     email: str
     username: str
     password_hash: str
-    role: str = "user"
+    # `user` or `admin`; only the grant-role CLI changes it. Anything else stored reads as a plain user.
+    role: str = USER
+    # Set while an admin has the account suspended: no sign-in, no refresh.
+    suspended: Suspension | None = None
     created_at: datetime
     updated_at: datetime
     # `active`, or `deleting` once deletion is queued: such an account cannot sign in.
@@ -84,6 +99,11 @@ class User(msgspec.Struct, kw_only=True):
     def mfa_enabled(self) -> bool:
         """Whether sign-in needs a second factor."""
         return self.totp_status == "enabled"
+
+    @property
+    def token_role(self) -> str:
+        """The `role` claim of this user's access tokens: `admin` only for exactly that stored role."""
+        return ADMIN if self.role == ADMIN else USER
 
 
 class PublicUser(msgspec.Struct, kw_only=True):
