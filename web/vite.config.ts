@@ -6,10 +6,15 @@ import { defineConfig } from "vitest/config";
 const authUrl = process.env.AUTH_URL ?? "http://127.0.0.1:8001";
 const profileUrl = process.env.PROFILE_URL ?? "http://127.0.0.1:8002";
 
+// Vite tries these prefixes in order and takes the first match, so profile-service's two admin prefixes come
+// before the auth-service catch-all "/admin/" (nginx picks the longest prefix instead: deploy/nginx/default.conf).
 const proxy = {
   "/auth": { target: authUrl, changeOrigin: false },
   "/.well-known": { target: authUrl, changeOrigin: false },
   "/profiles": { target: profileUrl, changeOrigin: false },
+  "/admin/moderation": { target: profileUrl, changeOrigin: false },
+  "/admin/profiles/": { target: profileUrl, changeOrigin: false },
+  "/admin/": { target: authUrl, changeOrigin: false },
 };
 
 export default defineConfig({

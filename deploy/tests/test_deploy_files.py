@@ -93,9 +93,58 @@ def test_reverse_proxy_serves_both_apis_and_the_web_app_from_one_origin() -> Non
         ("/auth/", "auth_service"),
         ("/.well-known/", "auth_service"),
         ("/profiles/", "profile_service"),
+        ("/admin/moderation/", "profile_service"),
+        ("/admin/profiles/", "profile_service"),
+        ("/admin/", "auth_service"),
     ):
         assert re.search(rf"location {re.escape(path)} {{ proxy_pass http://{upstream}; }}", conf), path
     assert "try_files $uri /index.html" in conf
+
+
+# A browser path (with its query) -> the service that must answer it; None: the web app itself (the SPA).
+ONE_ORIGIN_ROUTES = {
+    "/auth/login": "auth",
+    "/.well-known/jwks.json": "auth",
+    "/profiles/me": "profile",
+    "/admin/users?q=ann&limit=25": "auth",
+    "/admin/users/u1": "auth",
+    "/admin/users/u1/suspend": "auth",
+    "/admin/audit?cursor=x": "auth",
+    "/admin/moderation?status=pending": "profile",
+    "/admin/moderation/up1/approve": "profile",
+    "/admin/moderation/audit?limit=25": "profile",
+    "/admin/profiles/u1/avatar": "profile",
+    "/console/moderation": None,
+    "/console": None,
+}
+
+
+def nginx_route(conf: str, url: str) -> str | None:
+    """nginx's choice: an exact `location =` first, else the longest prefix (the order in the file is irrelevant)."""
+    path = url.split("?")[0]
+    locations = re.findall(r"location (=\s+)?(\S+) \{ proxy_pass http://(\w+)_service; \}", conf)
+    for exact, prefix, upstream in locations:
+        if exact and prefix == path:
+            return str(upstream)
+    prefixes = [(prefix, upstream) for exact, prefix, upstream in locations if not exact and path.startswith(prefix)]
+    return str(max(prefixes, key=lambda p: len(p[0]))[1]) if prefixes else None
+
+
+def vite_route(config: str, url: str) -> str | None:
+    """Vite's choice: the first key of `proxy`, in order, that the URL (query included) starts with."""
+    for prefix, target in re.findall(r'"(/[^"]*)": \{ target: (auth|profile)Url', config):
+        if url.startswith(prefix):
+            return str(target)
+    return None
+
+
+@pytest.mark.parametrize("url", sorted(ONE_ORIGIN_ROUTES))
+def test_nginx_and_vite_send_each_path_to_the_same_service(url: str) -> None:
+    conf = (ROOT / "deploy" / "nginx" / "default.conf").read_text()
+    config = (ROOT / "web" / "vite.config.ts").read_text()
+
+    assert nginx_route(conf, url) == ONE_ORIGIN_ROUTES[url], "nginx"
+    assert vite_route(config, url) == ONE_ORIGIN_ROUTES[url], "vite"
 
 
 def test_github_workflow_is_valid_and_tests_against_real_mongodb() -> None:

@@ -1,6 +1,7 @@
 /** Signs the visitor in (or not) once per page load and shares the session with every page. */
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
 import { AccountClient } from "./api/account";
+import { AdminClient } from "./api/admin";
 import { AuthClient } from "./api/auth";
 import { ProfileClient } from "./api/profile";
 import type { Profile, User } from "./api/types";
@@ -15,6 +16,7 @@ let bootstrap: Promise<boolean> | null = null;
 export function SessionProvider({ children, auth = defaultAuth }: { children: ReactNode; auth?: AuthClient }) {
   const profiles = useMemo(() => new ProfileClient(auth), [auth]);
   const account = useMemo(() => new AccountClient(auth), [auth]);
+  const admin = useMemo(() => new AdminClient(auth), [auth]);
   const [status, setStatus] = useState<SessionStatus>(auth.signedIn ? "signed-in" : "loading");
   const [user, setUser] = useState<User | null>(null);
   const [profile, setProfile] = useState<Profile | null>(null);
@@ -63,6 +65,7 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
       auth,
       profiles,
       account,
+      admin,
       signIn: async (login, password) => {
         const result = await auth.login(login, password);
         if (!result.mfaRequired) await load();
@@ -98,7 +101,7 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
       },
       setUser,
     }),
-    [status, user, profile, auth, profiles, account, load],
+    [status, user, profile, auth, profiles, account, admin, load],
   );
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }

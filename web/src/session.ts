@@ -1,6 +1,7 @@
 /** Who is signed in, their profile, and the clients, shared with every page. */
 import { createContext, useContext } from "react";
 import type { AccountClient } from "./api/account";
+import type { AdminClient } from "./api/admin";
 import type { AuthClient, LoginResult } from "./api/auth";
 import type { ProfileClient } from "./api/profile";
 import type { Profile, Registration, User } from "./api/types";
@@ -14,6 +15,8 @@ export interface Session {
   auth: AuthClient;
   profiles: ProfileClient;
   account: AccountClient;
+  /** The admin routes (403 for anyone whose token is not an admin's). */
+  admin: AdminClient;
   /** The first step; `mfaRequired` means: ask for a code and call `completeMfa`. */
   signIn: (login: string, password: string) => Promise<LoginResult>;
   completeMfa: (mfaToken: string, code: string) => Promise<void>;

@@ -23,6 +23,14 @@ logger = logging.getLogger(__name__)
 REORDER_HOLD_SECONDS = 2.0
 
 
+def notification_context(api_key: str) -> dict[str, Any]:
+    """`notification_context` of a notification triggered through the API with this key."""
+    return {
+        "triggered_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "triggered_by": {"source": "api", "id": api_key},
+    }
+
+
 class Attempt(msgspec.Struct):
     """One POST."""
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from cloudinary_emulator.moderation import overall_status
 from cloudinary_emulator.signing import Algorithm, response_signature
 from cloudinary_emulator.storage import Asset, Derived
 
@@ -53,6 +54,9 @@ def upload_response(
     }
     if asset.context:
         body["context"] = {"custom": dict(asset.context)}
+    if asset.moderation:
+        # The upload response has the array only, no `moderation_status` (SDK docs, README "Moderation").
+        body["moderation"] = [entry.wire() for entry in asset.moderation]
     if existing is not None:
         body["existing"] = existing
     if eager is not None:
@@ -84,8 +88,13 @@ def admin_resource(
     derived: list[Derived] | None = None,
     tags: bool = True,
     context: bool = True,
+    moderation: bool = True,
 ) -> dict[str, Any]:
-    """A resource as the Admin API describes it (`derived` only on the single-resource call)."""
+    """A resource as the Admin API describes it (`derived` only on the single-resource call).
+
+    `moderation` adds the `moderation` array and the flat `moderation_status` of a moderated asset: always on
+    the single resource and the update, on lists only with `moderations=true` (README "Moderation").
+    """
     url = delivery_url(base, cloud, asset)
     body: dict[str, Any] = {
         "asset_id": asset.asset_id,
@@ -107,6 +116,9 @@ def admin_resource(
         body["tags"] = list(asset.tags)
     if context and asset.context:
         body["context"] = {"custom": dict(asset.context)}
+    if moderation and asset.moderation:
+        body["moderation"] = [entry.wire() for entry in asset.moderation]
+        body["moderation_status"] = overall_status(asset.moderation)
     if derived is not None:
         body["next_cursor"] = None
         body["derived"] = [

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import msgspec
 
+from cloudinary_emulator.moderation import ModerationEntry
+
 
 class Asset(msgspec.Struct, kw_only=True):
     """One stored original and what the Upload and Admin APIs report about it."""
@@ -36,6 +38,9 @@ class Asset(msgspec.Struct, kw_only=True):
     display_name: str = ""
     original_filename: str = ""
     file: str  # relative to the data directory
+    moderation: list[ModerationEntry] = []
+    # The upload's notification_url: where a later moderation decision is notified.
+    notification_url: str = ""
 
 
 class Derived(msgspec.Struct, kw_only=True):
@@ -58,6 +63,10 @@ class Page(msgspec.Struct):
     next_cursor: str | None
 
 
+class NotModeratedError(ValueError):
+    """A moderation decision for an asset that is not in that moderation queue."""
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS assets (
     type TEXT NOT NULL, public_id TEXT NOT NULL, asset_id TEXT NOT NULL, doc BLOB NOT NULL,
@@ -66,6 +75,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS assets_by_id ON assets (asset_id);
 CREATE TABLE IF NOT EXISTS derived (
     asset_id TEXT NOT NULL, version_id TEXT NOT NULL, key TEXT NOT NULL, doc BLOB NOT NULL,
     PRIMARY KEY (asset_id, version_id, key));
+CREATE TABLE IF NOT EXISTS moderations (
+    type TEXT NOT NULL, public_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+    PRIMARY KEY (type, public_id, kind));
+CREATE INDEX IF NOT EXISTS moderations_by_status ON moderations (kind, status, public_id);
 """
 
 
@@ -137,6 +150,7 @@ class Storage:
                     (asset.type, asset.public_id, asset.asset_id, msgspec.json.encode(asset)),
                 )
                 self._db.execute("DELETE FROM derived WHERE asset_id = ?", (asset.asset_id,))
+                self._write_moderations(asset)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -157,6 +171,7 @@ class Storage:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM assets WHERE type = ? AND public_id = ?", (type_, public_id))
             self._db.execute("DELETE FROM derived WHERE asset_id = ?", (asset.asset_id,))
+            self._db.execute("DELETE FROM moderations WHERE type = ? AND public_id = ?", (type_, public_id))
             self._db.execute("COMMIT")
         (self.root / asset.file).unlink(missing_ok=True)
         shutil.rmtree(self.root / "files" / asset.asset_id, ignore_errors=True)
@@ -181,6 +196,51 @@ class Storage:
         assets = [msgspec.json.decode(doc, type=Asset) for doc, _ in rows[:limit]]
         next_cursor = _encode_cursor(assets[-1].public_id) if len(rows) > limit and assets else None
         return Page(assets, next_cursor)
+
+    def list_by_moderation(self, kind: str, status: str, limit: int, cursor: str | None) -> Page:
+        """Assets whose `kind` moderation has `status`, in public_id order, `limit` at a time."""
+        after = _decode_cursor(cursor) if cursor else ""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT a.doc FROM moderations m JOIN assets a ON a.type = m.type AND a.public_id = m.public_id "
+                "WHERE m.kind = ? AND m.status = ? AND m.public_id > ? ORDER BY m.public_id LIMIT ?",
+                (kind, status, after, limit + 1),
+            ).fetchall()
+        assets = [msgspec.json.decode(row[0], type=Asset) for row in rows[:limit]]
+        next_cursor = _encode_cursor(assets[-1].public_id) if len(rows) > limit and assets else None
+        return Page(assets, next_cursor)
+
+    def set_moderation(self, public_id: str, type_: str, kind: str, status: str, updated_at: str) -> Asset | None:
+        """Record a decision on the asset's `kind` moderation; the updated asset, or None if there is none.
+
+        Raises NotModeratedError when the asset has no `kind` moderation. The asset's version is unchanged: a
+        decision is metadata, not a new file (URLs stay the same).
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT doc FROM assets WHERE type = ? AND public_id = ?", (type_, public_id)
+            ).fetchone()
+            if row is None:
+                return None
+            asset = msgspec.json.decode(row[0], type=Asset)
+            entries = [entry for entry in asset.moderation if entry.kind == kind]
+            if not entries:
+                raise NotModeratedError(public_id)
+            for entry in entries:
+                entry.status = status
+                entry.updated_at = updated_at
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "UPDATE assets SET doc = ? WHERE type = ? AND public_id = ?",
+                    (msgspec.json.encode(asset), type_, public_id),
+                )
+                self._write_moderations(asset)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return asset
 
     def get_derived(self, asset: Asset, key: str) -> Derived | None:
         """A derivative of the asset's current version, or None."""
@@ -215,6 +275,14 @@ class Storage:
                 (asset.asset_id, asset.version_id),
             ).fetchall()
         return [msgspec.json.decode(row[0], type=Derived) for row in rows]
+
+    def _write_moderations(self, asset: Asset) -> None:
+        # The index the moderation queues are listed from; written in the caller's transaction, under its lock.
+        self._db.execute("DELETE FROM moderations WHERE type = ? AND public_id = ?", (asset.type, asset.public_id))
+        self._db.executemany(
+            "INSERT OR REPLACE INTO moderations (type, public_id, kind, status) VALUES (?, ?, ?, ?)",
+            [(asset.type, asset.public_id, entry.kind, entry.status) for entry in asset.moderation],
+        )
 
     def _remove_version_files(self, asset: Asset) -> None:
         (self.root / asset.file).unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components
 
 from profile_service import __version__
+from profile_service.admin.controller import ModerationAdminController
 from profile_service.auth import provide_caller, provide_optional_caller, provide_service_caller, provide_user_id
 from profile_service.avatars.controller import AvatarController
 from profile_service.avatars.webhook import CloudinaryWebhookController
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             AvatarController,
             CloudinaryWebhookController,
             InternalController,
+            ModerationAdminController,
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -18,12 +18,14 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from service_kit.errors import Forbidden, Unauthorized
+from service_kit.errors import Forbidden, Unauthorized, problem_type
 
 logger = logging.getLogger(__name__)
 
 ALGORITHMS = ["EdDSA"]
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="profile-service"'}
+ADMIN_REQUIRED = problem_type("admin-required")
+ADMIN_ROLE = "admin"
 
 
 class Claims(msgspec.Struct, frozen=True):
@@ -32,11 +34,18 @@ class Claims(msgspec.Struct, frozen=True):
     sub: str
     username: str | None = None
     scope: str | None = None
+    # auth-service's `role` claim ("user" | "admin"); service tokens carry none.
+    role: str = "user"
 
     @property
     def scopes(self) -> frozenset[str]:
         """The space-separated `scope` claim (service tokens) as a set."""
         return frozenset((self.scope or "").split())
+
+    @property
+    def is_admin(self) -> bool:
+        """A user token with the admin role. Service tokens (they carry `scope`) are never admins."""
+        return self.scope is None and self.role == ADMIN_ROLE
 
 
 class KeySet:
@@ -165,6 +174,40 @@ async def provide_service_caller(request: Request[Any, Any, Any], state: State) 
     return await verifier.verify(token.strip())
 
 
+class AdminRequired(Forbidden):
+    """A valid token that is not an administrator's user token."""
+
+    def __init__(self) -> None:
+        super().__init__("This needs an administrator's access token.", type=ADMIN_REQUIRED)
+
+
+async def provide_admin(request: Request[Any, Any, Any], state: State) -> Claims:
+    """The claims of an administrator's access token: 401 without a valid token, 403 `admin-required` otherwise.
+
+    The role is read from the verified token, not from auth-service's users: a revoked admin keeps their rights
+    here until their access token expires (at most its TTL, 15 minutes), the price of stateless tokens.
+    """
+    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    token = raw.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("An administrator's access token is required.", headers=BEARER_CHALLENGE)
+    services = state.services
+    try:
+        claims: Claims = await services.token_verifier.verify(token)
+    except Unauthorized as refused:
+        # A service token of the internal audience is a valid credential, just not an admin's: 403, like a user's.
+        try:
+            await services.service_token_verifier.verify(token)
+        except Unauthorized:
+            raise refused from None
+        logger.warning("admin route refused a service token")
+        raise AdminRequired() from None
+    if not claims.is_admin:
+        logger.warning("admin route refused a non-admin token", extra={"user_id": claims.sub})
+        raise AdminRequired()
+    return claims
+
+
 def require_scope(claims: Claims, scope: str) -> None:
     """Forbidden (403) unless the service token grants `scope`."""
     if scope not in claims.scopes:
@@ -179,4 +222,6 @@ async def provide_user_id(caller: NamedDependency[Claims]) -> str:
 Caller = NamedDependency[Claims]
 OptionalCaller = NamedDependency[Claims | None]
 ServiceCaller = NamedDependency[Claims]
+AdminCaller = NamedDependency[Claims]
+"""The verified claims of an administrator (`provide_admin`)."""
 UserId = NamedDependency[str]

@@ -16,6 +16,8 @@ import httpx
 from litestar.datastructures import State
 from pymongo.errors import PyMongoError
 
+from profile_service.admin import audit as audit_module
+from profile_service.admin.audit import AuditRepository
 from profile_service.auth import KeySet, TokenVerifier
 from profile_service.avatars import intents as intents_module
 from profile_service.avatars.apply import UploadApplier
@@ -49,6 +51,7 @@ INDEXES: tuple[IndexCreator, ...] = (
     profiles_module.create_indexes,
     intents_module.create_indexes,
     outbox_module.create_indexes,
+    audit_module.create_indexes,
 )
 
 
@@ -69,6 +72,7 @@ class Services:
     applier: UploadApplier
     deletion: ProfileDeletion
     reconciler: Reconciler
+    audit: AuditRepository
     outbox_worker: JobWorker[DestroyJob]
     http: httpx.AsyncClient
     token_verifier: TokenVerifier
@@ -127,6 +131,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
             metrics=metrics,
             clock=clock,
         ),
+        audit=AuditRepository(db, clock),
         outbox_worker=outbox_worker(Destroyer(outbox, profiles, assets, metrics), outbox, settings, wake),
         http=http,
         # One key set, two audiences: user access tokens, and service tokens for /internal/*.
@@ -265,6 +270,11 @@ def provide_applier(state: State) -> UploadApplier:
 def provide_deletion(state: State) -> ProfileDeletion:
     """The account deletion, once the indexes exist."""
     return _ready(state).deletion
+
+
+def provide_audit(state: State) -> AuditRepository:
+    """The admin audit log."""
+    return services_of(state).audit
 
 
 async def mongo_ready(state: State) -> bool:

@@ -12,6 +12,16 @@ import type { AccessToken, MfaRequired, Reauthentication, Registration, User } f
 /** The `type` of auth-service's 401 for "authenticate again, then retry". */
 export const STEP_UP_REQUIRED = "urn:profile-pictures:problem:step-up-required";
 
+/** The `type` of auth-service's 403 for a suspended account (sign-in, the code step, passkeys, refresh). */
+export const ACCOUNT_SUSPENDED = "urn:profile-pictures:problem:account-suspended";
+
+/** A sign-in refused because the account is suspended, in words with the admin's reason; null for anything else. */
+export function suspendedMessage(error: unknown): string | null {
+  if (!(error instanceof ApiError) || error.status !== 403 || error.problem.type !== ACCOUNT_SUSPENDED) return null;
+  const reason = error.problem.reason?.trim();
+  return `This account is suspended${reason ? `: ${reason}` : ""}. If you think this is a mistake, contact support.`;
+}
+
 /**
  * Called when a request needs a step-up: prove who you are again and resolve with the new access token
  * (for instance by calling `AuthClient.reauthenticate`), or reject (the person cancelled).

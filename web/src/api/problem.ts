@@ -15,7 +15,10 @@ export interface Problem {
   errors?: FieldError[];
   /** auth-service's 409 names the field that is taken; re-auth errors name `password` or `code`. */
   field?: string;
-  /** Single-use link errors: `invalid_token`, `used_token`, `expired_token`, `wrong_account`. */
+  /**
+   * Single-use link errors: `invalid_token`, `used_token`, `expired_token`, `wrong_account`; a suspended
+   * account's 403: the admin's reason.
+   */
   reason?: string;
 }
 

@@ -9,9 +9,11 @@ interface Props {
   className?: string;
   /** Beside a text label that already names it: hidden from assistive technology. */
   decorative?: boolean;
+  /** The picture's text alternative, when "{name}'s profile picture" is not what it is (one under review). */
+  alt?: string;
 }
 
-export function Avatar({ avatar, name, size, className = "", decorative = false }: Props) {
+export function Avatar({ avatar, name, size, className = "", decorative = false, alt }: Props) {
   const style = { width: size, height: size };
   if (avatar === null) {
     return (
@@ -37,7 +39,7 @@ export function Avatar({ avatar, name, size, className = "", decorative = false 
       sizes={`${size}px`}
       width={size}
       height={size}
-      alt={decorative ? "" : `${name}'s profile picture`}
+      alt={decorative ? "" : (alt ?? `${name}'s profile picture`)}
       data-testid="avatar"
       decoding="async"
     />

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from cloudinary_emulator.auth import basic_credentials, check_cloud, check_server_call
 from cloudinary_emulator.context import Emulator
 from cloudinary_emulator.errors import CloudinaryError, bad_request
+from cloudinary_emulator.notifications import notification_context
 from cloudinary_emulator.resources import delivery_url, upload_response
 from cloudinary_emulator.uploads.files import read_file
 from cloudinary_emulator.uploads.options import read_form, signed_options, unsigned_options
@@ -138,10 +139,7 @@ async def _after_upload(
 ) -> None:
     """Runs after the response went out: the upload notification, then async eager work and its notification."""
     account = emulator.account
-    context = {
-        "triggered_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "triggered_by": {"source": "api", "id": account.api_key},
-    }
+    context = notification_context(account.api_key)
     upload_urls = [url for url in (options.get("notification_url"), emulator.settings.notification_url) if url]
     for url in dict.fromkeys(upload_urls):
         payload = _envelope("upload", request_id) | body

@@ -16,6 +16,7 @@ import msgspec
 
 from cloudinary_emulator.context import Emulator
 from cloudinary_emulator.errors import bad_request
+from cloudinary_emulator.moderation import parse_moderation
 from cloudinary_emulator.resources import eager_entry
 from cloudinary_emulator.storage import Asset, Derived
 from cloudinary_emulator.transformations import parser
@@ -63,6 +64,7 @@ def parse_eager_list(value: str | None) -> list[EagerItem]:
 def store_upload(emulator: Emulator, options: dict[str, str], data: bytes, original_filename: str) -> UploadResult:
     """Validate, transform, store, and (unless eager_async) derive the eager transformations."""
     eager_items = parse_eager_list(options.get("eager"))
+    moderation = parse_moderation(options.get("moderation"))
     incoming = parser.parse(options.get("transformation", ""))
     delivery_type = options.get("type", "upload")
     if delivery_type != "upload":
@@ -113,6 +115,8 @@ def store_upload(emulator: Emulator, options: dict[str, str], data: bytes, origi
         display_name=options.get("display_name") or public_id.rsplit("/", 1)[-1],
         original_filename=options.get("filename_override", original_filename) or "file",
         file=file,
+        moderation=moderation,
+        notification_url=options.get("notification_url", ""),
     )
     # The file goes to its own (asset id, version id) path before the row that points at it.
     emulator.storage.write_file(file, stored)

@@ -1,4 +1,5 @@
 /** Plain-words messages for the account pages, from the auth service's problem details. */
+import { suspendedMessage } from "../../api/auth";
 import { ApiError } from "../../api/problem";
 import { formatWait } from "../../api/wait";
 
@@ -55,6 +56,8 @@ export function linkMessage(error: unknown): string {
 
 /** The second sign-in step's errors: a wrong code, a dead challenge, throttling. */
 export function mfaSignInMessage(error: unknown): string {
+  const suspended = suspendedMessage(error);
+  if (suspended) return suspended;
   if (error instanceof ApiError) {
     if (error.status === 401) {
       return "That code didn't work. Codes change every 30 seconds and work once. If it keeps failing, start over.";

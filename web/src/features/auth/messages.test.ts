@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../../api/problem";
 import { safeNext } from "../../router";
+import { mfaSignInMessage } from "../account/messages";
+import { passkeyMessage } from "../passkeys/messages";
 import { registerErrors, signInMessage, validate } from "./messages";
 
 describe("sign-in messages", () => {
@@ -10,6 +12,21 @@ describe("sign-in messages", () => {
 
   it("says how long to wait after too many attempts", () => {
     expect(signInMessage(new ApiError({ status: 429 }, 30))).toContain("30 seconds");
+  });
+
+  it("says a suspended account is suspended, with the admin's reason, at every sign-in step", () => {
+    const suspended = new ApiError({
+      status: 403,
+      type: "urn:profile-pictures:problem:account-suspended",
+      detail: "This account is suspended: Spam",
+      reason: "Spam",
+    });
+    const expected = "This account is suspended: Spam. If you think this is a mistake, contact support.";
+    expect(signInMessage(suspended)).toBe(expected);
+    expect(mfaSignInMessage(suspended)).toBe(expected);
+    expect(passkeyMessage(suspended, "sign-in")).toBe(expected);
+    // Another 403 is not a suspension.
+    expect(signInMessage(new ApiError({ status: 403, detail: "Nope" }))).toBe("Nope");
   });
 
   it("explains a dead network", () => {

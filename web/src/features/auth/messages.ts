@@ -1,9 +1,12 @@
 /** Sign-in and registration messages in plain words, and the checks made before anything is sent. */
+import { suspendedMessage } from "../../api/auth";
 import { ApiError } from "../../api/problem";
 import { formatWait } from "../../api/wait";
 import { PASSWORD_MAX, PASSWORD_MIN } from "../account/messages";
 
 export function signInMessage(error: unknown): string {
+  const suspended = suspendedMessage(error);
+  if (suspended) return suspended;
   if (error instanceof ApiError) {
     if (error.status === 401) return "That email or username and password don't match. Check them and try again.";
     if (error.status === 429) return `Too many attempts. Please try again ${formatWait(error.retryAfter)}.`;

@@ -4,6 +4,7 @@ import type { Prepared, Source } from "./upload/prepare";
 import {
   CANCELLED_NOTICE,
   INITIAL,
+  REVIEW_NOTICE,
   type UploaderEvent,
   type UploaderState,
   actions,
@@ -75,9 +76,28 @@ describe("uploaderReducer", () => {
     expect(statusText(state.step)).toBe("Uploaded. Finishing up…");
     state = uploaderReducer(state, { type: "progress", fraction: 1 });
     state = uploaderReducer(state, { type: "uploaded" });
-    expect(state.step).toEqual({ kind: "done", prepared, progress: 100 });
+    expect(state.step).toEqual({ kind: "done", prepared, progress: 100, review: false });
     expect(statusText(state.step)).toBe("Your new profile picture is up.");
     expect(actions(state.step)).toEqual({ start: false, cancel: false, retry: false });
+  });
+
+  it("ends an upload held for moderation as done, waiting for review, with nothing left to do", () => {
+    const state = run(
+      { type: "read" },
+      { type: "decoded", source: decoded },
+      { type: "compress" },
+      { type: "send", prepared },
+      { type: "phase", phase: "confirming" },
+      { type: "progress", fraction: 1 },
+      { type: "uploaded", review: true },
+    );
+    expect(state.step).toEqual({ kind: "done", prepared, progress: 100, review: true });
+    expect(statusText(state.step)).toBe(REVIEW_NOTICE);
+    expect(statusText(state.step)).toMatch(/^Uploaded, waiting for review\./);
+    expect(statusText(state.step)).toContain("others still see your previous picture");
+    expect(actions(state.step)).toEqual({ start: false, cancel: false, retry: false });
+    expect(isBusy(state.step)).toBe(false);
+    expect(progressShown(state.step)).toBe(100);
   });
 
   it("keeps the photo and the prepared file when cancelled", () => {

@@ -24,7 +24,8 @@ export type Step =
   | { kind: "compressing"; photo: Photo }
   | { kind: "sending"; phase: Phase; photo: Photo; progress: number }
   // The photo is gone (its pixels released); what was sent stays for the size line.
-  | { kind: "done"; prepared: Prepared | null; progress: number }
+  // `review`: uploaded but held for moderation (the live picture stays until a reviewer approves).
+  | { kind: "done"; prepared: Prepared | null; progress: number; review: boolean }
   | { kind: "failed"; error: UploadError; photo: Photo | null; progress: number };
 
 export interface UploaderState {
@@ -45,7 +46,7 @@ export type UploaderEvent =
   | { type: "send"; prepared: Prepared }
   | { type: "phase"; phase: Phase }
   | { type: "progress"; fraction: number }
-  | { type: "uploaded" }
+  | { type: "uploaded"; review?: boolean }
   | { type: "cancelled" }
   | { type: "failed"; error: UploadError };
 
@@ -53,6 +54,8 @@ export const INITIAL: UploaderState = { step: { kind: "idle" }, policy: null, dr
 
 export const CANCELLED_NOTICE = "Upload cancelled. Your picture is still here when you want to try again.";
 export const DONE_NOTICE = "Your new profile picture is up.";
+export const REVIEW_NOTICE =
+  "Uploaded, waiting for review. Until it's approved, others still see your previous picture (or none).";
 
 export function photoOf(step: Step): Photo | null {
   return "photo" in step ? step.photo : null;
@@ -105,7 +108,12 @@ export function uploaderReducer(state: UploaderState, event: UploaderEvent): Upl
       return step.kind === "sending" ? withStep(state, { ...step, progress: Math.round(event.fraction * 100) }) : state;
     case "uploaded":
       return step.kind === "sending"
-        ? withStep(state, { kind: "done", prepared: step.photo.prepared, progress: step.progress })
+        ? withStep(state, {
+            kind: "done",
+            prepared: step.photo.prepared,
+            progress: step.progress,
+            review: event.review === true,
+          })
         : state;
     case "cancelled":
       return photo ? withStep(state, { kind: "ready", photo, notice: CANCELLED_NOTICE }) : state;
@@ -128,7 +136,7 @@ export function statusText(step: Step): string {
     case "ready":
       return step.notice ?? "";
     case "done":
-      return DONE_NOTICE;
+      return step.review ? REVIEW_NOTICE : DONE_NOTICE;
     case "idle":
     case "failed":
       return "";

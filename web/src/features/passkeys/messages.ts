@@ -1,10 +1,13 @@
 /** Plain-words messages for passkey ceremonies, from the browser's and the auth service's errors. */
+import { suspendedMessage } from "../../api/auth";
 import { ApiError } from "../../api/problem";
 import { formatWait } from "../../api/wait";
 import { PasskeyCancelled } from "./api";
 
 export function passkeyMessage(error: unknown, doing: "sign-in" | "add" | "confirm" | "manage"): string {
   if (error instanceof PasskeyCancelled) return error.message;
+  const suspended = suspendedMessage(error);
+  if (suspended) return suspended;
   if (error instanceof DOMException && error.name === "InvalidStateError") {
     return "This device already has a passkey for your account.";
   }

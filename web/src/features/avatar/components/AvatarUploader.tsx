@@ -76,7 +76,7 @@ export function AvatarUploader() {
     controller.current = abort;
     dispatch({ type: "send", prepared: ready });
     try {
-      await uploadAvatar(profiles, xhrTransport(), realClock, {
+      const outcome = await uploadAvatar(profiles, xhrTransport(), realClock, {
         file: ready.blob,
         filename: ready.filename,
         signal: abort.signal,
@@ -87,8 +87,9 @@ export function AvatarUploader() {
           dispatch({ type: "progress", fraction });
         },
       });
+      // Under review, the reloaded profile carries the upload as `pending_avatar` (the page shows it).
       await reloadProfile();
-      dispatch({ type: "uploaded" });
+      dispatch({ type: "uploaded", review: outcome.underReview });
     } catch (e) {
       const failure = asUploadError(e);
       dispatch(failure.kind === "cancelled" ? { type: "cancelled" } : { type: "failed", error: failure });

@@ -63,8 +63,9 @@ class FakeApi implements UploadApi {
   }
   async confirm(_p: UploadTicket, body: ConfirmUpload) {
     this.confirmed.push(body);
-    return { status: "applied" as const, reason: null };
+    return { status: this.confirmAnswer, reason: null };
   }
+  confirmAnswer = "applied";
 }
 
 /** A transport that answers from a script and records what was posted. */
@@ -143,6 +144,31 @@ describe("uploadAvatar", () => {
     expect(api.confirmed).toEqual([{ version: 1700000001, signature: "resp1" }]);
     expect(clock.now() - NOW).toBe(4000);
     expect(api.polls).toBe(9); // at 0, 0.5 s, ... 4 s
+  });
+
+  it("ends at awaiting_moderation as a finished upload under review, without the confirm fallback", async () => {
+    const api = new FakeApi(["pending", "awaiting_moderation", "applied"]);
+    const clock = fakeClock();
+    const outcome = await uploadAvatar(api, scripted(ok(1)), clock, request);
+    expect(outcome.state.status).toBe("awaiting_moderation");
+    expect(outcome.underReview).toBe(true);
+    expect(outcome.confirmedByClient).toBe(false);
+    expect(api.polls).toBe(2); // stops polling at once: a reviewer may take hours
+    expect(api.confirmed).toEqual([]);
+    expect(clock.now() - NOW).toBeLessThan(4000);
+  });
+
+  it("treats a confirm fallback that answers awaiting_moderation as under review, not a timeout", async () => {
+    const api = new FakeApi(["pending"]);
+    api.confirmAnswer = "awaiting_moderation";
+    const outcome = await uploadAvatar(api, scripted(ok(1)), fakeClock(), request);
+    expect(outcome).toMatchObject({ confirmedByClient: true, underReview: true });
+    expect(outcome.state.status).toBe("awaiting_moderation");
+  });
+
+  it("says an applied upload is not under review", async () => {
+    const outcome = await uploadAvatar(new FakeApi(["applied"]), scripted(ok(1)), fakeClock(), request);
+    expect(outcome.underReview).toBe(false);
   });
 
   it("keeps polling through a network blip", async () => {

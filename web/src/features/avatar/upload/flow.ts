@@ -1,14 +1,18 @@
 /**
  * One avatar upload from signed parameters to a confirmed profile: sign, post straight to Cloudinary
  * (fresh parameters and one retry if they expired), then wait for the webhook by polling the status
- * URL, and past a deadline forward Cloudinary's signed response to the confirm fallback.
+ * URL, and past a deadline forward Cloudinary's signed response to the confirm fallback. With moderation on,
+ * the upload ends at `awaiting_moderation`: a finished step for this flow (the decision can take hours).
  */
 import { ApiError, NetworkError } from "../../../api/problem";
 import type { ConfirmUpload, UploadStatus, UploadTicket } from "../../../api/types";
 import { UploadError, classifyUploadFailure, cloudinaryMessage, quotaError } from "./errors";
 import type { Transport } from "./transport";
 
-/** What the flow reads of an intent's state (`status` is `pending`, `applied`, `rejected`, `superseded` or `expired`). */
+/**
+ * What the flow reads of an intent's state: `status` is `pending`, `applied`, `rejected`, `superseded`,
+ * `expired`, or `awaiting_moderation` (uploaded, held back from the public profile until a reviewer decides).
+ */
 export type IntentState = Pick<UploadStatus, "status" | "reason">;
 
 export interface UploadApi {
@@ -50,7 +54,11 @@ export interface UploadOutcome {
   state: IntentState;
   /** Whether the confirm fallback was needed. */
   confirmedByClient: boolean;
+  /** Uploaded but waiting for a reviewer: the owner sees it as `pending_avatar`, everyone else the old picture. */
+  underReview: boolean;
 }
+
+export const AWAITING_MODERATION = "awaiting_moderation";
 
 export const realClock: Clock = {
   now: () => Date.now(),
@@ -153,7 +161,7 @@ export async function uploadAvatar(
   // The intent lapsed before any confirmation reached the service: the permission expired.
   if (state.status === "expired") throw new UploadError("expired");
   if (state.status === "pending") throw new UploadError("timeout");
-  return { params, response, state, confirmedByClient };
+  return { params, response, state, confirmedByClient, underReview: state.status === AWAITING_MODERATION };
 }
 
 function parseResponse(body: string): CloudinaryResponse {

@@ -5,6 +5,7 @@ import { AvatarUploader } from "../../avatar/components/AvatarUploader";
 import { Field } from "../../../components/Field";
 import { Link } from "../../../components/Link";
 import { WEBSITE_MAX, websiteInput } from "../website";
+import { UNDER_REVIEW, noticeMessage, pendingCaption } from "../moderation";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";
 
@@ -142,6 +143,8 @@ export function ProfilePage() {
     (e) => (e instanceof Error ? e.message : "Could not remove the picture."),
   );
   const removing = removal.busy;
+  const pending = profile?.pending_avatar ?? null;
+  const notice = profile?.moderation_notice ?? null;
   const removeError = removal.error;
 
   return (
@@ -150,8 +153,31 @@ export function ProfilePage() {
       <div className="profile-grid">
         <section className="card" aria-labelledby="picture-title">
           <h2 id="picture-title">Profile picture</h2>
+          {notice && (
+            <p
+              className={`alert ${notice.kind === "taken_down" ? "alert-error" : "alert-warning"}`}
+              data-testid="moderation-notice"
+              data-kind={notice.kind}
+            >
+              {noticeMessage(notice)}
+            </p>
+          )}
           <div className="current-avatar">
-            <Avatar avatar={profile?.avatar ?? null} name={name} size={160} className="profile-avatar" />
+            <div className="avatar-pair">
+              <figure className="avatar-figure">
+                <Avatar avatar={profile?.avatar ?? null} name={name} size={160} className="profile-avatar" />
+                {pending && <figcaption className="muted">Live now</figcaption>}
+              </figure>
+              {pending && (
+                <figure className="avatar-figure pending-avatar" data-testid="pending-avatar">
+                  <Avatar avatar={pending} name={name} alt="Your new picture, under review" size={160} />
+                  <figcaption>
+                    <span className="badge badge-review">{UNDER_REVIEW}</span>
+                    <span className="muted pending-caption">{pendingCaption(profile?.avatar != null)}</span>
+                  </figcaption>
+                </figure>
+              )}
+            </div>
             <div>
               <p className="strong">{name}</p>
               {user && <p className="muted">@{user.username}</p>}
