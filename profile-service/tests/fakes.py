@@ -72,6 +72,7 @@ class FakeAssets:
     def __init__(self) -> None:
         self.assets: dict[str, Asset] = {}
         self.destroyed: list[str] = []
+        self.moderated: list[tuple[str, str]] = []
 
     async def resource(self, public_id: str) -> Asset | None:
         """The asset or None."""
@@ -85,3 +86,21 @@ class FakeAssets:
     async def list_public_ids(self, prefix: str) -> list[tuple[str, str | None]]:
         """Everything under the prefix."""
         return [(pid, None) for pid in self.assets if pid.startswith(prefix)]
+
+    async def set_moderation(self, public_id: str, status: str) -> Asset | None:
+        """Set the asset's manual moderation status, as the Admin API update does."""
+        self.moderated.append((public_id, status))
+        asset = self.assets.get(public_id)
+        if asset is None:
+            return None
+        asset.moderation = [{"kind": "manual", "status": status}]
+        return asset
+
+    async def by_moderation(self, kind: str, status: str, cursor: str | None = None) -> tuple[list[str], str | None]:
+        """Every asset whose `kind` moderation has `status` (one page)."""
+        found = [
+            pid
+            for pid, asset in self.assets.items()
+            if any(m.get("kind") == kind and m.get("status") == status for m in asset.moderation or [])
+        ]
+        return found, None

@@ -41,6 +41,7 @@ def stale(client: Client, token: str) -> str:
         audience=old["aud"],
         auth_time=services.clock() - timedelta(seconds=services.settings.fresh_seconds + 1),
         amr=old["amr"],
+        role=old["role"],
     )
     return str(issued.access_token)
 

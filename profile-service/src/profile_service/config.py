@@ -12,6 +12,28 @@ from service_kit.settings import settings_from_env
 PREFIX = "PROFILE_"
 # Read under their standard names, without the prefix.
 STANDARD_NAMES = ("MONGODB_URI", "CLOUDINARY_URL", "AUTH_ISSUER", "AUTH_JWKS_URL", "PUBLIC_WEBHOOK_URL")
+# Cloudinary's moderation add-ons the service may sign by name (real accounts only; the emulator knows `manual`).
+MODERATION_ADDONS = ("aws_rek", "webpurify", "perception_point")
+_DUPLICATE = re.compile(r"duplicate:(0(\.[0-9]+)?|1(\.0+)?)")
+
+
+def moderation_problem(value: str) -> str | None:
+    """Why `value` is not a PROFILE_MODERATION setting (None when it is one): `none`, `manual`, an add-on name, or
+    several joined by `|` with `manual` (if present) last, each at most once."""
+    if value in ("none", "manual"):
+        return None
+    parts = value.split("|")
+    for index, part in enumerate(parts):
+        if part == "manual":
+            if index != len(parts) - 1:
+                return "`manual` must come last"
+        elif part not in MODERATION_ADDONS and not _DUPLICATE.fullmatch(part):
+            return f"unknown moderation {part!r} (none, manual, {', '.join(MODERATION_ADDONS)}, duplicate:<0..1>)"
+    if len(set(parts)) != len(parts):
+        return "a moderation kind is listed twice"
+    return None
+
+
 # Given as comma-separated values in the environment (`PROFILE_AVATAR_SIZES=64,128`).
 LIST_FIELDS = ("avatar_sizes", "avatar_formats")
 
@@ -69,6 +91,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     orphan_sweep_interval_seconds: Annotated[float, msgspec.Meta(ge=0)] = 3600.0
     orphan_min_age_seconds: Annotated[float, msgspec.Meta(ge=0)] = 3600.0
     avatar_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]+$")] = "profiles"
+    # Moderation of uploads: `none`, `manual`, Cloudinary add-ons by name, or several joined by `|` (manual last).
+    moderation: str = "none"
+    # Reconciliation asks Cloudinary about an upload awaiting moderation this long after it started waiting (and
+    # again every as long), in case the moderation notification was lost.
+    moderation_reconcile_seconds: Annotated[float, msgspec.Meta(ge=0)] = 600.0
 
     def __post_init__(self) -> None:
         if self.internal_audience == self.auth_audience:
@@ -77,8 +104,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("PROFILE_AVATAR_MIN_DIMENSION exceeds PROFILE_AVATAR_MAX_DIMENSION")
         if not self.avatar_sizes or any(not 8 <= s <= self.avatar_max_dimension for s in self.avatar_sizes):
             raise ValueError("PROFILE_AVATAR_SIZES must be between 8 and PROFILE_AVATAR_MAX_DIMENSION")
+        if (problem := moderation_problem(self.moderation)) is not None:
+            raise ValueError(f"PROFILE_MODERATION={self.moderation!r}: {problem}")
         if not self.avatar_formats or any(not re.fullmatch(r"[a-z0-9]+", f) for f in self.avatar_formats):
             raise ValueError("PROFILE_AVATAR_FORMATS must be lowercase format names")
+
+    @property
+    def signed_moderation(self) -> str | None:
+        """The `moderation` upload parameter to sign, or None when uploads are not moderated."""
+        return None if self.moderation == "none" else self.moderation
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":

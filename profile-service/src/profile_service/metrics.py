@@ -91,6 +91,13 @@ class Metrics:
             ["outcome", "source"],
             registry=self.registry,
         )
+        self.moderation = Counter(
+            "profile_moderation_outcomes_total",
+            "Moderated uploads: awaiting (held for review), approved, rejected, by source (webhook, confirm, "
+            "reconcile, admin)",
+            ["outcome", "source"],
+            registry=self.registry,
+        )
         self.destroys = Counter(
             "profile_outbox_destroys_total", "Outbox destroy attempts by result", ["result"], registry=self.registry
         )

@@ -21,6 +21,7 @@ from pymongo.errors import PyMongoError
 from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import LISTING_LAG_MS, AssetStore, timestamp_ms
 from profile_service.avatars.intents import IntentRepository, IntentStatus
+from profile_service.avatars.moderation import ModerationDecider
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
@@ -57,6 +58,7 @@ class Reconciler:
         intents: IntentRepository,
         outbox: OutboxRepository,
         applier: UploadApplier,
+        moderation: ModerationDecider,
         assets: AssetStore,
         settings: Settings,
         metrics: Metrics,
@@ -67,6 +69,7 @@ class Reconciler:
         self._intents = intents
         self._outbox = outbox
         self._applier = applier
+        self._moderation = moderation
         self._assets = assets
         self._settings = settings
         self._metrics = metrics

@@ -18,6 +18,7 @@ from pymongo.errors import PyMongoError
 
 from profile_service.admin import audit as audit_module
 from profile_service.admin.audit import AuditRepository
+from profile_service.admin.desk import ModerationDesk
 from profile_service.auth import KeySet, TokenVerifier
 from profile_service.avatars import intents as intents_module
 from profile_service.avatars.apply import UploadApplier
@@ -29,6 +30,7 @@ from profile_service.avatars.cloudinary import (
     configure_sdk,
 )
 from profile_service.avatars.intents import IntentRepository
+from profile_service.avatars.moderation import ModerationDecider
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
@@ -70,9 +72,11 @@ class Services:
     outbox: OutboxRepository
     metrics: Metrics
     applier: UploadApplier
+    moderation: ModerationDecider
     deletion: ProfileDeletion
     reconciler: Reconciler
     audit: AuditRepository
+    desk: ModerationDesk
     outbox_worker: JobWorker[DestroyJob]
     http: httpx.AsyncClient
     token_verifier: TokenVerifier
@@ -101,6 +105,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
     applier = UploadApplier(
         profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, metrics, clock
     )
+    moderation = ModerationDecider(applier, assets)
+    audit = AuditRepository(db, clock)
     http = httpx.AsyncClient()
     keys = KeySet(
         settings.auth_jwks_url,
@@ -120,18 +126,23 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
         outbox=outbox,
         metrics=metrics,
         applier=applier,
+        moderation=moderation,
         deletion=ProfileDeletion(profiles, intents, outbox, assets, settings.avatar_prefix, clock),
         reconciler=Reconciler(
             profiles=profiles,
             intents=intents,
             outbox=outbox,
             applier=applier,
+            moderation=moderation,
             assets=assets,
             settings=settings,
             metrics=metrics,
             clock=clock,
         ),
-        audit=AuditRepository(db, clock),
+        audit=audit,
+        desk=ModerationDesk(
+            intents=intents, decider=moderation, assets=assets, audit=audit, sizes=settings.avatar_sizes
+        ),
         outbox_worker=outbox_worker(Destroyer(outbox, profiles, assets, metrics), outbox, settings, wake),
         http=http,
         # One key set, two audiences: user access tokens, and service tokens for /internal/*.
@@ -267,6 +278,11 @@ def provide_applier(state: State) -> UploadApplier:
     return _ready(state).applier
 
 
+def provide_moderation(state: State) -> ModerationDecider:
+    """Moderation decisions (the webhook's, admins', reconciliation's), once the indexes exist."""
+    return _ready(state).moderation
+
+
 def provide_deletion(state: State) -> ProfileDeletion:
     """The account deletion, once the indexes exist."""
     return _ready(state).deletion
@@ -275,6 +291,11 @@ def provide_deletion(state: State) -> ProfileDeletion:
 def provide_audit(state: State) -> AuditRepository:
     """The admin audit log."""
     return services_of(state).audit
+
+
+def provide_desk(state: State) -> ModerationDesk:
+    """The admins' moderation use cases, once the indexes exist."""
+    return _ready(state).desk
 
 
 async def mongo_ready(state: State) -> bool:

@@ -381,3 +381,34 @@ async def test_releases_unset_one_open_upload_and_bump_the_revision(db: AsyncDat
     doc = await profiles.find_one({"_id": "u1"})
     assert doc is not None
     assert (doc["quota_rev"], doc["open_uploads"], doc["applied_seq"]) == (6, {}, 2)
+
+
+async def test_audit_entries_page_by_one_string_key_lt_newest_first(db: AsyncDatabase[dict[str, Any]]) -> None:
+    audit = db["audit"]
+    keys = [f"{1764547200000 + n // 2:013d}:{n:024x}" for n in range(6)]  # pairs share a millisecond
+    await audit.insert_many([{"_id": f"e{n}", "key": key, "at": datetime.now(UTC)} for n, key in enumerate(keys)])
+
+    first = await audit.find({}).sort("key", -1).limit(3).to_list()
+    rest = await audit.find({"key": {"$lt": first[-1]["key"]}}).sort("key", -1).limit(10).to_list()
+
+    assert [doc["key"] for doc in first + rest] == keys[::-1]
+
+
+async def test_queue_pages_by_ties_then_a_range_on_one_field(db: AsyncDatabase[dict[str, Any]]) -> None:
+    intents = db["upload_intents"]
+    await intents.insert_many(
+        [
+            {"_id": f"{n:024x}", "status": "awaiting_moderation", "awaiting_ms": 1000 + n // 3}
+            for n in (4, 0, 2, 5, 1, 3)
+        ]
+        + [{"_id": "f" * 24, "status": "applied", "awaiting_ms": 1000}]
+    )
+    base = {"status": "awaiting_moderation"}
+
+    ties = await intents.find({**base, "awaiting_ms": 1000, "_id": {"$gt": f"{0:024x}"}}).sort("_id", 1).to_list()
+    later = await intents.find({**base, "awaiting_ms": {"$gt": 1000}}).sort([("awaiting_ms", 1), ("_id", 1)]).to_list()
+    newest = await intents.find(base).sort([("awaiting_ms", -1), ("_id", -1)]).limit(2).to_list()
+
+    assert [doc["_id"] for doc in ties] == [f"{1:024x}", f"{2:024x}"]
+    assert [doc["_id"] for doc in later] == [f"{3:024x}", f"{4:024x}", f"{5:024x}"]
+    assert [doc["_id"] for doc in newest] == [f"{5:024x}", f"{4:024x}"]

@@ -6,7 +6,7 @@ which is what the stand-in supports and what scales on real MongoDB.
 """
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -32,6 +32,10 @@ def _from_doc(doc: dict[str, Any] | None, kind: type[msgspec.Struct]) -> Any:
         return None
     doc["id"] = doc.pop("_id")
     return utc_datetimes(msgspec.convert(doc, kind, strict=False))
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class FamilyRepository:
@@ -62,11 +66,11 @@ class FamilyRepository:
 
     async def live_counts(self, user_ids: list[str], now: datetime) -> dict[str, int]:
         """How many live sessions each of these users has (absent: none), in one query."""
-        query = {"user_id": {"$in": user_ids}, "revoked_at": None, "expires_at": {"$gt": now}}
-        # Counted here rather than with `$group`: a page is at most 100 users, and the stand-in's aggregation
-        # does not match `null` the way its `find` does.
-        docs = await self._collection.find(query, {"user_id": True}).to_list()
-        return dict(Counter(doc["user_id"] for doc in docs))
+        # Expiry is compared here, not in the query: the stand-in matches nothing when `$in` on one field meets a
+        # range on another. Counted here too: a page is at most 100 users, their sessions a few each.
+        query = {"user_id": {"$in": user_ids}, "revoked_at": None}
+        docs = await self._collection.find(query, {"user_id": True, "expires_at": True}).to_list()
+        return dict(Counter(doc["user_id"] for doc in docs if _utc(doc["expires_at"]) > now))
 
     async def any_for(self, user_id: str) -> bool:
         """Whether the user has any session on record, live or not (until its TTL removes it)."""

@@ -149,7 +149,7 @@ class UserRepository:
 
     async def suspend(self, user_id: str, suspension: Suspension) -> bool:
         """Suspend the account unless it is suspended already (the first suspension is kept); whether it changed."""
-        # Matched on the field being absent: unsuspending `$unset`s it (the stand-in's null matching is uneven).
+        # `None` matches null (registration stores it) and absent (unsuspending `$unset`s it) alike.
         result = await self._collection.update_one(
             {"_id": user_id, "suspended": None},
             {"$set": {"suspended": msgspec.to_builtins(suspension, builtin_types=(datetime,))}},
@@ -159,7 +159,7 @@ class UserRepository:
     async def unsuspend(self, user_id: str) -> bool:
         """Lift a suspension; whether there was one."""
         result = await self._collection.update_one(
-            {"_id": user_id, "suspended": {"$exists": True}}, {"$unset": {"suspended": ""}}
+            {"_id": user_id, "suspended.reason": {"$exists": True}}, {"$unset": {"suspended": ""}}
         )
         return result.modified_count == 1
 

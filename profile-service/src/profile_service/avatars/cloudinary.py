@@ -89,6 +89,30 @@ class Asset(msgspec.Struct):
     width: int
     height: int
     created_at: str | None = None
+    # Cloudinary's moderation array (`[{"kind": "manual", "status": "pending"}]`), absent for unmoderated assets.
+    moderation: list[dict[str, Any]] | None = None
+
+
+# Moderation statuses that are not a decision yet (Cloudinary queues an asset for an add-on, then shows pending).
+UNDECIDED = ("pending", "queued")
+
+
+def moderation_state(moderation: list[dict[str, Any]] | None) -> str | None:
+    """The overall decision in a `moderation` array: "approved", "rejected", "pending", or None (no entry).
+
+    Several moderators run in the order signed (`aws_rek|manual`); the last one that decided has the final word
+    (a reviewer may overrule an add-on in the console), and while any is undecided the asset is pending.
+    """
+    statuses = [str(entry.get("status", "")) for entry in moderation or [] if isinstance(entry, dict)]
+    if not statuses:
+        return None
+    if statuses[-1] in ("approved", "rejected"):
+        return statuses[-1]
+    if "rejected" in statuses:
+        return "rejected"
+    if all(status == "approved" for status in statuses):
+        return "approved"
+    return "pending"
 
 
 # How long the Admin API's listing may keep showing an asset after it was destroyed. Evidence from a listing that
@@ -123,6 +147,15 @@ class AssetStore(Protocol):
 
     async def list_public_ids(self, prefix: str) -> list[tuple[str, str | None]]:
         """Every (public_id, created_at) under `prefix`, following pagination."""
+        ...
+
+    async def set_moderation(self, public_id: str, status: str) -> Asset | None:
+        """Admin API resource update with `moderation_status` ("approved" | "rejected"), as a reviewer in the
+        console would decide; the updated asset, or None when Cloudinary has no such public_id."""
+        ...
+
+    async def by_moderation(self, kind: str, status: str, cursor: str | None = None) -> tuple[list[str], str | None]:
+        """One page of the public_ids in moderation queue `kind` with `status`, and the next page's cursor."""
         ...
 
 
@@ -185,6 +218,45 @@ class CloudinaryAssets:
                         return found
             except Exception as exc:
                 raise CloudinaryUnavailable(f"listing failed: {type(exc).__name__}: {exc}") from exc
+
+        return await anyio.to_thread.run_sync(call)
+
+    async def set_moderation(self, public_id: str, status: str) -> Asset | None:
+        """Admin API `POST resources/image/upload/{public_id}` with `moderation_status` (the SDK's `api.update`)."""
+
+        def call() -> dict[str, Any] | None:
+            try:
+                return dict(
+                    cloudinary.api.update(
+                        public_id,
+                        resource_type="image",
+                        type="upload",
+                        moderation_status=status,
+                        timeout=self._timeout,
+                    )
+                )
+            except cloudinary.exceptions.NotFound:
+                return None
+            except Exception as exc:
+                raise CloudinaryUnavailable(f"moderation update failed: {type(exc).__name__}: {exc}") from exc
+
+        result = await anyio.to_thread.run_sync(call)
+        return None if result is None else msgspec.convert(result, Asset, strict=False)
+
+    async def by_moderation(self, kind: str, status: str, cursor: str | None = None) -> tuple[list[str], str | None]:
+        """Admin API `GET resources/image/moderations/{kind}/{status}` (the SDK's `resources_by_moderation`)."""
+
+        def call() -> tuple[list[str], str | None]:
+            options: dict[str, Any] = {"max_results": 500}
+            if cursor:
+                options["next_cursor"] = cursor
+            try:
+                page = cloudinary.api.resources_by_moderation(
+                    kind, status, resource_type="image", type="upload", timeout=self._timeout, **options
+                )
+            except Exception as exc:
+                raise CloudinaryUnavailable(f"moderation listing failed: {type(exc).__name__}: {exc}") from exc
+            return [str(r["public_id"]) for r in page.get("resources", [])], page.get("next_cursor") or None
 
         return await anyio.to_thread.run_sync(call)
 

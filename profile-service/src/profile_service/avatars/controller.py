@@ -105,6 +105,8 @@ class AvatarController(Controller):
             created_at=created_at,
             ttl_seconds=settings.upload_ttl_seconds,
             retention_days=settings.intent_retention_days,
+            moderation=settings.signed_moderation,
+            username=caller.username,
         )
         await intents.create(intent)
         fields = upload_fields(
@@ -116,6 +118,7 @@ class AvatarController(Controller):
             formats=settings.avatar_formats,
             max_dimension=settings.avatar_max_dimension,
             notification_url=settings.public_webhook_url,
+            moderation=settings.signed_moderation,
         )
         metrics.uploads_signed.inc()
         logger.info("upload signed", extra={"intent_id": upload_id, "user_id": caller.sub, "seq": seq})

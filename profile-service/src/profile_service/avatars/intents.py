@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from service_kit.clock import Clock, to_ms
@@ -20,6 +20,8 @@ class IntentStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    # Uploaded, but its asset waits for a moderation decision: never shown publicly until approved.
+    AWAITING_MODERATION = "awaiting_moderation"
 
 
 # An asset may still be applied from these (a late notification for an intent reconciliation expired).
@@ -40,6 +42,19 @@ class Intent(msgspec.Struct, kw_only=True):
     reason: str | None = None
     version: int | None = None
     updated_ms: int | None = None
+    # Moderation (PROFILE_MODERATION): the kind signed into the upload (None: not moderated), the owner's username
+    # from the signing token (the review queue shows it), the asset Cloudinary reported when the intent entered
+    # awaiting_moderation (enough to apply it on approval without asking the Admin API), and the decision.
+    moderation: str | None = None
+    username: str | None = None
+    asset: dict[str, Any] | None = None
+    # "pending" once awaiting, then "approved" | "rejected": set once by a compare-and-set (ModerationDecider).
+    moderation_status: str | None = None
+    decided_by: str | None = None
+    decided_ms: int | None = None
+    awaiting_ms: int | None = None
+    # When reconciliation last asked Cloudinary about this awaiting upload (it asks at most once per period).
+    checked_ms: int | None = None
 
 
 class IntentRepository:
@@ -75,9 +90,11 @@ class IntentRepository:
         only_from: tuple[IntentStatus, ...],
         reason: str | None = None,
         version: int | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> bool:
-        """Move the intent to `to` if it is in one of `only_from`; True if this call changed it."""
-        values: dict[str, Any] = {"status": to.value, "updated_ms": to_ms(self._clock())}
+        """Move the intent to `to` if it is in one of `only_from`; True if this call changed it. `extra` fields are
+        set in the same write (the moderation snapshot, say)."""
+        values: dict[str, Any] = {**(extra or {}), "status": to.value, "updated_ms": to_ms(self._clock())}
         if reason is not None:
             values["reason"] = reason
         if version is not None:
@@ -86,6 +103,53 @@ class IntentRepository:
             {"_id": intent_id, "status": {"$in": [s.value for s in only_from]}}, {"$set": values}
         )
         return result.matched_count == 1
+
+    async def claim_decision(self, intent_id: str, outcome: str, *, by: str) -> bool:
+        """Record a moderation decision once: True if this call made it (the intent had none), False otherwise."""
+        result = await self._collection.update_one(
+            {"_id": intent_id, "moderation_status": {"$in": [None, "pending"]}},
+            {"$set": {"moderation_status": outcome, "decided_by": by, "decided_ms": to_ms(self._clock())}},
+        )
+        return result.matched_count == 1
+
+    async def mark_checked(self, intent_id: str) -> None:
+        """Note that reconciliation asked Cloudinary about this awaiting upload just now."""
+        await self._collection.update_one({"_id": intent_id}, {"$set": {"checked_ms": to_ms(self._clock())}})
+
+    async def awaiting(self, *, after: tuple[int, str] | None = None, limit: int = 50) -> list[Intent]:
+        """Uploads awaiting moderation, oldest first (by `awaiting_ms`, then id), after the keyset `after`."""
+        query: dict[str, Any] = {"status": IntentStatus.AWAITING_MODERATION.value}
+        if after is not None:
+            at, intent_id = after
+            query["$or"] = [{"awaiting_ms": {"$gt": at}}, {"awaiting_ms": at, "_id": {"$gt": intent_id}}]
+        cursor = self._collection.find(query).sort([("awaiting_ms", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+        return [msgspec.convert(doc, Intent, strict=False) async for doc in cursor]
+
+    async def awaiting_unchecked(self, before_ms: int, limit: int = 200) -> list[Intent]:
+        """Awaiting uploads nobody decided since `before_ms` and reconciliation has not asked about since then."""
+        cursor = (
+            self._collection.find(
+                {
+                    "status": IntentStatus.AWAITING_MODERATION.value,
+                    "awaiting_ms": {"$lt": before_ms},
+                    "$or": [{"checked_ms": None}, {"checked_ms": {"$lt": before_ms}}],
+                }
+            )
+            .sort("awaiting_ms", ASCENDING)
+            .limit(limit)
+        )
+        return [msgspec.convert(doc, Intent, strict=False) async for doc in cursor]
+
+    async def newest_awaiting(self, user_id: str) -> Intent | None:
+        """The user's awaiting upload with the highest sequence (the one the owner sees as `pending_avatar`)."""
+        cursor = (
+            self._collection.find({"user_id": user_id, "status": IntentStatus.AWAITING_MODERATION.value})
+            .sort("seq", -1)
+            .limit(1)
+        )
+        async for doc in cursor:
+            return msgspec.convert(doc, Intent, strict=False)
+        return None
 
     async def overdue(self, before_ms: int, limit: int = 200) -> list[Intent]:
         """Pending intents whose parameters lapsed before `before_ms` (candidates for reconciliation)."""
@@ -129,6 +193,36 @@ class IntentRepository:
             {"status": IntentStatus.PENDING.value, "expires_ms": {"$lt": before_ms}}
         )
 
+    async def moderation_page(
+        self, status: str, *, after: tuple[int, str] | None, limit: int
+    ) -> tuple[list[Intent], tuple[int, str] | None]:
+        """A page of the review queue and, when more follow, the (milliseconds, id) its last item sorts by.
+
+        `pending`: uploads awaiting a decision, oldest first by `awaiting_ms`; `approved` / `rejected`: decided
+        ones, newest first by `decided_ms`; ties broken by id. `after` is the (milliseconds, id) the previous page
+        ended at. Two plain range queries (the ties at `after`'s millisecond, then everything past it) instead of
+        one `$or` over two fields, which lost and repeated entries on the MongoDB stand-in.
+        """
+        if status == "pending":
+            base: dict[str, Any] = {"status": IntentStatus.AWAITING_MODERATION.value}
+            field, order, past = "awaiting_ms", ASCENDING, "$gt"
+        else:
+            base = {"moderation_status": status}
+            field, order, past = "decided_ms", DESCENDING, "$lt"
+        docs: list[dict[str, Any]] = []
+        rest = base
+        if after is not None:
+            ms, last_id = after
+            ties = self._collection.find({**base, field: ms, "_id": {past: last_id}}).sort("_id", order)
+            docs = await ties.limit(limit + 1).to_list()
+            rest = {**base, field: {past: ms}}
+        if len(docs) <= limit:
+            more = self._collection.find(rest).sort([(field, order), ("_id", order)]).limit(limit + 1 - len(docs))
+            docs += await more.to_list()
+        page = [msgspec.convert(doc, Intent, strict=False) for doc in docs[:limit]]
+        last = docs[limit - 1] if len(docs) > limit else None
+        return page, None if last is None else (int(last[field] or 0), str(last["_id"]))
+
 
 def new_intent(
     *,
@@ -139,6 +233,8 @@ def new_intent(
     created_at: datetime,
     ttl_seconds: int,
     retention_days: int,
+    moderation: str | None = None,
+    username: str | None = None,
 ) -> Intent:
     """A pending intent whose parameters lapse after `ttl_seconds` and whose record is purged after retention."""
     return Intent(
@@ -150,6 +246,8 @@ def new_intent(
         created_at=created_at,
         expires_ms=int(created_at.timestamp() * 1000) + ttl_seconds * 1000,
         purge_at=created_at + timedelta(days=retention_days),
+        moderation=moderation,
+        username=username,
     )
 
 
@@ -160,3 +258,10 @@ async def create_indexes(db: Database) -> None:
     await collection.create_index([("status", ASCENDING), ("expires_ms", ASCENDING)], name="status_expires")
     await collection.create_index([("purge_at", ASCENDING)], expireAfterSeconds=0, name="purge_ttl")
     await collection.create_index([("user_id", ASCENDING)], name="user_id")
+    # The review queue (awaiting, oldest first) and reconciliation of awaiting uploads.
+    # (Without `_id` in it: the stand-in fails every insert into a collection with `_id` inside a compound index.)
+    await collection.create_index([("status", ASCENDING), ("awaiting_ms", ASCENDING)], name="status_awaiting")
+    # The review queue's decided pages (approved / rejected), newest decision first (no `_id`: see above).
+    await collection.create_index(
+        [("moderation_status", ASCENDING), ("decided_ms", DESCENDING)], name="moderation_decided"
+    )

@@ -18,6 +18,8 @@ class AvatarPolicy(msgspec.Struct):
     # Signing quotas per user (429 beyond either): uploads pending at once, uploads started per rolling hour.
     max_open_uploads: int
     max_uploads_per_hour: int
+    # Whether uploads are reviewed before anyone else sees them: the moderation signed (`manual`, ...) or null.
+    moderation: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "AvatarPolicy":
@@ -31,6 +33,7 @@ class AvatarPolicy(msgspec.Struct):
             upload_ttl_seconds=settings.upload_ttl_seconds,
             max_open_uploads=settings.max_open_uploads,
             max_uploads_per_hour=settings.max_uploads_per_hour,
+            moderation=settings.signed_moderation,
         )
 
     def violations(self, asset: Asset) -> list[str]:

@@ -45,9 +45,14 @@ def upload_params(
     formats: tuple[str, ...],
     max_dimension: int,
     notification_url: str,
+    moderation: str | None = None,
 ) -> dict[str, str]:
-    """The upload parameters every avatar upload uses (browser or server-side), without timestamp and signature."""
-    return {
+    """The upload parameters every avatar upload uses (browser or server-side), without timestamp and signature.
+
+    `moderation` (PROFILE_MODERATION, e.g. `manual` or `aws_rek|manual`) is signed like every other field, so a
+    browser cannot drop it to skip review.
+    """
+    params = {
         "allowed_formats": ",".join(formats),
         "context": f"intent_id={intent_id}",
         "eager": "|".join(eager_transformation(size) for size in sizes),
@@ -57,6 +62,9 @@ def upload_params(
         "public_id": public_id,
         "transformation": incoming_transformation(max_dimension),
     }
+    if moderation is not None:
+        params["moderation"] = moderation
+    return params
 
 
 def upload_fields(
@@ -69,6 +77,7 @@ def upload_fields(
     formats: tuple[str, ...],
     max_dimension: int,
     notification_url: str,
+    moderation: str | None = None,
 ) -> dict[str, str]:
     """Every form field the browser posts with the file, signature and api_key included, all server-chosen."""
     params = upload_params(
@@ -78,6 +87,7 @@ def upload_fields(
         formats=formats,
         max_dimension=max_dimension,
         notification_url=notification_url,
+        moderation=moderation,
     )
     params["timestamp"] = str(timestamp)
     # Never sign an empty value: the SDK drops it from the string to sign while a browser would still send it.

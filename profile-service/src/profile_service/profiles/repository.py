@@ -4,7 +4,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from pymongo import ASCENDING, ReturnDocument
@@ -16,6 +16,8 @@ from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState
 from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
+    ModerationNotice,
+    PendingAvatar,
     Preferences,
     Profile,
     ProfileChange,
@@ -44,6 +46,8 @@ class AvatarApplied:
     replaced: str | None = None
 
 
+_S = TypeVar("_S", bound=msgspec.Struct)
+
 DEFAULT_PREFERENCES: dict[str, Any] = msgspec.to_builtins(Preferences())
 
 
@@ -60,6 +64,17 @@ def _is_private(doc: dict[str, Any]) -> bool:
     return doc.get("visibility") == "private"
 
 
+def _lenient(raw: object, kind: type[_S], what: str) -> _S | None:
+    # Decoded leniently: a document an older or newer version wrote never breaks the owner's profile.
+    if raw is None:
+        return None
+    try:
+        return msgspec.convert(raw, kind, strict=False)
+    except msgspec.ValidationError:
+        logger.warning("stored %s unreadable; serving none", what)
+        return None
+
+
 def _profile(doc: dict[str, Any]) -> Profile:
     avatar = doc.get("avatar")
     return Profile(
@@ -74,6 +89,8 @@ def _profile(doc: dict[str, Any]) -> Profile:
         website=doc.get("website") or None,
         visibility="private" if _is_private(doc) else "public",
         preferences=_preferences(doc.get("preferences")),
+        pending_avatar=_lenient(doc.get("pending_avatar"), PendingAvatar, "pending avatar"),
+        moderation_notice=_lenient(doc.get("moderation_notice"), ModerationNotice, "moderation notice"),
     )
 
 
@@ -313,35 +330,81 @@ class ProfileRepository:
         upload's id) stops counting it as open in the same write (`quota.py`), at no extra round trip.
         """
         stalls = 0
-        last_seen: int | None = None
+        last_seen: tuple[int, int | None] | None = None
         while stalls < MAX_CAS_ATTEMPTS:
-            doc = await self._collection.find_one({"_id": user_id}, {"applied_seq": True, "avatar": True})
+            doc = await self._collection.find_one(
+                {"_id": user_id}, {"applied_seq": True, "avatar": True, "pending_avatar": True}
+            )
             if doc is None:
                 raise NotFound("There is no profile for this user.")
             applied_seq = int(doc.get("applied_seq") or 0)
+            pending = doc.get("pending_avatar") or None
+            pending_seq = None if pending is None else int(pending.get("seq") or 0)
             # A lost compare-and-set means another apply raised `applied_seq`, which only ever grows until it
-            # passes `seq` (then `decide` stops us): that is progress, not a failure. Only a miss with nothing
-            # changed counts towards giving up, so contention alone can never end in an error.
-            stalls = stalls + 1 if applied_seq == last_seen else 0
-            last_seen = applied_seq
+            # passes `seq` (then `decide` stops us), or a newer upload went under review: that is progress, not a
+            # failure. Only a miss with nothing changed counts towards giving up, so contention never errs.
+            stalls = stalls + 1 if (applied_seq, pending_seq) == last_seen else 0
+            last_seen = (applied_seq, pending_seq)
             current = doc.get("avatar") or {}
             current_id: str | None = current.get("public_id")
             verdict = decide(applied_seq=applied_seq, applied_public_id=current_id, seq=seq, public_id=public_id)
             if verdict is not Verdict.APPLY:
                 return AvatarApplied(verdict)
-            update: dict[str, Any] = {
-                "$set": {"avatar": avatar, "applied_seq": seq, "updated_ms": to_ms(self._clock())}
-            }
+            values: dict[str, Any] = {"avatar": avatar, "applied_seq": seq, "updated_ms": to_ms(self._clock())}
+            pinned: dict[str, Any] = {"_id": user_id, "applied_seq": applied_seq}
+            if avatar is not None:
+                # A newer picture is live: an older rejection or take-down notice no longer concerns it.
+                values["moderation_notice"] = None
+            if pending_seq is not None and pending_seq <= seq:
+                # The upload under review is this one, or older (its approval could only supersede it now);
+                # pinned, so a newer upload that went under review meanwhile is never wiped.
+                values["pending_avatar"] = None
+                pinned["pending_avatar.seq"] = pending_seq
+            update: dict[str, Any] = {"$set": values}
             if current_id is not None and current_id != public_id:
                 update["$push"] = {"retired": current_id}
             if release is not None:
                 update["$unset"] = {f"open_uploads.{release}": ""}
                 update["$inc"] = {"quota_rev": 1}
-            result = await self._collection.update_one({"_id": user_id, "applied_seq": applied_seq}, update)
+            result = await self._collection.update_one(pinned, update)
             self._changed(user_id)
             if result.matched_count == 1:
                 return AvatarApplied(Verdict.APPLY, replaced=current_id)
         raise RuntimeError(f"could not apply an avatar for {user_id}")
+
+    async def set_pending_avatar(self, user_id: str, pending: dict[str, Any]) -> bool:
+        """Show `pending` (`pending_document`) to the owner as the upload under review, if it is newer than the
+        live picture and than the one shown now (or is that one): one conditional update_one. True if set."""
+        seq = int(pending["seq"])
+        result = await self._collection.update_one(
+            {
+                "_id": user_id,
+                "applied_seq": {"$lt": seq},
+                "$or": [
+                    {"pending_avatar": None},
+                    {"pending_avatar.seq": {"$lt": seq}},
+                    {"pending_avatar.upload_id": pending["upload_id"]},
+                ],
+            },
+            {"$set": {"pending_avatar": pending}},
+        )
+        self._changed(user_id)
+        return result.matched_count == 1
+
+    async def clear_pending_avatar(self, user_id: str, upload_id: str) -> bool:
+        """Stop showing upload `upload_id` as under review (it was decided); True if it was shown."""
+        result = await self._collection.update_one(
+            {"_id": user_id, "pending_avatar.upload_id": upload_id}, {"$set": {"pending_avatar": None}}
+        )
+        self._changed(user_id)
+        return result.matched_count == 1
+
+    async def set_moderation_notice(self, user_id: str, notice: dict[str, Any]) -> None:
+        """Tell the owner about a decision against their picture (`notice_document`); replaces an older notice."""
+        await self._collection.update_one(
+            {"_id": user_id}, {"$set": {"moderation_notice": notice, "updated_ms": to_ms(self._clock())}}
+        )
+        self._changed(user_id)
 
     async def retired(self, user_id: str) -> list[str]:
         """Replaced public_ids not yet handed to the outbox."""
@@ -397,6 +460,36 @@ def avatar_document(
         "intent_id": intent_id,
         "seq": seq,
     }
+
+
+def pending_document(
+    *,
+    upload_id: str,
+    seq: int,
+    secure_url: str,
+    version: int,
+    width: int,
+    height: int,
+    variants: dict[str, str],
+    uploaded_at: datetime,
+) -> dict[str, Any]:
+    """The stored `pending_avatar` (`PendingAvatar` plus the upload's sequence, which orders them)."""
+    return {
+        "upload_id": upload_id,
+        "status": "pending",
+        "secure_url": secure_url,
+        "version": version,
+        "width": width,
+        "height": height,
+        "variants": variants,
+        "uploaded_at": uploaded_at,
+        "seq": seq,
+    }
+
+
+def notice_document(*, kind: str, reason: str, at: datetime, upload_id: str | None) -> dict[str, Any]:
+    """The stored `moderation_notice` (`ModerationNotice`)."""
+    return {"kind": kind, "reason": reason, "at": at, "upload_id": upload_id}
 
 
 async def create_indexes(db: Database) -> None:

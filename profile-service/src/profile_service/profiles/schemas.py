@@ -47,6 +47,28 @@ class Avatar(msgspec.Struct):
     updated_at: datetime
 
 
+class PendingAvatar(msgspec.Struct):
+    """The owner's newest upload awaiting moderation: shown to the owner only, never in a public view."""
+
+    upload_id: str
+    status: Literal["pending"]
+    secure_url: str
+    version: int
+    width: int
+    height: int
+    variants: dict[str, str]
+    uploaded_at: datetime
+
+
+class ModerationNotice(msgspec.Struct):
+    """The latest moderation decision against the owner's picture (cleared when a newer picture is applied)."""
+
+    kind: Literal["rejected", "taken_down"]
+    reason: str
+    at: datetime
+    upload_id: str | None = None
+
+
 class NotificationPreferences(msgspec.Struct):
     """Which channels the user wants account notifications on."""
 
@@ -75,6 +97,9 @@ class Profile(msgspec.Struct):
     website: str | None = None
     visibility: Visibility = "public"
     preferences: Preferences = msgspec.field(default_factory=Preferences)
+    # Moderation (PROFILE_MODERATION): the upload under review, and why a picture was refused or taken down.
+    pending_avatar: PendingAvatar | None = None
+    moderation_notice: ModerationNotice | None = None
 
 
 class NotificationChange(msgspec.Struct, forbid_unknown_fields=True):
