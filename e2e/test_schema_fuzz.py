@@ -5,8 +5,8 @@ errors, status codes, content types, response schemas and headers, positive data
 rejected, unsupported methods and `Allow`, missing headers, ignored auth, use after free, resource
 availability, object-level authorization) plus ours (`e2e/schema_checks.py`: every error is problem details),
 in the coverage, fuzzing and stateful phases, once per service for each of four real users: a plain one, one
-in the middle of TOTP enrolment, one with TOTP on and an administrator (granted by auth-service's CLI), whose runs
-reach past the admin check into every `/admin/` route of both services. The stack moderates uploads
+in the middle of TOTP enrolment, one with TOTP on, and an administrator (granted by auth-service's CLI) whose runs
+cover the `/admin/` routes of each service past the admin check. The stack moderates uploads
 (`PROFILE_MODERATION=manual`) and holds uploads awaiting review before the admin's run, so the review queue answers
 with items whose ids the stateful phase carries into the approve and reject routes. Any failure fails the test
 with schemathesis' report.
@@ -164,6 +164,10 @@ def fuzz(stack: Stack, service: str, fuzz_user: FuzzUser, work_dir: Path) -> sub
         "none",
         "--no-color",
     ]
+    if fuzz_user.kind == "admin":
+        # Only the admin routes: the other kinds cover the rest, and fuzzing all of it as the admin deletes the
+        # admin's own account (`DELETE /auth/me`) a few seconds in, leaving every admin route a 401.
+        command += ["--include-path-regex", "^/admin/"]
     # Run in `work_dir` (schemathesis keeps replay files in `.schemathesis/` there), importing the hooks from here.
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "e2e.schema_checks", "PYTHONPATH": str(ROOT)}
     return subprocess.run(command, cwd=work_dir, env=env, capture_output=True, text=True, timeout=300, check=False)
@@ -185,6 +189,8 @@ def test_service_answers_every_generated_request_per_its_schema(
     for phase in ("Coverage", "Fuzzing"):
         assert f"✅ {phase}" in summary, summary
     if kind == "admin":
+        # The queue's upload ids and the user listing's ids were carried into the routes that take them.
+        assert "✅ Stateful" in summary, summary
         # Past the admin check for real: the service audited what the fuzzer did as this admin.
         assert audited_actions(fuzzed, service, fuzz_user.user) >= ADMIN_ACTIONS[service], result.stdout[-3000:]
 
