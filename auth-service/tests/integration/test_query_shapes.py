@@ -15,6 +15,8 @@ from pymongo import AsyncMongoClient
 from auth_service.account.tokens import ActionTokenRepository
 from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import ClientInfo
+from auth_service.admin.repository import AuditRepository
+from auth_service.admin.repository import create_indexes as create_audit_indexes
 from auth_service.outbox import OutboxJob, new_job
 from auth_service.passkeys.repository import CeremonyRepository, PasskeyRepository
 from auth_service.passkeys.repository import create_indexes as create_passkey_indexes
@@ -27,7 +29,7 @@ from auth_service.throttle import LoginThrottle
 from auth_service.throttle import create_indexes as create_throttle_indexes
 from auth_service.users.repository import UserRepository
 from auth_service.users.repository import create_indexes as create_user_indexes
-from auth_service.users.schemas import User
+from auth_service.users.schemas import Suspension, User
 from service_kit.clock import utc_now
 from service_kit.errors import BadRequest, Conflict, Gone, TooManyRequests
 from service_kit.mongo import Database
@@ -369,3 +371,79 @@ async def test_devices_keep_first_seen_and_a_real_datetime_last_seen_across_sigh
     await devices.forget("u")
     assert not await devices.any_for("u")
     assert await devices.any_for("v")
+
+
+async def test_user_search_is_an_escaped_anchored_prefix_on_email_or_username_paged_by_email(db: Database) -> None:
+    await create_user_indexes(db)
+    users = UserRepository(db["users"])
+    now = utc_now()
+    for user_id, email, username in [
+        ("1", "carol@example.com", "zed"),
+        ("2", "dave@example.com", "carl"),
+        ("3", "c.r@example.com", "cr"),
+        ("4", "erin@example.com", "erin"),
+        ("5", "cxr@example.com", "ccc"),
+    ]:
+        await users.create(_user(now, user_id, email, username))
+
+    first = await users.search("CAR", after=None, limit=1)
+    rest = await users.search("car", after=first[0].email, limit=10)
+    dotted = await users.search("c.r", after=None, limit=10)
+    everyone = await users.search("", after="d", limit=10)
+
+    assert [u.email for u in first + rest] == ["carol@example.com", "dave@example.com"]
+    assert [u.email for u in dotted] == ["c.r@example.com"]
+    assert [u.email for u in everyone] == ["dave@example.com", "erin@example.com"]
+
+
+async def test_suspension_is_set_once_over_a_stored_null_and_lifted_by_unset(db: Database) -> None:
+    users = UserRepository(db["users"])
+    now = utc_now().replace(microsecond=0)  # MongoDB keeps milliseconds
+    await users.create(_user(now, "u-1", "a@example.com", "alice"))  # stores `suspended: null`
+
+    first = await users.suspend("u-1", Suspension(reason="one", at=now, by="admin-1"))
+    again = await users.suspend("u-1", Suspension(reason="two", at=now, by="admin-2"))
+    suspended = await users.get("u-1")
+    lifted = await users.unsuspend("u-1")
+    lifted_again = await users.unsuspend("u-1")
+    after = await users.get("u-1")
+
+    assert (first, again, lifted, lifted_again) == (True, False, True, False)
+    assert suspended is not None and suspended.suspended == Suspension(reason="one", at=now, by="admin-1")
+    assert suspended.suspended.at.tzinfo is not None
+    assert after is not None and after.suspended is None
+    assert await users.suspend("u-1", Suspension(reason="three", at=now, by="admin-1")) is True
+
+
+async def test_live_session_counts_per_user_leave_out_revoked_and_expired_families(db: Database) -> None:
+    families = FamilyRepository(db["sessions"])
+    now = utc_now()
+
+    def family(family_id: str, user_id: str, expires_in: timedelta) -> Family:
+        return Family(id=family_id, user_id=user_id, created_at=now, expires_at=now + expires_in, auth_time=now)
+
+    await families.create(family("a1", "a", timedelta(days=1)))
+    await families.create(family("a2", "a", timedelta(days=1)))
+    await families.create(family("a3", "a", timedelta(seconds=-1)))
+    await families.create(family("b1", "b", timedelta(days=1)))
+    await families.create(family("c1", "c", timedelta(days=1)))
+    await families.revoke("b1", now)
+
+    assert await families.live_counts(["a", "b", "z"], now) == {"a": 2}
+
+
+async def test_audit_pages_newest_first_on_the_time_then_id_key(db: Database) -> None:
+    await create_audit_indexes(db)
+    start = utc_now().replace(microsecond=0)  # MongoDB keeps milliseconds
+    clock = iter([start + timedelta(milliseconds=n) for n in range(5)])
+    audit = AuditRepository(db["audit"], lambda: next(clock))
+    recorded = [await audit.record(actor_id="cli", actor="cli", action=f"a{n}") for n in range(5)]
+
+    first = await audit.page(2)
+    second = await audit.page(2, first.next_cursor)
+    third = await audit.page(2, second.next_cursor)
+
+    listed = first.entries + second.entries + third.entries
+    assert [e.action for e in listed] == ["a4", "a3", "a2", "a1", "a0"]
+    assert third.next_cursor is None
+    assert listed[::-1] == recorded

@@ -30,3 +30,35 @@ def test_no_content_responses_document_no_body(settings: Settings) -> None:
     response = schema(settings)["paths"]["/auth/logout"]["post"]["responses"]["204"]
 
     assert "content" not in response
+
+
+def test_admin_routes_need_a_token_and_document_the_admin_refusal(settings: Settings) -> None:
+    document = schema(settings)
+    operations = {
+        (method.upper(), path): operation
+        for path, item in document["paths"].items()
+        if path.startswith("/admin/")
+        for method, operation in item.items()
+        if isinstance(operation, dict) and method != "options"
+    }
+
+    assert {op["operationId"] for op in operations.values()} == {
+        "listUsers",
+        "getUser",
+        "suspendUser",
+        "unsuspendUser",
+        "listAudit",
+    }
+    for key, operation in operations.items():
+        assert operation["security"] == [{"bearerAuth": []}], key
+        assert {"401", "403", "503"} <= set(operation["responses"]), key
+        assert "admin-required" in operation["responses"]["403"]["description"], key
+
+
+def test_the_suspension_body_refuses_unknown_fields_and_states_its_rules(settings: Settings) -> None:
+    body = schema(settings)["components"]["schemas"]["SuspensionRequest"]
+
+    assert body["additionalProperties"] is False
+    assert body["required"] == ["reason"]
+    assert (body["properties"]["reason"]["minLength"], body["properties"]["reason"]["maxLength"]) == (1, 500)
+    assert "pattern" in body["properties"]["reason"]

@@ -18,6 +18,7 @@ from auth_service.passkeys.service import PasskeyService
 from auth_service.sessions.controller import NO_STORE, _with_cookie
 from auth_service.stepup import FreshUser
 from auth_service.tokens import AccessToken, CurrentUser
+from auth_service.users.suspension import SUSPENDED_REASON
 from service_kit.openapi import BEARER, problems
 
 BAD_BODY = "the body does not match the schema."
@@ -131,7 +132,7 @@ class PasskeyController(Controller):
                 400: "the body does not match the schema, or the credential is not a WebAuthn assertion.",
                 401: "the ceremony is unknown, used or expired, or the passkey is unknown or its assertion does not"
                 " verify (signature, origin, user verification, a signature counter that did not increase).",
-                403: "the account is being deleted.",
+                403: "the account is being deleted, or " + SUSPENDED_REASON,
             }
         ),
     )

@@ -19,6 +19,7 @@ from auth_service.sessions.service import SessionService
 from auth_service.stepup import STEP_UP_REASON, FreshUser
 from auth_service.tokens import AccessToken, CurrentUser
 from auth_service.users.schemas import Credentials
+from auth_service.users.suspension import SUSPENDED_REASON
 from service_kit.clock import Clock
 from service_kit.openapi import BEARER, problems
 
@@ -68,7 +69,7 @@ class SessionController(Controller):
             {
                 400: "the body does not match the schema.",
                 401: "wrong login or password (the same answer for unknown users).",
-                403: "the account is being deleted.",
+                403: "the account is being deleted, or " + SUSPENDED_REASON,
                 429: "too many failed sign-ins for this login or from this client; `Retry-After` says when.",
             }
         ),
@@ -98,7 +99,7 @@ class SessionController(Controller):
             {
                 400: "the body does not match the schema.",
                 401: "the code is wrong or used, or the challenge is unknown, expired or out of tries.",
-                403: "the account is being deleted.",
+                403: "the account is being deleted, or " + SUSPENDED_REASON,
                 429: "too many wrong codes; `Retry-After` says when to try again.",
             }
         ),
@@ -117,7 +118,12 @@ class SessionController(Controller):
         "/refresh",
         operation_id="refreshSession",
         status_code=200,
-        responses=problems({401: "no refresh cookie, or it is unknown, expired, rotated or revoked."}),
+        responses=problems(
+            {
+                401: "no refresh cookie, or it is unknown, expired, rotated or revoked.",
+                403: SUSPENDED_REASON,
+            }
+        ),
     )
     async def refresh(
         self, state: State, sessions: NamedDependency[SessionService], refresh_token: FromCookie[str | None] = None
