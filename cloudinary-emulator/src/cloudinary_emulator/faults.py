@@ -1,5 +1,6 @@
-"""Fault injection for tests: failing uploads/destroys, slow responses, dropped/delayed/duplicated/reordered
-notifications. Everything is off by default; switched on by `EMULATOR_FAULTS` or `PUT /_emulator/faults`.
+"""Fault injection for tests: failing uploads/destroys/Admin API calls, slow responses,
+dropped/delayed/duplicated/reordered notifications. Everything is off by default; switched on by
+`EMULATOR_FAULTS` or `PUT /_emulator/faults`.
 """
 
 import logging
@@ -19,6 +20,8 @@ class FaultSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     upload_failures: Annotated[int, msgspec.Meta(ge=0)] = 0
     destroy_failures: Annotated[int, msgspec.Meta(ge=0)] = 0
     destroy_failure_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.0
+    # Admin API calls (resource, listings, moderation queues, update): the next N fail.
+    admin_failures: Annotated[int, msgspec.Meta(ge=0)] = 0
     failure_status: Annotated[int, msgspec.Meta(ge=500, le=599)] = 500
     response_delay_ms: Annotated[int, msgspec.Meta(ge=0, le=60_000)] = 0
     notification_drop: Annotated[int, msgspec.Meta(ge=0)] = 0
@@ -72,6 +75,14 @@ class Faults:
             if self._current.upload_failures <= 0:
                 return None
             self._current = msgspec.structs.replace(self._current, upload_failures=self._current.upload_failures - 1)
+            return self._current.failure_status
+
+    def take_admin_failure(self) -> int | None:
+        """The status to fail this Admin API call with, or None."""
+        with self._lock:
+            if self._current.admin_failures <= 0:
+                return None
+            self._current = msgspec.structs.replace(self._current, admin_failures=self._current.admin_failures - 1)
             return self._current.failure_status
 
     def take_destroy_failure(self) -> int | None:

@@ -205,3 +205,39 @@ def test_signed_delivery_url_from_the_sdk_is_accepted_and_a_forged_one_refused(s
 
     assert httpx.get(sdk.base_url + path).status_code == 200
     assert httpx.get(sdk.base_url + forged).status_code == 401
+
+
+def test_sdk_moderation_flow_upload_queue_update_and_notification(sdk: LiveEmulator, receiver: Receiver) -> None:
+    uploaded = cloudinary.uploader.upload(
+        jpeg(200, 200), public_id="moderated_1", moderation="manual", notification_url=receiver.url + "/moderation"
+    )
+    queued = cloudinary.api.resources_by_moderation("manual", "pending", max_results=500)
+
+    # api.update sends JSON (cloudinary 1.46's call_json_api); the emulator takes that and form fields alike.
+    updated = cloudinary.api.update("moderated_1", moderation_status="approved")
+    [request] = wait_until(
+        lambda: [r for r in receiver.received if r.json()["notification_type"] == "moderation"], timeout=10
+    )
+    approved = cloudinary.api.resources_by_moderation("manual", "approved", max_results=500, moderations=True)
+
+    assert uploaded["moderation"] == [{"kind": "manual", "status": "pending"}]
+    assert "moderated_1" in [r["public_id"] for r in queued["resources"]]
+    assert updated["moderation_status"] == "approved"
+    assert updated["moderation"][0]["status"] == "approved"
+    assert cloudinary.utils.verify_notification_signature(
+        request.body.decode(), request.headers["x-cld-timestamp"], request.headers["x-cld-signature"]
+    )
+    assert (request.json()["public_id"], request.json()["moderation_status"]) == ("moderated_1", "approved")
+    [listed] = [r for r in approved["resources"] if r["public_id"] == "moderated_1"]
+    assert listed["moderation_status"] == "approved"
+
+
+def test_sdk_sees_cloudinarys_moderation_refusals(sdk: LiveEmulator) -> None:
+    cloudinary.uploader.upload(jpeg(50, 50), public_id="moderated_2", moderation="manual")
+
+    with pytest.raises(cloudinary.exceptions.Error, match="Moderation kind not supported"):
+        cloudinary.uploader.upload(jpeg(50, 50), public_id="moderated_3", moderation="aws_rek")
+    with pytest.raises(cloudinary.exceptions.BadRequest, match="Illegal moderation status: pending"):
+        cloudinary.api.update("moderated_2", moderation_status="pending")
+    with pytest.raises(cloudinary.exceptions.NotFound, match="Resource not found - moderated_3"):
+        cloudinary.api.update("moderated_3", moderation_status="approved")

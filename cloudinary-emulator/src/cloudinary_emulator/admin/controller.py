@@ -228,10 +228,13 @@ async def _notify_moderation(emulator: Emulator, asset: Asset, notification_url:
 
 
 def _authenticate(request: Request[Any, Any, Any], emulator: Emulator, cloud: str, resource_type: str) -> None:
+    """Every Admin API call starts here: credentials, resource type, then the `admin_failures` fault."""
     check_cloud(cloud, emulator.account)
     check_basic(request.headers.get("authorization"), emulator.account)
     if resource_type not in ("image", "video", "raw"):
         raise bad_request(f"Invalid resource type {resource_type}")
+    if (status := emulator.faults.take_admin_failure()) is not None:
+        raise CloudinaryError(status, "General Error")
 
 
 def _rate_limit_headers(emulator: Emulator) -> dict[str, str]:
