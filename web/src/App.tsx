@@ -6,6 +6,10 @@ import { PasskeyStepUp } from "./features/passkeys";
 import { StepUpDialog } from "./features/stepup/StepUpDialog";
 import { ForgotPassword } from "./features/auth/components/ForgotPassword";
 import { Goodbye } from "./features/account/components/Goodbye";
+import { AuditPage } from "./features/admin/components/AuditPage";
+import { ConsoleHome } from "./features/admin/components/ConsoleHome";
+import { ModerationQueue } from "./features/admin/components/ModerationQueue";
+import { UsersPage } from "./features/admin/components/UsersPage";
 import { Home } from "./pages/Home";
 import { NotFound } from "./pages/NotFound";
 import { ProfilePage } from "./features/profile/components/ProfilePage";
@@ -52,6 +56,10 @@ const TITLES: Record<string, string> = {
   "/confirm-email": "Confirm your new email address",
   "/goodbye": "Account deleted",
   "/not-me": "Secure your account",
+  "/console": "Admin",
+  "/console/users": "Users · Admin",
+  "/console/moderation": "Moderation · Admin",
+  "/console/audit": "Audit log · Admin",
 };
 
 const PROTECTED: Record<string, () => ReactNode> = {
@@ -64,6 +72,12 @@ const PROTECTED: Record<string, () => ReactNode> = {
   "/settings/activity": () => <ActivitySettings />,
   // The e-mail change is confirmed by the account that asked for it: signed out, sign in first, then back here.
   "/confirm-email": () => <ConfirmEmail />,
+  // The admin area (not /admin: that prefix is the services' admin API behind the proxy). Each page shows
+  // "Not allowed" to anyone whose role is not admin.
+  "/console": () => <ConsoleHome />,
+  "/console/users": () => <UsersPage />,
+  "/console/moderation": () => <ModerationQueue />,
+  "/console/audit": () => <AuditPage />,
 };
 
 function Routes() {

@@ -1,7 +1,11 @@
 """Reconciliation: what notifications missed.
 
 - Overdue intents (parameters lapsed, no notification): ask the Admin API. An asset that exists goes through
-  the same apply path as a webhook (policy, ordering rule); no asset means the upload never happened.
+  the same apply path as a webhook (policy, ordering rule, the moderation gate: a pending asset waits in
+  awaiting_moderation); no asset means the upload never happened.
+- Uploads awaiting moderation longer than PROFILE_MODERATION_RECONCILE_SECONDS (a lost `moderation`
+  notification): the Admin API resource's moderation array decides them through the same decision path as the
+  notification and the admin routes; each is asked about at most once per that period.
 - Replaced pictures recorded on a profile but not yet in the outbox (a crash between the two writes).
 - Orphan sweep: list the avatar prefix at Cloudinary and destroy assets no profile shows and no pending intent
   awaits (crashes, manual uploads). `dry_run` only reports.
@@ -19,14 +23,21 @@ import msgspec
 from pymongo.errors import PyMongoError
 
 from profile_service.avatars.apply import UploadApplier
-from profile_service.avatars.cloudinary import LISTING_LAG_MS, AssetStore, timestamp_ms
+from profile_service.avatars.cloudinary import (
+    LISTING_LAG_MS,
+    AssetStore,
+    moderation_state,
+    rejecting_kind,
+    timestamp_ms,
+)
 from profile_service.avatars.intents import IntentRepository, IntentStatus
-from profile_service.avatars.moderation import ModerationDecider
+from profile_service.avatars.moderation import ModerationDecider, Outcome
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
 from profile_service.profiles.repository import ProfileRepository
 from service_kit.clock import Clock, to_ms
+from service_kit.errors import Conflict
 from service_kit.settings import SettingsError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +49,9 @@ class ReconcileReport(msgspec.Struct):
     checked: int = 0
     outcomes: dict[str, int] = msgspec.field(default_factory=dict)
     retired_handed_over: int = 0
+    # Uploads awaiting moderation that were checked against the Admin API, by resulting status.
+    awaiting_checked: int = 0
+    awaiting_outcomes: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class OrphanReport(msgspec.Struct):
@@ -94,7 +108,36 @@ class Reconciler:
         for user_id in await self._profiles.with_retired():
             await self._applier.hand_over_retired(user_id)
             report.retired_handed_over += 1
+        await self.reconcile_awaiting(report)
         return report
+
+    async def reconcile_awaiting(self, report: ReconcileReport) -> None:
+        """Decide uploads whose moderation notification is overdue from what the Admin API reports now."""
+        before_ms = to_ms(self._clock()) - int(self._settings.moderation_reconcile_seconds * 1000)
+        for intent in await self._intents.awaiting_unchecked(before_ms):
+            report.awaiting_checked += 1
+            asset = await self._assets.resource(intent.public_id)
+            await self._intents.mark_checked(intent.id)
+            state = None if asset is None else moderation_state(asset.moderation)
+            status = intent.status
+            if asset is None:
+                # Gone at Cloudinary (destroyed in its console, say): nothing left to approve.
+                status = await self._applier.vanished(intent)
+            elif state == "approved" or state == "rejected":
+                outcome: Outcome = "approved" if state == "approved" else "rejected"
+                kind = rejecting_kind(asset.moderation) or intent.moderation or "manual"
+                try:
+                    status = await self._moderation.decide(
+                        intent,
+                        outcome,
+                        reason=kind if outcome == "rejected" else None,
+                        by="cloudinary",
+                        source="reconcile",
+                    )
+                except Conflict as exc:
+                    logger.warning("awaiting upload not decided: %s", exc.detail, extra={"intent_id": intent.id})
+            report.awaiting_outcomes[status.value] = report.awaiting_outcomes.get(status.value, 0) + 1
+            logger.info("reconciled awaiting upload: %s", status.value, extra={"intent_id": intent.id})
 
     async def sweep_orphans(self, *, dry_run: bool) -> OrphanReport:
         """Find assets under the avatar prefix that nothing refers to; schedule their destruction unless dry_run."""

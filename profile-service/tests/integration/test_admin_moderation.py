@@ -14,6 +14,7 @@ from profile_service.app import create_app
 from profile_service.avatars.cloudinary import Asset, CloudinaryUnavailable
 from profile_service.config import Settings
 from profile_service.services import build
+from service_kit.clock import utc_now
 from tests.conftest import Client, TokenFactory, auth, wait_until_ready
 from tests.fakes import FakeAssets
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
@@ -330,3 +331,36 @@ def outbox_job(client: Client, public_id: str) -> dict[str, Any] | None:
     with client.portal() as portal:
         found: dict[str, Any] | None = portal.call(read)
         return found
+
+
+def test_uploads_waiting_since_the_same_millisecond_page_without_gaps_or_repeats(
+    moderated: Settings, assets: FakeAssets, token: TokenFactory, admin: dict[str, str]
+) -> None:
+    frozen = utc_now()  # every upload starts waiting at this very millisecond: the cursor's ties path
+    with TestClient(create_app(services=build(moderated, assets=assets, clock=lambda: frozen))) as client:
+        wait_until_ready(client)
+        uploads = sorted(awaiting_upload(client, assets, token(f"u{n}", f"user{n}"))["upload_id"] for n in range(5))
+
+        seen, cursor = [], None
+        for _ in range(10):
+            page = queue(client, admin, limit=2, **({} if cursor is None else {"cursor": cursor}))
+            seen += [item["upload_id"] for item in page["items"]]
+            if (cursor := page["next_cursor"]) is None:
+                break
+
+    assert seen == uploads
+
+
+def test_decided_uploads_page_newest_decision_first(
+    client: Client, assets: FakeAssets, token: TokenFactory, admin: dict[str, str]
+) -> None:
+    uploads = [awaiting_upload(client, assets, token(f"u{n}", f"user{n}"))["upload_id"] for n in range(3)]
+    for upload_id in uploads:
+        assert client.post(f"/admin/moderation/{upload_id}/approve", headers=admin).status_code == 200
+
+    first = queue(client, admin, status="approved", limit=2)
+    second = queue(client, admin, status="approved", limit=2, cursor=first["next_cursor"])
+
+    assert [item["upload_id"] for item in first["items"] + second["items"]] == uploads[::-1]
+    assert second["next_cursor"] is None
+    assert queue(client, admin, status="rejected")["items"] == []

@@ -220,7 +220,7 @@ def test_a_notification_for_an_unknown_public_id_is_acknowledged_and_ignored(cli
 
 
 def test_other_notification_types_are_acknowledged(client: Client) -> None:
-    response = post_notification(client, {"notification_type": "moderation", "public_id": "x"})
+    response = post_notification(client, {"notification_type": "rename", "public_id": "x"})
 
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"

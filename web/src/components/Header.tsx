@@ -2,6 +2,7 @@ import { navigate, useLocation } from "../router";
 import { Link } from "./Link";
 import { useSession } from "../session";
 import { Avatar } from "./Avatar";
+import { isAdmin } from "../features/admin/access";
 
 export function Header() {
   const { status, user, profile, signOut } = useSession();
@@ -27,6 +28,11 @@ export function Header() {
             <Link href="/settings/security" aria-current={path.startsWith("/settings") ? "page" : undefined}>
               Settings
             </Link>
+            {isAdmin(user?.role) && (
+              <Link href="/console" aria-current={path.startsWith("/console") ? "page" : undefined}>
+                Admin
+              </Link>
+            )}
             <button
               type="button"
               className="button button-quiet"

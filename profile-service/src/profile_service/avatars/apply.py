@@ -12,7 +12,7 @@ import logging
 
 import msgspec
 
-from profile_service.avatars.cloudinary import Asset, moderation_state, timestamp_ms
+from profile_service.avatars.cloudinary import Asset, moderation_state, rejecting_kind, timestamp_ms
 from profile_service.avatars.intents import APPLICABLE, Intent, IntentRepository, IntentStatus
 from profile_service.avatars.ordering import Verdict
 from profile_service.avatars.policy import AvatarPolicy
@@ -173,7 +173,7 @@ class UploadApplier:
         if state == "approved":
             return await self.decided(intent, "approved", reason=None, by=CLOUDINARY, source=source, asset=asset)
         if state == "rejected":
-            kind = _rejecting_kind(asset) or intent.moderation or "manual"
+            kind = rejecting_kind(asset.moderation) or intent.moderation or "manual"
             return await self.decided(intent, "rejected", reason=kind, by=CLOUDINARY, source=source, asset=asset)
         # Undecided, or Cloudinary reports no moderation at all for an upload signed with it: the gate is ours, so
         # it waits (a reviewer, the notification or reconciliation decides it).
@@ -290,6 +290,16 @@ class UploadApplier:
         await self._forget_pending(intent)
         return IntentStatus.REJECTED
 
+    async def vanished(self, intent: Intent) -> IntentStatus:
+        """An upload awaiting moderation whose asset Cloudinary no longer holds: expired, no longer under review."""
+        if await self._intents.transition(
+            intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.AWAITING_MODERATION,), reason="asset missing"
+        ):
+            await self._forget_pending(intent)
+            return IntentStatus.EXPIRED
+        current = await self._intents.get(intent.id)
+        return intent.status if current is None else current.status
+
     async def take_down(self, user_id: str, *, reason: str, by: str) -> str | None:
         """Remove the live picture for a moderation reason: a deletion (it takes a sequence, so nothing older
         comes back), its asset destroyed through the outbox, the owner told why. The public_id taken down, or
@@ -329,11 +339,3 @@ class UploadApplier:
             if old is not None:
                 await self._intents.transition(old.id, IntentStatus.SUPERSEDED, only_from=(IntentStatus.APPLIED,))
             await self._profiles.forget_retired(user_id, public_id)
-
-
-def _rejecting_kind(asset: Asset) -> str | None:
-    """Which moderator rejected the asset (the AI add-on's kind, or `manual`), from its moderation array."""
-    for entry in reversed(asset.moderation or []):
-        if isinstance(entry, dict) and entry.get("status") == "rejected":
-            return str(entry.get("kind") or "") or None
-    return None

@@ -115,6 +115,14 @@ def moderation_state(moderation: list[dict[str, Any]] | None) -> str | None:
     return "pending"
 
 
+def rejecting_kind(moderation: list[dict[str, Any]] | None) -> str | None:
+    """Which moderator rejected the asset (an AI add-on's kind, or `manual`), from its moderation array."""
+    for entry in reversed(moderation or []):
+        if isinstance(entry, dict) and entry.get("status") == "rejected":
+            return str(entry.get("kind") or "") or None
+    return None
+
+
 # How long the Admin API's listing may keep showing an asset after it was destroyed. Evidence from a listing that
 # an asset exists (to destroy it again) counts from this long before the listing started.
 LISTING_LAG_MS = 60_000

@@ -161,9 +161,11 @@ class IntentRepository:
         return [msgspec.convert(doc, Intent, strict=False) async for doc in cursor]
 
     async def live_public_ids(self, public_ids: list[str]) -> set[str]:
-        """Which of `public_ids` belong to an intent still waiting for its upload."""
+        """Which of `public_ids` belong to an intent still waiting for its upload or for a moderation decision (the
+        orphan sweep must leave both alone: an asset under review is on no profile yet)."""
+        waiting = [IntentStatus.PENDING.value, IntentStatus.AWAITING_MODERATION.value]
         cursor = self._collection.find(
-            {"public_id": {"$in": public_ids}, "status": IntentStatus.PENDING.value}, {"public_id": True}
+            {"public_id": {"$in": public_ids}, "status": {"$in": waiting}}, {"public_id": True}
         )
         return {doc["public_id"] async for doc in cursor}
 
@@ -176,7 +178,16 @@ class IntentRepository:
         """Mark every intent of the user that could still be applied (or is applied) superseded: after an
         account deletion none of them may ever reach a profile. Returns how many changed."""
         result = await self._collection.update_many(
-            {"user_id": user_id, "status": {"$in": [*(s.value for s in APPLICABLE), IntentStatus.APPLIED.value]}},
+            {
+                "user_id": user_id,
+                "status": {
+                    "$in": [
+                        *(s.value for s in APPLICABLE),
+                        IntentStatus.APPLIED.value,
+                        IntentStatus.AWAITING_MODERATION.value,
+                    ]
+                },
+            },
             {"$set": {"status": IntentStatus.SUPERSEDED.value, "reason": reason, "updated_ms": to_ms(self._clock())}},
         )
         return result.modified_count

@@ -60,6 +60,11 @@ class Notification(msgspec.Struct):
     resource_type: str | None = None
     type: str | None = None
     eager: list[dict[str, Any]] | None = None
+    # Upload notifications of moderated uploads carry the moderation array; `moderation` notifications the decision.
+    moderation: list[dict[str, Any]] | None = None
+    moderation_status: str | None = None
+    moderation_kind: str | None = None
+    moderation_updated_at: str | None = None
 
 
 class WebhookAck(msgspec.Struct):

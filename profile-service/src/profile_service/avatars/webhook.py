@@ -1,4 +1,4 @@
-"""`POST /webhooks/cloudinary`: Cloudinary's signed notifications (upload and eager) for our uploads.
+"""`POST /webhooks/cloudinary`: Cloudinary's signed notifications (upload, eager, moderation) for our uploads.
 
 Verified over the raw body bytes before anything is parsed; 401 and no change when the signature or the
 timestamp is off. 2xx only once the outcome is persisted: a database or Cloudinary outage is a 503, so
@@ -15,17 +15,18 @@ from litestar.di import NamedDependency
 
 from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import Asset, AssetStore, CloudinaryAccount, CloudinaryUnavailable
-from profile_service.avatars.intents import APPLICABLE, IntentRepository
+from profile_service.avatars.intents import APPLICABLE, Intent, IntentRepository
+from profile_service.avatars.moderation import ModerationDecider, Outcome
 from profile_service.avatars.schemas import Notification, WebhookAck
 from profile_service.avatars.signing import InvalidNotification, verify_notification
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
-from service_kit.errors import BadRequest, ServiceUnavailable, Unauthorized
+from service_kit.errors import BadRequest, Conflict, ServiceUnavailable, Unauthorized
 from service_kit.openapi import problems
 
 logger = logging.getLogger(__name__)
 
-HANDLED_TYPES = ("upload", "eager")
+HANDLED_TYPES = ("upload", "eager", "moderation")
 
 
 def asset_from(note: Notification) -> Asset | None:
@@ -59,8 +60,47 @@ def verified_notification(
         raise BadRequest(f"The notification is not a JSON object Cloudinary sends: {exc}") from None
 
 
+def _unavailable(exc: CloudinaryUnavailable) -> ServiceUnavailable:
+    return ServiceUnavailable("Cloudinary is not answering.", headers={"Retry-After": "5"})
+
+
+async def process_moderation(
+    note: Notification, intent: Intent, intents: IntentRepository, moderation: ModerationDecider, metrics: Metrics
+) -> WebhookAck:
+    """A `moderation` notification: Cloudinary's decision (a reviewer in its console, an admin route's update, an
+    AI add-on), carried out through the same decision path as the admin routes."""
+    log = {"intent_id": intent.id, "notification_type": note.notification_type, "kind": note.moderation_kind}
+    outcome: Outcome
+    if note.moderation_status == "approved":
+        outcome = "approved"
+    elif note.moderation_status == "rejected":
+        outcome = "rejected"
+    else:  # pending/queued: nothing decided yet
+        metrics.webhooks.labels("moderation_undecided").inc()
+        return WebhookAck(status="noted", intent_status=intent.status.value)
+    reason = (note.moderation_kind or intent.moderation or "manual") if outcome == "rejected" else None
+    try:
+        status = await moderation.decide(intent, outcome, reason=reason, by="cloudinary", source="webhook")
+    except Conflict as exc:
+        # Decided the other way already (or not moderated): the first decision stands; nothing to retry.
+        logger.warning("moderation notification ignored: %s", exc.detail, extra=log)
+        metrics.webhooks.labels("moderation_conflict").inc()
+        current = await intents.get(intent.id)
+        return WebhookAck(status="ignored", intent_status=(current or intent).status.value)
+    except CloudinaryUnavailable as exc:
+        raise _unavailable(exc) from exc
+    metrics.webhooks.labels(f"moderation_{status.value}").inc()
+    logger.info("moderation notification processed: %s -> %s", outcome, status.value, extra=log)
+    return WebhookAck(status="processed", intent_status=status.value)
+
+
 async def process_notification(
-    note: Notification, intents: IntentRepository, applier: UploadApplier, assets: AssetStore, metrics: Metrics
+    note: Notification,
+    intents: IntentRepository,
+    applier: UploadApplier,
+    assets: AssetStore,
+    metrics: Metrics,
+    moderation: ModerationDecider,
 ) -> WebhookAck:
     """Apply the upload a verified notification reports through the same path as the confirm fallback."""
     if note.notification_type not in HANDLED_TYPES or not note.public_id:
@@ -71,6 +111,8 @@ async def process_notification(
         metrics.webhooks.labels("unknown_public_id").inc()
         logger.info("notification for a public_id we never signed", extra={"public_id": note.public_id})
         return WebhookAck(status="ignored")
+    if note.notification_type == "moderation":
+        return await process_moderation(note, intent, intents, moderation, metrics)
     log = {"intent_id": intent.id, "notification_type": note.notification_type}
     asset = asset_from(note) if note.notification_type == "upload" else None
     if asset is None:
@@ -81,7 +123,7 @@ async def process_notification(
         try:
             asset = await assets.resource(intent.public_id)
         except CloudinaryUnavailable as exc:
-            raise ServiceUnavailable("Cloudinary is not answering.", headers={"Retry-After": "5"}) from exc
+            raise _unavailable(exc) from exc
         if asset is None:
             logger.warning("notification for an asset Cloudinary does not hold", extra=log)
             metrics.webhooks.labels("asset_missing").inc()
@@ -120,11 +162,13 @@ class CloudinaryWebhookController(Controller):
         account: NamedDependency[CloudinaryAccount],
         settings: NamedDependency[Settings],
         metrics: NamedDependency[Metrics],
+        moderation: NamedDependency[ModerationDecider],
     ) -> WebhookAck:
-        """Cloudinary's signed upload and eager notifications (the `notification_url` of every signed upload).
+        """Cloudinary's signed upload, eager and moderation notifications (the `notification_url` of every signed
+        upload).
 
         Authenticated by `X-Cld-Signature` over the raw body and `X-Cld-Timestamp`, not by a token. Answers 2xx only
         once the outcome is stored; notifications for unknown uploads are acknowledged and ignored.
         """
         note = verified_notification(await request.body(), request.headers, account, settings, metrics)
-        return await process_notification(note, intents, applier, assets, metrics)
+        return await process_notification(note, intents, applier, assets, metrics, moderation)

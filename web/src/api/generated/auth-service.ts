@@ -24,6 +24,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListAudit
+         * @description Who did what to whom, when and why: admin actions and role changes, newest first.
+         *
+         *     Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListUsers
+         * @description Accounts whose e-mail address or username starts with `q` (every account without it), by e-mail.
+         *
+         *     Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetUser
+         * @description One account: role, two-step and passkeys, live sessions, suspension.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SuspendUser
+         * @description Suspend an account: every session ends, and signing in or refreshing answers 403 with the reason.
+         *
+         *     Suspending a suspended account changes nothing (its first reason stays). Access tokens it already holds
+         *     keep working until they expire (at most the access-token lifetime).
+         */
+        post: operations["suspendUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}/unsuspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * UnsuspendUser
+         * @description Lift a suspension: the person can sign in again; sessions ended by the suspension stay ended.
+         */
+        post: operations["unsuspendUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/activity": {
         parameters: {
             query?: never;
@@ -700,6 +807,44 @@ export interface components {
             events: components["schemas"]["ActivityEvent"][];
             next_cursor: string | null;
         };
+        /** AdminUser */
+        AdminUser: {
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            id: string;
+            passkeys: number;
+            role: string;
+            sessions: number;
+            suspended: components["schemas"]["Suspension"] | null;
+            two_factor: boolean;
+            username: string;
+        };
+        /** AdminUserPage */
+        AdminUserPage: {
+            next_cursor: string | null;
+            users: components["schemas"]["AdminUser"][];
+        };
+        /** AuditEntry */
+        AuditEntry: {
+            action: string;
+            actor: string | null;
+            actor_id: string;
+            /** Format: date-time */
+            at: string;
+            detail: {
+                [key: string]: string;
+            };
+            id: string;
+            reason: string | null;
+            target: string | null;
+            target_id: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            entries: components["schemas"]["AuditEntry"][];
+            next_cursor: string | null;
+        };
         /** CeremonyOptions */
         CeremonyOptions: {
             ceremony_id: string;
@@ -872,6 +1017,18 @@ export interface components {
         SessionList: {
             sessions: components["schemas"]["SessionInfo"][];
         };
+        /** Suspension */
+        Suspension: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            reason: string;
+        };
+        /** SuspensionRequest */
+        SuspensionRequest: {
+            /** @description Why, in words the person will read (1-500 printable characters, not only spaces). */
+            reason: string;
+        };
         /** TokenRequest */
         TokenRequest: {
             client_id?: string | null;
@@ -911,6 +1068,356 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Jwks"];
+                };
+            };
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /** @description Opaque: a `next_cursor` from an earlier page. */
+                cursor?: string | null;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Bad Request: `limit` is out of range, or `cursor` is not one this server handed out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (`type: urn:profile-pictures:problem:admin-required`): a user or service token, or an account whose admin role was revoked; a suspended admin gets `account-suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Prefix of the e-mail address or the username, any case. */
+                q?: string;
+                /** @description Opaque: a `next_cursor` from an earlier page. */
+                cursor?: string | null;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
+            };
+            /** @description Bad Request: `limit` is out of range, or `cursor` is not one this server handed out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (`type: urn:profile-pictures:problem:admin-required`): a user or service token, or an account whose admin role was revoked; a suspended admin gets `account-suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An account's `id`. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (`type: urn:profile-pictures:problem:admin-required`): a user or service token, or an account whose admin role was revoked; a suspended admin gets `account-suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no account has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    suspendUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An account's `id`. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspensionRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Bad Request: the body does not match the schema. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (`type: urn:profile-pictures:problem:admin-required`): a user or service token, or an account whose admin role was revoked; a suspended admin gets `account-suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no account has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: that is your own account. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    unsuspendUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An account's `id`. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (`type: urn:profile-pictures:problem:admin-required`): a user or service token, or an account whose admin role was revoked; a suspended admin gets `account-suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no account has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1162,7 +1669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden: the account is being deleted. */
+            /** @description Forbidden: the account is being deleted, or the account is suspended (`type: urn:profile-pictures:problem:account-suspended`, `reason`: why). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1242,7 +1749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden: the account is being deleted. */
+            /** @description Forbidden: the account is being deleted, or the account is suspended (`type: urn:profile-pictures:problem:account-suspended`, `reason`: why). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1715,7 +2222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden: the account is being deleted. */
+            /** @description Forbidden: the account is being deleted, or the account is suspended (`type: urn:profile-pictures:problem:account-suspended`, `reason`: why). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2356,6 +2863,15 @@ export interface operations {
             };
             /** @description Unauthorized: no refresh cookie, or it is unknown, expired, rotated or revoked. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the account is suspended (`type: urn:profile-pictures:problem:account-suspended`, `reason`: why). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,121 @@
  */
 
 export interface paths {
+    "/admin/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue
+         * @description Uploads under moderation: `pending` ones (awaiting a decision) oldest first, `approved` or `rejected`
+         *     ones newest first, each with a square thumbnail URL, its owner and when.
+         *
+         *     Pass `next_cursor` back as `cursor` (with the same `status`) for the next page; it is `null` on the last.
+         *     Audited as `queue.viewed`.
+         */
+        get: operations["listModerationQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/moderation/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * AuditLog
+         * @description Every admin action of this service (decisions, take-downs, queue views), newest first.
+         *
+         *     Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         */
+        get: operations["listModerationAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/moderation/{upload_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve
+         * @description Approve an upload: Cloudinary's moderation status is set first, then the picture is applied through the
+         *     ordering rule (`status` `applied`, or `superseded` when a newer picture was applied meanwhile).
+         *
+         *     Approving again answers the same; a rejected upload cannot be approved (409). A body, if sent, is ignored.
+         */
+        post: operations["approveUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/moderation/{upload_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject
+         * @description Reject an upload: Cloudinary's moderation status is set first, then the asset is destroyed and the owner
+         *     sees the reason (on their profile and the upload's status).
+         *
+         *     Rejecting again answers the same; an approved upload cannot be rejected (409).
+         */
+        post: operations["rejectUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/profiles/{account_id}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * TakeDown
+         * @description Take a user's live picture down: removed like the owner's deletion (uploads signed before cannot bring
+         *     it back), its asset destroyed at Cloudinary through the outbox, the owner told the reason.
+         *
+         *     `account_id` is the user's id (the path parameter is not called `user_id`: that name is the caller's).
+         */
+        delete: operations["takeDownAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -266,7 +381,8 @@ export interface paths {
         put?: never;
         /**
          * Receive
-         * @description Cloudinary's signed upload and eager notifications (the `notification_url` of every signed upload).
+         * @description Cloudinary's signed upload, eager and moderation notifications (the `notification_url` of every signed
+         *     upload).
          *
          *     Authenticated by `X-Cld-Signature` over the raw body and `X-Cld-Timestamp`, not by a token. Answers 2xx only
          *     once the outcome is stored; notifications for unknown uploads are acknowledged and ignored.
@@ -305,6 +421,7 @@ export interface components {
             max_open_uploads: number;
             max_uploads_per_hour: number;
             min_dimension: number;
+            moderation?: string | null;
             sizes: number[];
             upload_ttl_seconds: number;
         };
@@ -318,6 +435,57 @@ export interface components {
         Health: {
             status: string;
         };
+        /** ModerationAuditEntry */
+        ModerationAuditEntry: {
+            action: string;
+            actor_id: string;
+            /** Format: date-time */
+            at: string;
+            id: string;
+            reason?: string | null;
+            target_user_id: string | null;
+            upload_id?: string | null;
+        };
+        /** ModerationAuditPage */
+        ModerationAuditPage: {
+            entries: components["schemas"]["ModerationAuditEntry"][];
+            next_cursor: string | null;
+        };
+        /** ModerationDecision */
+        ModerationDecision: {
+            /** @enum {string} */
+            moderation_status: "approved" | "rejected";
+            status: string;
+            upload_id: string;
+        };
+        /** ModerationItem */
+        ModerationItem: {
+            decided_at?: string | null;
+            decided_by?: string | null;
+            reason?: string | null;
+            secure_url: string | null;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            thumbnail_url: string | null;
+            upload_id: string;
+            uploaded_at: string | null;
+            user_id: string;
+            username: string | null;
+        };
+        /** ModerationNotice */
+        ModerationNotice: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            kind: "rejected" | "taken_down";
+            reason: string;
+            upload_id?: string | null;
+        };
+        /** ModerationPage */
+        ModerationPage: {
+            items: components["schemas"]["ModerationItem"][];
+            next_cursor: string | null;
+        };
         /** NotificationChange */
         NotificationChange: {
             email?: boolean;
@@ -329,6 +497,21 @@ export interface components {
             email: boolean;
             /** @default false */
             sms: boolean;
+        };
+        /** PendingAvatar */
+        PendingAvatar: {
+            height: number;
+            secure_url: string;
+            /** @constant */
+            status: "pending";
+            upload_id: string;
+            /** Format: date-time */
+            uploaded_at: string;
+            variants: {
+                [key: string]: string;
+            };
+            version: number;
+            width: number;
         };
         /** Preferences */
         Preferences: {
@@ -365,6 +548,8 @@ export interface components {
             display_name: string | null;
             /** @default  */
             location: string;
+            moderation_notice?: components["schemas"]["ModerationNotice"] | null;
+            pending_avatar?: components["schemas"]["PendingAvatar"] | null;
             preferences?: components["schemas"]["Preferences"];
             /** Format: date-time */
             updated_at: string;
@@ -407,6 +592,16 @@ export interface components {
             username: string;
             website?: string | null;
         };
+        /** RejectionRequest */
+        RejectionRequest: {
+            /** @description Why, for the owner and the audit log: 1..500 printable characters, not only spaces. */
+            reason: string;
+        };
+        /** TakeDownRequest */
+        TakeDownRequest: {
+            /** @description Why, for the owner and the audit log: 1..500 printable characters, not only spaces. */
+            reason: string;
+        };
         /** UploadStatus */
         UploadStatus: {
             avatar?: components["schemas"]["Avatar"] | null;
@@ -443,6 +638,373 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listModerationQueue: {
+        parameters: {
+            query?: {
+                /** @description Which uploads. */
+                status?: "pending" | "approved" | "rejected";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Opaque: a `next_cursor` from an earlier page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationPage"];
+                };
+            };
+            /** @description Bad Request: `limit` or `status` is out of range, or `cursor` is not one this server handed out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (a user without the admin role, or a service token): `type` `urn:profile-pictures:problem:admin-required`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listModerationAudit: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Opaque: a `next_cursor` from an earlier page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationAuditPage"];
+                };
+            };
+            /** @description Bad Request: `limit` or `status` is out of range, or `cursor` is not one this server handed out. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (a user without the admin role, or a service token): `type` `urn:profile-pictures:problem:admin-required`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    approveUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationDecision"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (a user without the admin role, or a service token): `type` `urn:profile-pictures:problem:admin-required`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no upload with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: the upload is not under moderation, was decided the other way, or Cloudinary does not hold it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: Cloudinary (or the database) is not answering; nothing was decided: retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    rejectUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationDecision"];
+                };
+            };
+            /** @description Bad Request: the body does not match the schema. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (a user without the admin role, or a service token): `type` `urn:profile-pictures:problem:admin-required`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: no upload with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict: the upload is not under moderation, was decided the other way, or Cloudinary does not hold it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: Cloudinary (or the database) is not answering; nothing was decided: retry. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    takeDownAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakeDownRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: the body does not match the schema. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the token is not an administrator's (a user without the admin role, or a service token): `type` `urn:profile-pictures:problem:admin-required`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found: the profile shows no picture. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;

@@ -95,5 +95,5 @@ const PICTURE_ACTIONS: Record<string, string> = {
 export function describePictureEntry(entry: ModerationAuditEntry): string {
   const verb = PICTURE_ACTIONS[entry.action] ?? entry.action;
   if (entry.action === "queue.viewed") return `Admin ${entry.actor_id} ${verb}`;
-  return `Admin ${entry.actor_id} ${verb} user ${entry.target_user_id}`;
+  return `Admin ${entry.actor_id} ${verb} ${entry.target_user_id ? `user ${entry.target_user_id}` : "a deleted account"}`;
 }

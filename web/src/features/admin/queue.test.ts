@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { ModerationItem } from "../../api/types";
-import { type QueueEvent, type QueueState, focusedItem, initialQueue, queueCommand, queueReducer } from "./queue";
+import {
+  type QueueEvent,
+  type QueueState,
+  focusedItem,
+  initialQueue,
+  ownerName,
+  queueCommand,
+  queueReducer,
+} from "./queue";
 
 const item = (n: number): ModerationItem => ({
   upload_id: `up${n}`,
   user_id: `u${n}`,
   username: `user${n}`,
-  status: "awaiting_moderation",
+  status: "pending",
   thumbnail_url: `https://cld/t${n}.jpg`,
   secure_url: `https://cld/${n}.jpg`,
   uploaded_at: `2030-01-01T00:0${n}:00Z`,
@@ -77,8 +85,12 @@ describe("queueReducer", () => {
     expect(state.list.items).toHaveLength(2);
     expect(state.deciding).toBeNull();
     expect(state.announcement).toBe("Cloudinary didn't answer");
+    state = run(state, { type: "open-reject", uploadId: "up1" }, { type: "deciding", uploadId: "up1" });
+    state = run(state, { type: "decide-failed", uploadId: "up1", message: "try again", gone: false });
+    expect(state.rejecting).toBe("up1"); // the dialog stays open with the message
     state = run(state, { type: "decide-failed", uploadId: "up1", message: "already decided", gone: true });
     expect(state.list.items.map((i) => i.upload_id)).toEqual(["up2"]);
+    expect(state.rejecting).toBeNull();
   });
 
   it("decides one picture at a time, and only pending ones", () => {
@@ -105,6 +117,13 @@ describe("queueReducer", () => {
   it("keeps each card once when pages overlap", () => {
     const state = run(loaded(2), { type: "page", status: "pending", page: { items: [item(2)], next_cursor: null } });
     expect(state.list.items).toHaveLength(2);
+  });
+});
+
+describe("ownerName", () => {
+  it("names the owner by username, or by id when the queue has none", () => {
+    expect(ownerName({ username: "ann", user_id: "u1" })).toBe("@ann");
+    expect(ownerName({ username: null, user_id: "u1" })).toBe("user u1");
   });
 });
 

@@ -52,6 +52,11 @@ export function initialQueue(status: ModerationStatus = "pending"): QueueState {
 
 const clamp = (index: number, count: number) => Math.max(0, Math.min(index, count - 1));
 
+/** "@ann", or the user id when the service did not know the username (a profile without one). */
+export function ownerName(item: Pick<ModerationItem, "username" | "user_id">): string {
+  return item.username ? `@${item.username}` : `user ${item.user_id}`;
+}
+
 /** The card a decision or a key acts on: the focused one. */
 export function focusedItem(state: QueueState): ModerationItem | null {
   return state.list.items[state.focus] ?? null;
@@ -112,7 +117,7 @@ export function queueReducer(state: QueueState, event: QueueEvent): QueueState {
     case "decided": {
       const item = state.list.items.find((i) => i.upload_id === event.uploadId);
       const rest = without(state, event.uploadId);
-      const who = item ? `@${item.username}'s picture` : "The picture";
+      const who = item ? `${ownerName(item)}'s picture` : "The picture";
       return {
         ...state,
         ...rest,
@@ -123,7 +128,14 @@ export function queueReducer(state: QueueState, event: QueueEvent): QueueState {
     }
     case "decide-failed": {
       const rest = event.gone ? without(state, event.uploadId) : { list: state.list, focus: state.focus };
-      return { ...state, ...rest, deciding: null, rejecting: null, announcement: event.message };
+      // A failure that can be retried keeps the reject dialog open (it shows the message there).
+      return {
+        ...state,
+        ...rest,
+        deciding: null,
+        rejecting: event.gone ? null : state.rejecting,
+        announcement: event.message,
+      };
     }
   }
 }
