@@ -412,3 +412,52 @@ async def test_queue_pages_by_ties_then_a_range_on_one_field(db: AsyncDatabase[d
     assert [doc["_id"] for doc in ties] == [f"{1:024x}", f"{2:024x}"]
     assert [doc["_id"] for doc in later] == [f"{3:024x}", f"{4:024x}", f"{5:024x}"]
     assert [doc["_id"] for doc in newest] == [f"{5:024x}", f"{4:024x}"]
+
+
+async def test_none_matches_a_missing_or_null_field_when_it_stands_alone(db: AsyncDatabase[dict[str, Any]]) -> None:
+    # A moderation decision is claimed once: `moderation_status: None` (never inside an `$or`, where the stand-in
+    # matches only a missing field, not a null one; MongoDB matches both).
+    intents = db["upload_intents"]
+    await intents.insert_many(
+        [{"_id": "a"}, {"_id": "b", "moderation_status": None}, {"_id": "c", "moderation_status": "approved"}]
+    )
+
+    claimable = [doc["_id"] async for doc in intents.find({"moderation_status": None})]
+    claimed = await intents.update_one({"_id": "b", "moderation_status": None}, {"$set": {"moderation_status": "x"}})
+    again = await intents.update_one({"_id": "b", "moderation_status": None}, {"$set": {"moderation_status": "y"}})
+
+    assert sorted(claimable) == ["a", "b"]
+    assert (claimed.matched_count, again.matched_count) == (1, 0)
+
+
+async def test_a_pending_picture_is_set_only_over_an_older_one(db: AsyncDatabase[dict[str, Any]]) -> None:
+    # `set_pending_avatar`: `pending_seq` below the upload's (or absent: a profile from before moderation) and the
+    # live picture older; `apply_avatar` pins the `pending_seq` it read when it clears the pending picture.
+    profiles = db["profiles"]
+    await profiles.insert_many([{"_id": "u1", "applied_seq": 1}, {"_id": "u2", "applied_seq": 1, "pending_seq": 0}])
+
+    async def set_pending(user: str, seq: int) -> bool:
+        for newer in ({"$lt": seq}, {"$exists": False}):
+            result = await profiles.update_one(
+                {"_id": user, "applied_seq": {"$lt": seq}, "pending_seq": newer},
+                {"$set": {"pending_avatar": {"upload_id": str(seq), "seq": seq}, "pending_seq": seq}},
+            )
+            if result.matched_count == 1:
+                return True
+        return False
+
+    for user in ("u1", "u2"):
+        assert [await set_pending(user, 3), await set_pending(user, 2), await set_pending(user, 1)] == [
+            True,
+            False,
+            False,
+        ]
+        shown = await profiles.find_one({"_id": user, "pending_avatar.upload_id": "3"})
+        assert shown is not None
+        cleared = await profiles.update_one(
+            {"_id": user, "applied_seq": 1, "pending_seq": 3},
+            {"$set": {"pending_avatar": None, "pending_seq": 0, "applied_seq": 3}},
+        )
+        assert cleared.matched_count == 1
+        assert (await profiles.find_one({"_id": user}) or {})["pending_avatar"] is None
+        assert await set_pending(user, 4) is True

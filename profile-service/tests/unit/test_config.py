@@ -70,3 +70,45 @@ def test_signing_quotas_default_to_five_open_and_thirty_an_hour() -> None:
 def test_a_signing_quota_below_one_is_refused(name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({**REQUIRED, name: "0"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "none",
+        "manual",
+        "aws_rek",
+        "webpurify",
+        "perception_point",
+        "duplicate:0.5",
+        "aws_rek|manual",
+        "aws_rek|duplicate:1|manual",
+        "duplicate:0",
+    ],
+)
+def test_moderation_accepts_the_documented_kinds(value: str) -> None:
+    settings = Settings.from_env({**REQUIRED, "PROFILE_MODERATION": value})
+
+    assert settings.moderation == value
+    assert settings.signed_moderation == (None if value == "none" else value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "Manual", "manual|aws_rek", "aws_rek|aws_rek", "none|manual", "duplicate:2", "duplicate:", "nsfw", "manual|"],
+)
+def test_moderation_refuses_anything_else_naming_the_variable(value: str) -> None:
+    with pytest.raises(SettingsError, match="PROFILE_MODERATION") as refused:
+        Settings.from_env({**REQUIRED, "PROFILE_MODERATION": value})
+
+    assert "\n" not in str(refused.value)
+
+
+def test_moderation_is_off_by_default() -> None:
+    settings = Settings.from_env(REQUIRED)
+
+    assert (settings.moderation, settings.signed_moderation, settings.moderation_reconcile_seconds) == (
+        "none",
+        None,
+        600.0,
+    )

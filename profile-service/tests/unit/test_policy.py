@@ -1,7 +1,9 @@
+from typing import Any
+
 import pytest
 
 from profile_service.avatars.apply import delivery_url, variant_urls
-from profile_service.avatars.cloudinary import Asset
+from profile_service.avatars.cloudinary import Asset, moderation_state
 from profile_service.avatars.policy import AvatarPolicy
 
 POLICY = AvatarPolicy(
@@ -67,3 +69,24 @@ def test_heic_variants_are_delivered_as_jpg() -> None:
 
 def test_delivery_url_without_upload_segment_is_left_alone() -> None:
     assert delivery_url("https://example.com/a.jpg", "c_fill") == "https://example.com/a.jpg"
+
+
+@pytest.mark.parametrize(
+    ("moderation", "state"),
+    [
+        (None, None),
+        ([], None),
+        ([{"kind": "manual", "status": "pending"}], "pending"),
+        ([{"kind": "manual", "status": "approved"}], "approved"),
+        ([{"kind": "manual", "status": "rejected"}], "rejected"),
+        ([{"kind": "aws_rek", "status": "queued"}], "pending"),
+        ([{"kind": "aws_rek", "status": "approved"}, {"kind": "manual", "status": "pending"}], "pending"),
+        ([{"kind": "aws_rek", "status": "rejected"}, {"kind": "manual", "status": "pending"}], "rejected"),
+        # One rejection aborts the moderators after it (reference § 11).
+        ([{"kind": "aws_rek", "status": "rejected"}, {"kind": "manual", "status": "aborted"}], "rejected"),
+        # A reviewer overruling the add-on in Cloudinary's console has the last word.
+        ([{"kind": "aws_rek", "status": "rejected"}, {"kind": "manual", "status": "approved"}], "approved"),
+    ],
+)
+def test_the_moderation_array_decides(moderation: list[dict[str, Any]] | None, state: str | None) -> None:
+    assert moderation_state(moderation) == state

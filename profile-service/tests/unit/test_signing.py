@@ -179,3 +179,14 @@ def test_a_timestamp_of_non_ascii_digits_is_malformed_even_when_correctly_signed
 
     with pytest.raises(InvalidNotification, match="malformed X-Cld-Timestamp"):
         verify(BODY, "17²", signature)
+
+
+def test_moderation_is_a_signed_field_when_enabled() -> None:
+    posted = fields(moderation="manual")
+
+    assert posted["moderation"] == "manual"
+    assert posted["signature"] == server_signature(posted, "abcd")
+    # Dropping or changing it to skip review breaks the signature at Cloudinary.
+    assert posted["signature"] != server_signature({k: v for k, v in posted.items() if k != "moderation"}, "abcd")
+    assert posted["signature"] != server_signature({**posted, "moderation": "aws_rek"}, "abcd")
+    assert "moderation" not in fields()

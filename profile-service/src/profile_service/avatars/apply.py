@@ -188,7 +188,7 @@ class UploadApplier:
             intent.id,
             IntentStatus.AWAITING_MODERATION,
             only_from=APPLICABLE,
-            extra={"asset": snapshot, "awaiting_ms": to_ms(self._clock())},
+            extra={"asset": snapshot, "awaiting_ms": (now_ms := to_ms(self._clock())), "checked_ms": now_ms},
         )
         if moved:
             self._metrics.moderation.labels("awaiting", source).inc()

@@ -93,15 +93,13 @@ class Asset(msgspec.Struct):
     moderation: list[dict[str, Any]] | None = None
 
 
-# Moderation statuses that are not a decision yet (Cloudinary queues an asset for an add-on, then shows pending).
-UNDECIDED = ("pending", "queued")
-
-
 def moderation_state(moderation: list[dict[str, Any]] | None) -> str | None:
     """The overall decision in a `moderation` array: "approved", "rejected", "pending", or None (no entry).
 
-    Several moderators run in the order signed (`aws_rek|manual`); the last one that decided has the final word
-    (a reviewer may overrule an add-on in the console), and while any is undecided the asset is pending.
+    Several moderators run in the order signed (`aws_rek|manual`): the first is `pending`, later ones `queued`, and
+    one rejection makes the rest `aborted` and the asset rejected (reference § 11). The last entry, once decided,
+    has the final word (a reviewer may overrule an add-on in the console); otherwise any rejection rejects, all
+    approvals approve, and anything else (`pending`, `queued`) is still pending.
     """
     statuses = [str(entry.get("status", "")) for entry in moderation or [] if isinstance(entry, dict)]
     if not statuses:

@@ -48,12 +48,13 @@ class Intent(msgspec.Struct, kw_only=True):
     moderation: str | None = None
     username: str | None = None
     asset: dict[str, Any] | None = None
-    # "pending" once awaiting, then "approved" | "rejected": set once by a compare-and-set (ModerationDecider).
+    # None until decided, then "approved" | "rejected": set once by a compare-and-set (`claim_decision`).
     moderation_status: str | None = None
     decided_by: str | None = None
     decided_ms: int | None = None
     awaiting_ms: int | None = None
-    # When reconciliation last asked Cloudinary about this awaiting upload (it asks at most once per period).
+    # When reconciliation last asked Cloudinary about this awaiting upload (it asks at most once per period);
+    # `awaiting_ms` until it first asks.
     checked_ms: int | None = None
 
 
@@ -107,7 +108,7 @@ class IntentRepository:
     async def claim_decision(self, intent_id: str, outcome: str, *, by: str) -> bool:
         """Record a moderation decision once: True if this call made it (the intent had none), False otherwise."""
         result = await self._collection.update_one(
-            {"_id": intent_id, "moderation_status": {"$in": [None, "pending"]}},
+            {"_id": intent_id, "moderation_status": None},
             {"$set": {"moderation_status": outcome, "decided_by": by, "decided_ms": to_ms(self._clock())}},
         )
         return result.matched_count == 1
@@ -129,13 +130,10 @@ class IntentRepository:
         """Awaiting uploads nobody decided since `before_ms` and reconciliation has not asked about since then."""
         cursor = (
             self._collection.find(
-                {
-                    "status": IntentStatus.AWAITING_MODERATION.value,
-                    "awaiting_ms": {"$lt": before_ms},
-                    "$or": [{"checked_ms": None}, {"checked_ms": {"$lt": before_ms}}],
-                }
+                # `checked_ms` starts as `awaiting_ms` (no `$or` with a null: the stand-in does not match it there).
+                {"status": IntentStatus.AWAITING_MODERATION.value, "checked_ms": {"$lt": before_ms}}
             )
-            .sort("awaiting_ms", ASCENDING)
+            .sort("checked_ms", ASCENDING)
             .limit(limit)
         )
         return [msgspec.convert(doc, Intent, strict=False) async for doc in cursor]
@@ -276,3 +274,4 @@ async def create_indexes(db: Database) -> None:
     await collection.create_index(
         [("moderation_status", ASCENDING), ("decided_ms", DESCENDING)], name="moderation_decided"
     )
+    await collection.create_index([("status", ASCENDING), ("checked_ms", ASCENDING)], name="status_checked")

@@ -164,6 +164,8 @@ class ProfileRepository:
                     "open_uploads": {},
                     "upload_grants": [],
                     "quota_rev": 0,
+                    "pending_avatar": None,
+                    "pending_seq": 0,
                     "created_at": self._clock(),
                 }
             }
@@ -333,13 +335,12 @@ class ProfileRepository:
         last_seen: tuple[int, int | None] | None = None
         while stalls < MAX_CAS_ATTEMPTS:
             doc = await self._collection.find_one(
-                {"_id": user_id}, {"applied_seq": True, "avatar": True, "pending_avatar": True}
+                {"_id": user_id}, {"applied_seq": True, "avatar": True, "pending_seq": True}
             )
             if doc is None:
                 raise NotFound("There is no profile for this user.")
             applied_seq = int(doc.get("applied_seq") or 0)
-            pending = doc.get("pending_avatar") or None
-            pending_seq = None if pending is None else int(pending.get("seq") or 0)
+            pending_seq = int(doc["pending_seq"]) if doc.get("pending_seq") else None
             # A lost compare-and-set means another apply raised `applied_seq`, which only ever grows until it
             # passes `seq` (then `decide` stops us), or a newer upload went under review: that is progress, not a
             # failure. Only a miss with nothing changed counts towards giving up, so contention never errs.
@@ -359,7 +360,8 @@ class ProfileRepository:
                 # The upload under review is this one, or older (its approval could only supersede it now);
                 # pinned, so a newer upload that went under review meanwhile is never wiped.
                 values["pending_avatar"] = None
-                pinned["pending_avatar.seq"] = pending_seq
+                values["pending_seq"] = 0
+                pinned["pending_seq"] = pending_seq
             update: dict[str, Any] = {"$set": values}
             if current_id is not None and current_id != public_id:
                 update["$push"] = {"retired": current_id}
@@ -374,27 +376,26 @@ class ProfileRepository:
 
     async def set_pending_avatar(self, user_id: str, pending: dict[str, Any]) -> bool:
         """Show `pending` (`pending_document`) to the owner as the upload under review, if it is newer than the
-        live picture and than the one shown now (or is that one): one conditional update_one. True if set."""
+        live picture and than the one shown now: one conditional update_one (`pending_seq` orders them; a document
+        from before moderation has none). True if set, or if this very upload is shown already."""
         seq = int(pending["seq"])
-        result = await self._collection.update_one(
-            {
-                "_id": user_id,
-                "applied_seq": {"$lt": seq},
-                "$or": [
-                    {"pending_avatar": None},
-                    {"pending_avatar.seq": {"$lt": seq}},
-                    {"pending_avatar.upload_id": pending["upload_id"]},
-                ],
-            },
-            {"$set": {"pending_avatar": pending}},
-        )
-        self._changed(user_id)
-        return result.matched_count == 1
+        values = {"$set": {"pending_avatar": pending, "pending_seq": seq}}
+        # Two filters rather than one `$or`: inside `$or` the stand-in does not match a null field with None.
+        for newer in ({"$lt": seq}, {"$exists": False}):
+            result = await self._collection.update_one(
+                {"_id": user_id, "applied_seq": {"$lt": seq}, "pending_seq": newer}, values
+            )
+            if result.matched_count == 1:
+                self._changed(user_id)
+                return True
+        shown = await self._collection.find_one({"_id": user_id, "pending_avatar.upload_id": pending["upload_id"]})
+        return shown is not None
 
     async def clear_pending_avatar(self, user_id: str, upload_id: str) -> bool:
         """Stop showing upload `upload_id` as under review (it was decided); True if it was shown."""
         result = await self._collection.update_one(
-            {"_id": user_id, "pending_avatar.upload_id": upload_id}, {"$set": {"pending_avatar": None}}
+            {"_id": user_id, "pending_avatar.upload_id": upload_id},
+            {"$set": {"pending_avatar": None, "pending_seq": 0}},
         )
         self._changed(user_id)
         return result.matched_count == 1
