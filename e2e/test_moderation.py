@@ -219,6 +219,21 @@ def test_a_rejected_upload_is_destroyed_and_the_owner_told_why(stack: Stack, adm
     assert_never_public(stack, owner, viewer, pending)
 
 
+def test_the_reviewers_reason_survives_the_notification_of_its_own_decision(stack: Stack, admin: User) -> None:
+    # The route tells Cloudinary first, and Cloudinary's `moderation` notification (reason: only the kind) races
+    # the route's own local decision; the reviewer's reason must win whichever lands first.
+    owner = register(stack)
+    tickets = [pending_upload(stack, owner, seed=40 + n)[0] for n in range(5)]
+
+    for n, ticket in enumerate(tickets):
+        assert decide(stack, admin, ticket["upload_id"], "reject", f"Reason {n}").status_code == 200
+
+    for n, ticket in enumerate(tickets):
+        delivered(stack, ticket["public_id"])
+        assert status(stack, owner, ticket)["reason"] == f"Reason {n}"
+    assert profile(stack, owner)["moderation_notice"]["reason"] == "Reason 4"
+
+
 def test_a_newer_applied_picture_clears_the_rejection_notice(stack: Stack, admin: User) -> None:
     owner = register(stack)
     rejected, _ = pending_upload(stack, owner, seed=4)

@@ -19,7 +19,7 @@ from devstack.mongo import MongoServer
 from e2e.admin import make_admin
 from e2e.browser import assert_accessible
 from e2e.conftest import running_stack
-from e2e.pipeline import User, exists, image_bytes, profile, register, sign, upload, wait_for, wait_for_status
+from e2e.pipeline import User, exists, image_bytes, profile, register, sign, status, upload, wait_for, wait_for_status
 from e2e.stack import ARTIFACTS, Stack
 from e2e.test_web_account import sign_in
 
@@ -48,9 +48,9 @@ def pending_through_the_api(stack: Stack, user: User, seed: int) -> tuple[dict[s
     return ticket, asset
 
 
-def card(page: Page, username: str) -> Locator:
-    """The queue's card for one user's picture."""
-    return page.get_by_test_id("moderation-card").filter(has_text=username)
+def card(page: Page, upload_id: str) -> Locator:
+    """The queue's card for one upload."""
+    return page.get_by_test_id("moderation-grid").locator(f'li[data-upload-id="{upload_id}"]')
 
 
 def test_an_admin_approves_by_keyboard_and_rejects_with_a_reason(
@@ -88,26 +88,32 @@ def test_an_admin_approves_by_keyboard_and_rejects_with_a_reason(
     assert owner_pending is not None
     other_ticket, other_asset = pending_through_the_api(stack, other, seed=3)
 
-    # The admin opens the console's queue.
+    # The admin opens the console from the header, then its queue.
     admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = admin_context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, web, admin.username, admin.password)
-    page.get_by_role("link", name="Console", exact=True).click()
+    page.get_by_role("link", name="Admin", exact=True).click()
     expect(page).to_have_url(re.compile(r"/console$"))
+    expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
     shot(page, "02-console")
     assert_accessible(page, "console")
     page.goto(f"{web}/console/moderation")
-    expect(card(page, owner.username)).to_be_visible()
-    expect(card(page, other.username)).to_be_visible()
+    mine, theirs = card(page, owner_pending["upload_id"]), card(page, other_ticket["upload_id"])
+    expect(mine).to_be_visible()
+    expect(theirs).to_be_visible()
     shot(page, "03-queue")
     assert_accessible(page, "console-moderation")
 
-    # Approve by keyboard: focus the owner's card, press "a".
-    card(page, owner.username).focus()
+    # By keyboard only: Tab from the page's heading lands on the grid's one focusable card (oldest first: the
+    # owner's), "a" approves it; the other card takes the focus, "r" opens the reason dialog.
+    page.get_by_role("heading", name="Pending pictures").focus()
+    page.keyboard.press("Tab")
+    expect(mine).to_be_focused()
     page.keyboard.press("a")
-    expect(card(page, owner.username)).to_have_count(0)
+    expect(mine).to_have_count(0)
+    expect(page.get_by_test_id("queue-announcement")).not_to_be_empty()
     browser_ticket = {
         "upload_id": owner_pending["upload_id"],
         "status_url": f"/profiles/me/avatar/uploads/{owner_pending['upload_id']}",
@@ -116,21 +122,24 @@ def test_an_admin_approves_by_keyboard_and_rejects_with_a_reason(
     new_public_id = profile(stack, owner)["avatar"]["public_id"]
     assert new_public_id != live["public_id"]
 
-    # Reject the other one: "r" opens the reason dialog; a reason is required.
-    card(page, other.username).focus()
+    expect(theirs).to_be_focused()
     page.keyboard.press("r")
-    dialog = page.get_by_role("dialog")
+    dialog = page.get_by_test_id("reject-dialog")
     expect(dialog).to_be_visible()
-    assert_accessible(page, "console-reject-dialog")
-    dialog.get_by_role("button", name="Reject", exact=True).click()
-    expect(dialog).to_be_visible()  # refused without a reason
-    dialog.get_by_label("Reason").fill("Not a photo of a person")
+    reason = dialog.get_by_label("Reason")
+    expect(reason).to_be_focused()
+    page.keyboard.press("Enter")  # refused without a reason: the dialog stays, the picture too
+    expect(dialog).to_be_visible()
+    assert status(stack, other, other_ticket)["status"] == "awaiting_moderation"
+    page.keyboard.type("Not a photo of a person")
     shot(page, "04-reject-dialog")
+    assert_accessible(page, "console-reject-dialog")
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
-    expect(card(page, other.username)).to_have_count(0)
+    expect(theirs).to_have_count(0)
     wait_for_status(stack, other, other_ticket, "rejected")
     wait_for("the rejected asset destroyed", lambda: not exists(stack, other_asset["public_id"]))
+    expect(page.get_by_text("Nothing waits for review.")).to_be_visible()
     shot(page, "05-queue-decided")
 
     # The users and audit pages of the console are accessible too.
@@ -139,7 +148,9 @@ def test_an_admin_approves_by_keyboard_and_rejects_with_a_reason(
     assert_accessible(page, "console-users")
     shot(page, "06-users")
     page.goto(f"{web}/console/audit")
-    expect(page.get_by_text("upload.approved").or_(page.get_by_text("Approved")).first).to_be_visible()
+    expect(page.get_by_test_id("picture-audit")).to_contain_text("rejected a picture of")
+    expect(page.get_by_test_id("picture-audit")).to_contain_text("Not a photo of a person")
+    expect(page.get_by_test_id("account-audit")).to_contain_text("granted a role to")
     assert_accessible(page, "console-audit")
     shot(page, "07-audit")
 
