@@ -390,7 +390,9 @@ def soak(stack: Stack, mongo_server: MongoServer, users: int, uploads: int, mode
         assert final == Counter({"applied": users, "superseded": uploads - users}), final
         return
     assert violations == [], violations[:10]
-    assert sampler is not None and len(sampler.samples) > uploads, "the sampler hardly looked"
+    assert sampler is not None
+    looked = Counter(user_id for _, user_id, _ in sampler.samples)
+    assert all(looked[u.id] >= 3 for u in people), f"the sampler hardly looked: {looked}"
     rejected = summary["rejected"]
     assert rejected > 0 and scripted.conflicts == [], (rejected, scripted.conflicts)
     live = len(wanted)
