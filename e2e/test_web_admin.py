@@ -82,6 +82,7 @@ def test_an_admin_approves_by_keyboard_and_rejects_with_a_reason(
     pending = owner_page.get_by_test_id("pending-avatar")
     expect(pending).to_contain_text("Under review")
     expect(owner_page.locator("img.profile-avatar")).to_have_attribute("src", re.compile(re.escape(live["public_id"])))
+    expect(owner_page.locator(".nav-profile img")).to_have_attribute("src", re.compile(re.escape(live["public_id"])))
     shot(owner_page, "01-owner-under-review")
     assert_accessible(owner_page, "profile-under-review")
     owner_pending = profile(stack, owner)["pending_avatar"]
