@@ -7,6 +7,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from auth_service.users.schemas import Suspension
 from auth_service.users.suspension import ACCOUNT_SUSPENDED
 from tests.conftest import PASSWORD, FakeClock, bearer, login, refresh, register, stored
 from tests.integration.test_admin import admin_token
@@ -128,10 +129,11 @@ def test_unsuspending_lets_the_person_sign_in_again_but_old_sessions_stay_ended(
     assert refresh(client, new_refresh).status_code == 200
 
 
-def test_suspending_twice_keeps_the_first_suspension_and_audits_both_calls(client: Client) -> None:
+def test_suspending_twice_keeps_the_first_suspension_and_audits_both_calls(client: Client, clock: FakeClock) -> None:
     _, token = admin_token(client)
     user = register(client)
     first = suspend(client, token, user["id"], "first reason")
+    clock.advance(0.001)  # audit entries of one millisecond are listed in an arbitrary order
 
     second = suspend(client, token, user["id"], "second reason")
 
@@ -197,3 +199,17 @@ def test_malformed_suspension_bodies_are_400(client: Client, body: Any) -> None:
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert stored(client, "users", {"_id": user["id"]})[0].get("suspended") is None
+
+
+def test_a_session_that_slipped_past_the_revocation_cannot_step_up_or_refresh(client: Client) -> None:
+    # A sign-in that read the account just before it was suspended: its session exists and was not revoked.
+    user = register(client)
+    access, refresh_token = login(client)
+    services = client.app.state.services
+    suspension = Suspension(reason=REASON, at=services.clock(), by="admin-1")
+    assert client.blocking_portal.call(lambda: services.users.suspend(user["id"], suspension))
+
+    stepped_up = client.post("/auth/reauthenticate", json={"password": PASSWORD}, headers=bearer(access))
+
+    assert_suspended(stepped_up)
+    assert_suspended(refresh(client, refresh_token))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from auth_service.users.schemas import Suspension
+from auth_service.users.schemas import Role, Suspension
 from service_kit.openapi import END_OF_STRING
 
 # Audit actions: the CLI changes roles, admins act through the routes.
@@ -49,7 +49,7 @@ class AdminUser(msgspec.Struct, kw_only=True):
     id: str
     email: str
     username: str
-    role: str
+    role: Role
     created_at: datetime
     two_factor: bool
     passkeys: int

@@ -68,6 +68,7 @@ class AdminService:
 
     async def search(self, admin: User, prefix: str, cursor: str | None, limit: int) -> AdminUserPage:
         """A page of accounts whose e-mail or username starts with `prefix` (any case), by e-mail address."""
+        prefix = prefix.strip()  # as e-mail addresses are stored
         after = decode_user_cursor(cursor) if cursor is not None else None
         found = await self._users.search(prefix, after=after, limit=limit + 1)
         page = found[:limit]

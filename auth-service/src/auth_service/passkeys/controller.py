@@ -172,6 +172,7 @@ class PasskeyController(Controller):
                 400: "the body does not match the schema, or the credential is not a WebAuthn assertion.",
                 401: "no valid access token, the ceremony is unknown, used or expired, or the assertion is not of"
                 " one of the caller's passkeys or does not verify.",
+                403: SUSPENDED_REASON,
             }
         ),
     )

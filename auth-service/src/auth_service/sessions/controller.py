@@ -149,6 +149,7 @@ class SessionController(Controller):
                 400: "the body does not match the schema (exactly one of `password` or `code`).",
                 401: "no valid access token, the session has ended, or the password or code is wrong"
                 " (`field: password | code`; a code only works while two-step verification is on).",
+                403: SUSPENDED_REASON,
                 429: "too many wrong passwords or codes; `Retry-After` says when to try again.",
             }
         ),

@@ -162,9 +162,10 @@ class SessionService:
         the refresh cookie is not rotated. 401 if the session ended meanwhile.
         """
         user = await self._users.get(claims.sub)
-        family = await self._families.reauthenticated(claims.sid, claims.sub, at=self._clock(), amr=amr)
         if user is not None:
+            # Suspending revoked the sessions; this covers one a sign-in started while the suspension was written.
             refuse_suspended(user)
+        family = await self._families.reauthenticated(claims.sid, claims.sub, at=self._clock(), amr=amr)
         if family is None or user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
         return self._access(user, family)

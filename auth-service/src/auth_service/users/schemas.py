@@ -2,7 +2,7 @@
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -62,8 +62,10 @@ class Credentials(msgspec.Struct, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
 
-USER, ADMIN = "user", "admin"
-ROLES = (USER, ADMIN)
+Role = Literal["user", "admin"]
+USER: Role = "user"
+ADMIN: Role = "admin"
+ROLES: tuple[Role, ...] = (USER, ADMIN)
 
 
 class Suspension(msgspec.Struct, kw_only=True):
@@ -101,7 +103,7 @@ class User(msgspec.Struct, kw_only=True):
         return self.totp_status == "enabled"
 
     @property
-    def token_role(self) -> str:
+    def token_role(self) -> Role:
         """The `role` claim of this user's access tokens: `admin` only for exactly that stored role."""
         return ADMIN if self.role == ADMIN else USER
 
