@@ -21,7 +21,6 @@ KINDS = ADD_ON_KINDS | {MANUAL}
 # Every status an entry can have [moderate_assets]; a decision through the Admin API may set only the final two.
 STATUSES = frozenset({"queued", "pending", "approved", "rejected", "aborted"})
 DECISIONS = frozenset({"approved", "rejected"})
-FINAL_STATUSES = DECISIONS | {"aborted"}
 
 
 class ModerationEntry(msgspec.Struct, kw_only=True):
