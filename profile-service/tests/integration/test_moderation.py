@@ -17,11 +17,12 @@ from profile_service.app import create_app
 from profile_service.avatars.cloudinary import Asset
 from profile_service.avatars.intents import Intent, IntentStatus
 from profile_service.avatars.moderation import Outcome
+from profile_service.avatars.signing import response_signature
 from profile_service.config import Settings
 from profile_service.reconcile import ReconcileReport
 from profile_service.services import Services, build
 from service_kit.errors import Conflict
-from tests.conftest import Client, TokenFactory, auth, wait_until_ready
+from tests.conftest import API_SECRET, Client, TokenFactory, auth, wait_until_ready
 from tests.fakes import FakeAssets
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
@@ -448,3 +449,56 @@ def test_take_down_removes_the_live_picture_and_tells_the_owner(
     assert mine["moderation_notice"]["reason"] == "impersonation"
     assert ticket["public_id"] in outbox_ids(client)
     assert json.loads(public_text(client, "alice"))["avatar"] is None
+
+
+def test_a_confirmed_upload_under_review_waits_too(client: Client, token: TokenFactory, assets: FakeAssets) -> None:
+    bearer = token("u1", "alice")
+    ticket = sign_upload(client, bearer)
+    body = upload_notification(ticket["public_id"], moderation=PENDING)
+    assets.assets[ticket["public_id"]] = msgspec_asset(body)  # uploaded; no notification reaches the service
+    signature = response_signature(ticket["public_id"], body["version"], API_SECRET)
+
+    confirmed = client.post(
+        f"{ticket['status_url']}/confirm",
+        json={"version": body["version"], "signature": signature},
+        headers=auth(bearer),
+    )
+
+    assert confirmed.status_code == 200
+    assert confirmed.json()["status"] == "awaiting_moderation" and confirmed.json()["avatar"] is None
+    assert me(client, bearer)["pending_avatar"]["upload_id"] == ticket["upload_id"]
+    assert ticket["upload_id"] not in public_text(client, "alice")
+
+
+def test_an_upload_rejected_by_policy_is_no_longer_under_moderation(
+    client: Client, token: TokenFactory, assets: FakeAssets
+) -> None:
+    bearer = token("u1", "alice")
+    ticket = sign_upload(client, bearer)
+    post_notification(client, upload_notification(ticket["public_id"], width=10, height=10, moderation=PENDING))
+    stored = intent(client, ticket["upload_id"])
+
+    with pytest.raises(Conflict):
+        run(client, lambda: services(client).moderation.decide(stored, "approved", reason=None, by="a", source="admin"))
+    late = post_notification(client, decision(ticket["public_id"], "approved"))
+
+    assert late.json() == {"status": "ignored", "intent_status": "rejected"}
+    assert intent(client, ticket["upload_id"]).moderation_status is None
+
+
+def test_an_asset_moderated_without_our_asking_is_held_all_the_same(settings: Settings, token: TokenFactory) -> None:
+    # Moderation switched off since signing (or added by an upload preset): Cloudinary's array is what counts.
+    assets = FakeAssets()
+    with TestClient(create_app(services=build(settings, assets=assets))) as client:
+        wait_until_ready(client)
+        bearer = token("u1", "alice")
+        ticket = sign_upload(client, bearer)
+
+        answer = uploaded(client, assets, ticket)
+
+        assert answer.json()["intent_status"] == "awaiting_moderation"
+        assert intent(client, ticket["upload_id"]).moderation == "manual"
+        assert me(client, bearer)["avatar"] is None
+        assert (
+            decide_at_cloudinary(client, assets, ticket["public_id"], "approved").json()["intent_status"] == "applied"
+        )

@@ -112,7 +112,12 @@ class UploadApplier:
             self._metrics.outcomes.labels("rejected", source).inc()
             logger.info("upload rejected by policy: %s", "; ".join(problems), extra=log)
             return IntentStatus.REJECTED
-        if intent.moderation is not None and not approved:
+        if not approved and (intent.moderation is not None or asset.moderation):
+            if intent.moderation is None:
+                # Moderated at Cloudinary without our asking (an upload preset, a setting switched since signing):
+                # the gate holds it all the same, under the kinds Cloudinary reports.
+                kinds = "|".join(str(m.get("kind") or "manual") for m in asset.moderation or [] if isinstance(m, dict))
+                intent = msgspec.structs.replace(intent, moderation=kinds or "manual")
             held = await self._moderated(intent, asset, source)
             if held is not None:
                 return held
@@ -188,7 +193,12 @@ class UploadApplier:
             intent.id,
             IntentStatus.AWAITING_MODERATION,
             only_from=APPLICABLE,
-            extra={"asset": snapshot, "awaiting_ms": (now_ms := to_ms(self._clock())), "checked_ms": now_ms},
+            extra={
+                "asset": snapshot,
+                "moderation": intent.moderation,
+                "awaiting_ms": (now_ms := to_ms(self._clock())),
+                "checked_ms": now_ms,
+            },
         )
         if moved:
             self._metrics.moderation.labels("awaiting", source).inc()

@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 Outcome = Literal["approved", "rejected"]
 
+# Where an intent ends; one that got there without a moderation decision can no longer be decided.
+FINISHED = (IntentStatus.APPLIED, IntentStatus.SUPERSEDED, IntentStatus.REJECTED)
+
 
 class ModerationDecider:
     """Applies moderation outcomes locally (the caller has told Cloudinary, where that is its job)."""
@@ -45,6 +48,9 @@ class ModerationDecider:
         """
         if intent.moderation is None:
             raise Conflict("This upload is not under moderation.")
+        if intent.moderation_status is None and intent.status in FINISHED:
+            # Ended without a moderation decision (a policy rejection, an account deletion): nothing to decide.
+            raise Conflict(f"This upload is no longer under moderation ({intent.status.value}).")
         if intent.moderation_status not in (None, outcome):
             raise Conflict(f"This upload was already {intent.moderation_status}.")
         asset = None
