@@ -202,9 +202,6 @@ def test_the_opposite_decision_is_409_and_cloudinary_is_not_told(
     assert client.get("/profiles/bob").json()["avatar"] is None
 
 
-@pytest.mark.xfail(
-    reason="the webhook handles moderation notifications on moderation-flow, not merged yet", strict=True
-)
 def test_a_decision_the_notification_made_first_is_repeated_by_the_route_without_asking_cloudinary(
     client: Client, assets: FakeAssets, token: TokenFactory, admin: dict[str, str]
 ) -> None:

@@ -160,3 +160,20 @@ async def test_a_rejected_token_is_not_remembered(key: SigningKey) -> None:
     transport.keys = [key]  # the key is published (a rotation reached the JWKS)
 
     assert (await tokens.verify(token)).sub == "u1"
+
+
+async def test_the_role_claim_defaults_to_user_and_only_a_user_token_can_be_admin(key: SigningKey) -> None:
+    check = verifier(JwksTransport([key]))
+
+    plain = await check.verify(mint(key, "u1", "alice"))
+    admin = await check.verify(mint(key, "u2", "root", role="admin"))
+    service = await check.verify(mint(key, "reporting", scope="profiles:read", role="admin"))
+
+    assert (plain.role, plain.is_admin) == ("user", False)
+    assert (admin.role, admin.is_admin) == ("admin", True)
+    assert service.is_admin is False
+
+
+async def test_a_role_claim_that_is_not_a_string_is_rejected(key: SigningKey) -> None:
+    with pytest.raises(Unauthorized):
+        await verifier(JwksTransport([key])).verify(mint(key, "u1", role=["admin"]))

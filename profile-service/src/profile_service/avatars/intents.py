@@ -270,8 +270,8 @@ async def create_indexes(db: Database) -> None:
     # The review queue (awaiting, oldest first) and reconciliation of awaiting uploads.
     # (Without `_id` in it: the stand-in fails every insert into a collection with `_id` inside a compound index.)
     await collection.create_index([("status", ASCENDING), ("awaiting_ms", ASCENDING)], name="status_awaiting")
+    await collection.create_index([("status", ASCENDING), ("checked_ms", ASCENDING)], name="status_checked")
     # The review queue's decided pages (approved / rejected), newest decision first (no `_id`: see above).
     await collection.create_index(
         [("moderation_status", ASCENDING), ("decided_ms", DESCENDING)], name="moderation_decided"
     )
-    await collection.create_index([("status", ASCENDING), ("checked_ms", ASCENDING)], name="status_checked")
