@@ -30,7 +30,7 @@ export function Header() {
             </Link>
             {isAdmin(user?.role) && (
               <Link href="/console" aria-current={path.startsWith("/console") ? "page" : undefined}>
-                Admin
+                Console
               </Link>
             )}
             <button

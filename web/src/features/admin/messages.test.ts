@@ -87,6 +87,10 @@ describe("audit lines", () => {
       "Admin a1 took down the picture of user u1",
     );
     expect(describePictureEntry({ ...base, action: "queue.viewed" })).toBe("Admin a1 viewed the moderation queue");
+    expect(describePictureEntry({ ...base, action: "upload.rejected" }, "a1")).toBe(
+      "You rejected a picture of user u1",
+    );
+    expect(describePictureEntry({ ...base, action: "upload.rejected" }, "someone-else")).toMatch(/^Admin a1 /);
   });
 
   it("says who suspended an account, and when", () => {

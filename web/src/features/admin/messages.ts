@@ -91,9 +91,13 @@ const PICTURE_ACTIONS: Record<string, string> = {
   "queue.viewed": "viewed the moderation queue",
 };
 
-/** "Admin 0f3c… approved a picture of user 9a1b…": the picture audit names people by id. */
-export function describePictureEntry(entry: ModerationAuditEntry): string {
+/**
+ * "You approved a picture of user 9a1b…", "Admin 0f3c… took down the picture of user 9a1b…": the picture
+ * audit names people by id (profile-service keeps no e-mail addresses); `me` is the reader's own id.
+ */
+export function describePictureEntry(entry: ModerationAuditEntry, me?: string | null): string {
+  const actor = me && entry.actor_id === me ? "You" : `Admin ${entry.actor_id}`;
   const verb = PICTURE_ACTIONS[entry.action] ?? entry.action;
-  if (entry.action === "queue.viewed") return `Admin ${entry.actor_id} ${verb}`;
-  return `Admin ${entry.actor_id} ${verb} ${entry.target_user_id ? `user ${entry.target_user_id}` : "a deleted account"}`;
+  if (entry.action === "queue.viewed") return `${actor} ${verb}`;
+  return `${actor} ${verb} ${entry.target_user_id ? `user ${entry.target_user_id}` : "a deleted account"}`;
 }

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { AuditEntry, ModerationAuditEntry } from "../../../api/types";
 import { FormAlert } from "../../../components/FormAlert";
+import { Link } from "../../../components/Link";
 import { useSubmit } from "../../../hooks/useSubmit";
 import { useSession } from "../../../session";
 import { adminErrorMessage, describeAccountEntry, describePictureEntry, formatWhen } from "../messages";
@@ -15,6 +16,8 @@ interface Row {
   at: string;
   what: string;
   reason: string | null;
+  /** The account acted on, for a link to its detail. */
+  targetId: string | null;
 }
 
 interface Props {
@@ -62,6 +65,12 @@ function AuditList({ title, testId, load }: Props) {
             <p className="muted activity-meta">
               <time dateTime={row.at}>{formatWhen(row.at)}</time>
               {row.reason ? ` · Reason: ${row.reason}` : ""}
+              {row.targetId && (
+                <>
+                  {" · "}
+                  <Link href={`/console/users?id=${encodeURIComponent(row.targetId)}`}>View the account</Link>
+                </>
+              )}
             </p>
           </li>
         ))}
@@ -81,16 +90,24 @@ function AuditList({ title, testId, load }: Props) {
   );
 }
 
-const accountRow = (e: AuditEntry): Row => ({ id: e.id, at: e.at, what: describeAccountEntry(e), reason: e.reason });
-const pictureRow = (e: ModerationAuditEntry): Row => ({
+const accountRow = (e: AuditEntry): Row => ({
   id: e.id,
   at: e.at,
-  what: describePictureEntry(e),
+  what: describeAccountEntry(e),
+  reason: e.reason,
+  targetId: e.target_id,
+});
+const pictureRow = (e: ModerationAuditEntry, me: string | null): Row => ({
+  id: e.id,
+  at: e.at,
+  what: describePictureEntry(e, me),
   reason: e.reason ?? null,
+  targetId: e.target_user_id,
 });
 
 export function AuditPage() {
-  const { admin } = useSession();
+  const { admin, user } = useSession();
+  const me = user?.id ?? null;
   return (
     <AdminLayout title="Audit log" intro="Every admin action, newest first, with who did it and why.">
       <div className="audit-columns">
@@ -107,7 +124,7 @@ export function AuditPage() {
           testId="picture-audit"
           load={async (cursor) => {
             const page = await admin.moderationAudit(cursor, AUDIT_PAGE_SIZE);
-            return { rows: page.entries.map(pictureRow), next: page.next_cursor };
+            return { rows: page.entries.map((e) => pictureRow(e, me)), next: page.next_cursor };
           }}
         />
       </div>

@@ -157,6 +157,7 @@ export function ModerationQueue() {
                 key={item.upload_id}
                 className="queue-card"
                 data-card
+                data-testid="moderation-card"
                 data-upload-id={item.upload_id}
                 tabIndex={index === state.focus ? 0 : -1}
                 aria-labelledby={titleId}

@@ -177,7 +177,9 @@ function UserDetail({ userId }: { userId: string }) {
           <dd>{target.sessions}</dd>
           <dt>Suspension</dt>
           <dd data-testid="admin-user-suspension">
-            {target.suspended ? suspensionLine(target.suspended) : "Not suspended"}
+            {target.suspended
+              ? suspensionLine(target.suspended, target.suspended.by === me?.id ? "you" : null)
+              : "Not suspended"}
           </dd>
         </dl>
       </div>

@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { ApiError } from "../../../api/problem";
 import { Avatar } from "../../../components/Avatar";
 import { AvatarUploader } from "../../avatar/components/AvatarUploader";
@@ -132,7 +132,7 @@ function ProfileForm() {
 }
 
 export function ProfilePage() {
-  const { user, profile, profiles, setProfile } = useSession();
+  const { user, profile, profiles, setProfile, reloadProfile } = useSession();
   const name = profile?.display_name || user?.username || "";
   const removal = useSubmit(
     async () => {
@@ -145,6 +145,16 @@ export function ProfilePage() {
   const removing = removal.busy;
   const pending = profile?.pending_avatar ?? null;
   const notice = profile?.moderation_notice ?? null;
+  // A review can take hours: while a picture waits, coming back to the tab re-reads the profile (no polling).
+  const waiting = pending !== null;
+  useEffect(() => {
+    if (!waiting) return;
+    const onVisible = () => {
+      if (document.visibilityState === "visible") void reloadProfile();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [waiting, reloadProfile]);
   const removeError = removal.error;
 
   return (
