@@ -95,7 +95,7 @@ def test_an_admin_approves_by_keyboard_and_rejects_with_a_reason(
     page.set_default_timeout(TIMEOUT_MS)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, web, admin.username, admin.password)
-    page.get_by_role("link", name="Admin", exact=True).click()
+    page.get_by_role("link", name="Console", exact=True).click()
     expect(page).to_have_url(re.compile(r"/console$"))
     expect(page.get_by_role("heading", name="Admin", level=1)).to_be_visible()
     shot(page, "02-console")
