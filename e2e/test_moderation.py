@@ -470,28 +470,35 @@ def call(stack: Stack, route: tuple[str, str, str, Any], headers: dict[str, str]
     return httpx.request(method, stack.url(service, path), json=body, headers=headers, timeout=30)
 
 
+@pytest.fixture(scope="module")
+def callers(stack: Stack) -> dict[str, dict[str, str]]:
+    """Authorization headers of everyone who is not an admin: a user, the user's token with a forged `role`,
+    service tokens for the internal audience and for the user tokens' own audience, and nobody at all."""
+    user = register(stack)
+    return {
+        "anonymous": {},
+        "user": user.headers,
+        "forged": bearer(forged_admin_token(user)),
+        "service_internal": bearer(service_token(stack, SERVICE_CLIENT)),
+        "service_same_audience": bearer(service_token(stack, USER_AUDIENCE_CLIENT)),
+    }
+
+
 @pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: f"{r[0]} {r[1]} {r[2].split('?')[0]}")
 def test_an_admin_route_refuses_everyone_but_an_admin(
-    stack: Stack, admin: User, route: tuple[str, str, str, Any]
+    stack: Stack, admin: User, callers: dict[str, dict[str, str]], route: tuple[str, str, str, Any]
 ) -> None:
-    user = register(stack)
-    service_internal = service_token(stack, SERVICE_CLIENT)
-    service_same_audience = service_token(stack, USER_AUDIENCE_CLIENT)
-
-    anonymous = call(stack, route, {})
-    as_user = call(stack, route, user.headers)
-    forged = call(stack, route, bearer(forged_admin_token(user)))
-    as_services = [call(stack, route, bearer(t)) for t in (service_internal, service_same_audience)]
+    answers = {who: call(stack, route, headers) for who, headers in callers.items()}
     as_admin = call(stack, route, admin.headers)
 
-    assert anonymous.status_code == 401, anonymous.text
-    assert as_user.status_code == 403, as_user.text
-    assert as_user.json()["type"] == problem_type("admin-required"), as_user.json()
-    assert forged.status_code == 401, forged.text
-    for answer in as_services:
-        # A token for another audience does not verify at all (401); one for ours carries no role (403).
-        assert answer.status_code in (401, 403), answer.text
-    assert as_services[1].status_code == 403, as_services[1].text
+    assert answers["anonymous"].status_code == 401, answers["anonymous"].text
+    assert answers["user"].status_code == 403, answers["user"].text
+    assert answers["user"].json()["type"] == problem_type("admin-required"), answers["user"].json()
+    assert answers["forged"].status_code == 401, answers["forged"].text
+    # A token for another audience does not verify at all (401); one for ours carries no role (403).
+    assert answers["service_internal"].status_code in (401, 403), answers["service_internal"].text
+    assert answers["service_same_audience"].status_code == 403, answers["service_same_audience"].text
+    assert answers["service_same_audience"].json()["type"] == problem_type("admin-required")
     # The admin gets past the check: an answer about the (unknown) target, never a refusal.
     assert as_admin.status_code in (200, 404), as_admin.text
 
