@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from e2e.pipeline import User, register
 from e2e.stack import Stack
@@ -97,6 +99,18 @@ def forged_admin_token(user: User) -> str:
     body = {**claims(user.token), "role": "admin"}
     encoded = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).rstrip(b"=").decode()
     return f"{header}.{encoded}.{signature}"
+
+
+def self_signed_admin_token(user: User) -> str:
+    """The user's claims with `role: admin`, signed with a key of our own under the real key's `kid`: a forgery
+    that is a well-formed EdDSA token."""
+    header = jwt.get_unverified_header(user.token)
+    return jwt.encode(
+        {**claims(user.token), "role": "admin"},
+        Ed25519PrivateKey.generate(),
+        algorithm="EdDSA",
+        headers={"kid": header["kid"], "typ": header.get("typ", "at+jwt")},
+    )
 
 
 def service_token(stack: Stack, client: tuple[str, str] = SERVICE_CLIENT) -> str:

@@ -20,6 +20,7 @@ from e2e.admin import (
     bearer,
     forged_admin_token,
     make_admin,
+    self_signed_admin_token,
     service_token,
 )
 from e2e.conftest import running_stack
@@ -472,13 +473,15 @@ def call(stack: Stack, route: tuple[str, str, str, Any], headers: dict[str, str]
 
 @pytest.fixture(scope="module")
 def callers(stack: Stack) -> dict[str, dict[str, str]]:
-    """Authorization headers of everyone who is not an admin: a user, the user's token with a forged `role`,
-    service tokens for the internal audience and for the user tokens' own audience, and nobody at all."""
+    """Authorization headers of everyone who is not an admin: a user; the user's token with a forged `role`, its
+    signature kept or re-signed with a key of our own under the real `kid`; service tokens for the internal
+    audience and for the user tokens' own audience; and nobody at all."""
     user = register(stack)
     return {
         "anonymous": {},
         "user": user.headers,
         "forged": bearer(forged_admin_token(user)),
+        "self_signed": bearer(self_signed_admin_token(user)),
         "service_internal": bearer(service_token(stack, SERVICE_CLIENT)),
         "service_same_audience": bearer(service_token(stack, USER_AUDIENCE_CLIENT)),
     }
@@ -495,6 +498,7 @@ def test_an_admin_route_refuses_everyone_but_an_admin(
     assert answers["user"].status_code == 403, answers["user"].text
     assert answers["user"].json()["type"] == problem_type("admin-required"), answers["user"].json()
     assert answers["forged"].status_code == 401, answers["forged"].text
+    assert answers["self_signed"].status_code == 401, answers["self_signed"].text
     # A token for another audience does not verify at all (401); one for ours carries no role (403).
     assert answers["service_internal"].status_code in (401, 403), answers["service_internal"].text
     assert answers["service_same_audience"].status_code == 403, answers["service_same_audience"].text
