@@ -502,3 +502,19 @@ def test_an_asset_moderated_without_our_asking_is_held_all_the_same(settings: Se
         assert (
             decide_at_cloudinary(client, assets, ticket["public_id"], "approved").json()["intent_status"] == "applied"
         )
+
+
+def test_a_notification_racing_the_opposite_decision_reports_where_the_upload_is(
+    client: Client, token: TokenFactory, assets: FakeAssets
+) -> None:
+    ticket = sign_upload(client, token("u1", "alice"))
+    stale = intent(client, ticket["upload_id"])  # read before an admin's approval lands
+    body = upload_notification(ticket["public_id"], moderation=[{"kind": "manual", "status": "rejected"}])
+    asset = msgspec_asset(body)
+    assert run(client, lambda: services(client).intents.claim_decision(stale.id, "approved", by="admin-1"))
+
+    status = run(client, lambda: services(client).applier.apply(stale, asset, "webhook"))
+
+    assert status is IntentStatus.PENDING
+    assert intent(client, ticket["upload_id"]).moderation_status == "approved"
+    assert ticket["public_id"] not in outbox_ids(client)

@@ -1,5 +1,6 @@
 import pytest
 
+from profile_service.__main__ import main
 from profile_service.config import Settings
 from service_kit.settings import SettingsError
 
@@ -112,3 +113,15 @@ def test_moderation_is_off_by_default() -> None:
         None,
         600.0,
     )
+
+
+def test_the_service_refuses_to_start_with_a_bad_moderation_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {**REQUIRED, "PROFILE_MODERATION": "nsfw"}.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["serve"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert "PROFILE_MODERATION" in line and "nsfw" in line

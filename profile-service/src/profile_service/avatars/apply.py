@@ -175,11 +175,17 @@ class UploadApplier:
             return None  # applied after its approval: a duplicate notification, the ordering rule says so
         recorded = intent.moderation_status if intent.moderation_status in ("approved", "rejected") else None
         state = recorded or moderation_state(asset.moderation)
-        if state == "approved":
-            return await self.decided(intent, "approved", reason=None, by=CLOUDINARY, source=source, asset=asset)
-        if state == "rejected":
-            kind = rejecting_kind(asset.moderation) or intent.moderation or "manual"
-            return await self.decided(intent, "rejected", reason=kind, by=CLOUDINARY, source=source, asset=asset)
+        try:
+            if state == "approved":
+                return await self.decided(intent, "approved", reason=None, by=CLOUDINARY, source=source, asset=asset)
+            if state == "rejected":
+                kind = rejecting_kind(asset.moderation) or intent.moderation or "manual"
+                return await self.decided(intent, "rejected", reason=kind, by=CLOUDINARY, source=source, asset=asset)
+        except Conflict:
+            # Decided the other way meanwhile (an admin, racing this notification): that decision stands and its
+            # path carries it out; this one reports where the upload is.
+            current = await self._intents.get(intent.id)
+            return intent.status if current is None else current.status
         # Undecided, or Cloudinary reports no moderation at all for an upload signed with it: the gate is ours, so
         # it waits (a reviewer, the notification or reconciliation decides it).
         return await self._hold(intent, asset, source)

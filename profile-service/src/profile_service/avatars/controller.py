@@ -143,9 +143,11 @@ class AvatarController(Controller):
         intents: NamedDependency[IntentRepository],
         profiles: NamedDependency[ProfileRepository],
     ) -> UploadStatus:
-        """Where one of the caller's uploads stands: pending, applied, superseded, rejected or expired.
+        """Where one of the caller's uploads stands: pending, awaiting_moderation (uploaded, under review: nobody
+        else sees it yet), applied, superseded, rejected or expired.
 
-        `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected.
+        `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected (a
+        moderator's reason included).
         """
         intent = await _own_intent(intents, user_id, upload_id)
         return await _status(intent, profiles)

@@ -117,15 +117,6 @@ class IntentRepository:
         """Note that reconciliation asked Cloudinary about this awaiting upload just now."""
         await self._collection.update_one({"_id": intent_id}, {"$set": {"checked_ms": to_ms(self._clock())}})
 
-    async def awaiting(self, *, after: tuple[int, str] | None = None, limit: int = 50) -> list[Intent]:
-        """Uploads awaiting moderation, oldest first (by `awaiting_ms`, then id), after the keyset `after`."""
-        query: dict[str, Any] = {"status": IntentStatus.AWAITING_MODERATION.value}
-        if after is not None:
-            at, intent_id = after
-            query["$or"] = [{"awaiting_ms": {"$gt": at}}, {"awaiting_ms": at, "_id": {"$gt": intent_id}}]
-        cursor = self._collection.find(query).sort([("awaiting_ms", ASCENDING), ("_id", ASCENDING)]).limit(limit)
-        return [msgspec.convert(doc, Intent, strict=False) async for doc in cursor]
-
     async def awaiting_unchecked(self, before_ms: int, limit: int = 200) -> list[Intent]:
         """Awaiting uploads nobody decided since `before_ms` and reconciliation has not asked about since then."""
         cursor = (

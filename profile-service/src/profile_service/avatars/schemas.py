@@ -21,7 +21,8 @@ class UploadTicket(msgspec.Struct):
 
 
 class UploadStatus(msgspec.Struct):
-    """Where one upload stands; `avatar` is set while it is the profile's picture."""
+    """Where one upload stands (`pending`, `awaiting_moderation`, `applied`, `superseded`, `rejected`, `expired`);
+    `avatar` is set while it is the profile's picture."""
 
     upload_id: str
     public_id: str
