@@ -361,3 +361,17 @@ def test_decided_uploads_page_newest_decision_first(
     assert [item["upload_id"] for item in first["items"] + second["items"]] == uploads[::-1]
     assert second["next_cursor"] is None
     assert queue(client, admin, status="rejected")["items"] == []
+
+
+def test_rejecting_an_upload_cloudinary_no_longer_holds_still_takes_it_off_the_queue(
+    client: Client, assets: FakeAssets, token: TokenFactory, admin: dict[str, str]
+) -> None:
+    gone = awaiting_upload(client, assets, token("u1", "alice"))
+    del assets.assets[gone["public_id"]]  # destroyed in Cloudinary's console, say
+
+    approve = client.post(f"/admin/moderation/{gone['upload_id']}/approve", headers=admin)
+    reject = client.post(f"/admin/moderation/{gone['upload_id']}/reject", json={"reason": "gone"}, headers=admin)
+
+    assert approve.status_code == 409
+    assert (reject.status_code, reject.json()["status"]) == (200, "rejected")
+    assert queue(client, admin)["items"] == []

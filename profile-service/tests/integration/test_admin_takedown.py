@@ -122,3 +122,18 @@ def test_a_take_down_needs_a_reason(
 
     assert response.status_code == 400, response.text
     assert client.get("/profiles/alice").json()["avatar"] is not None
+
+
+def test_an_upload_signed_before_the_take_down_cannot_bring_a_picture_back(
+    client: Client, token: TokenFactory, admin: dict[str, str]
+) -> None:
+    bearer = token("u1", "alice")
+    earlier = sign_upload(client, bearer)  # signed before the take-down, lands after it
+    live_picture(client, bearer)
+    client.request("DELETE", "/admin/profiles/u1/avatar", json={"reason": "offensive"}, headers=admin)
+
+    late = post_notification(client, upload_notification(earlier["public_id"]))
+
+    assert late.json()["intent_status"] == "superseded"
+    assert client.get("/profiles/alice").json()["avatar"] is None
+    assert outbox_job(client, earlier["public_id"]) is not None

@@ -31,7 +31,7 @@ FORBIDDEN = {
 BAD_PAGE = {400: "`limit` or `status` is out of range, or `cursor` is not one this server handed out."}
 DECISION = {
     404: "no upload with this id.",
-    409: "the upload is not under moderation, was decided the other way, or Cloudinary does not hold it.",
+    409: "the upload is not under moderation, was decided the other way, or (an approval) Cloudinary does not hold it.",
     503: "Cloudinary (or the database) is not answering; nothing was decided: retry.",
 }
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page.")]

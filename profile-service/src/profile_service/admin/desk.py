@@ -87,8 +87,10 @@ class ModerationDesk:
                 raise ServiceUnavailable(
                     "Cloudinary is not answering; try again shortly.", headers={"Retry-After": "2"}
                 ) from exc
-            if stored is None:
+            if stored is None and outcome == "approved":
                 raise Conflict("Cloudinary does not hold this upload (not uploaded yet, or already destroyed).")
+            # A rejection of an asset Cloudinary no longer holds still goes ahead: there is nothing to show, and
+            # the review queue must not keep an upload no one can decide.
         status = await self._decider.decide(intent, outcome, reason=reason, by=admin.sub, source="admin")
         action = AuditAction.UPLOAD_APPROVED if outcome == "approved" else AuditAction.UPLOAD_REJECTED
         await self._audit.record(
