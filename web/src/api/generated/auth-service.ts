@@ -814,7 +814,8 @@ export interface components {
             email: string;
             id: string;
             passkeys: number;
-            role: string;
+            /** @enum {string} */
+            role: "user" | "admin";
             sessions: number;
             suspended: components["schemas"]["Suspension"] | null;
             two_factor: boolean;
@@ -2331,6 +2332,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Forbidden: the account is suspended (`type: urn:profile-pictures:problem:account-suspended`, `reason`: why). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Request Entity Too Large: the body is larger than this route accepts. */
             413: {
                 headers: {
@@ -2794,6 +2804,15 @@ export interface operations {
             };
             /** @description Unauthorized: no valid access token, the session has ended, or the password or code is wrong (`field: password | code`; a code only works while two-step verification is on). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: the account is suspended (`type: urn:profile-pictures:problem:account-suspended`, `reason`: why). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

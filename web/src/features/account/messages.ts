@@ -14,6 +14,9 @@ function wait(error: ApiError): string {
  * keyed by the field to show them under, or `form`.
  */
 export function reauthErrors(error: unknown, fields: Record<string, string> = {}): FormErrors {
+  // A session that outlived its account's suspension is refused the step-up too: say why.
+  const suspended = suspendedMessage(error);
+  if (suspended) return { form: suspended };
   if (error instanceof ApiError) {
     if (error.status === 429) return { form: wait(error) };
     const field = error.problem.field;

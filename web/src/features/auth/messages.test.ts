@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../../api/problem";
 import { safeNext } from "../../router";
-import { mfaSignInMessage } from "../account/messages";
+import { mfaSignInMessage, reauthErrors } from "../account/messages";
 import { passkeyMessage } from "../passkeys/messages";
 import { registerErrors, signInMessage, validate } from "./messages";
 
@@ -25,6 +25,7 @@ describe("sign-in messages", () => {
     expect(signInMessage(suspended)).toBe(expected);
     expect(mfaSignInMessage(suspended)).toBe(expected);
     expect(passkeyMessage(suspended, "sign-in")).toBe(expected);
+    expect(reauthErrors(suspended)).toEqual({ form: expected });
     // Another 403 is not a suspension.
     expect(signInMessage(new ApiError({ status: 403, detail: "Nope" }))).toBe("Nope");
   });

@@ -55,6 +55,15 @@ export function ModerationQueue() {
     void loadPage(status, null);
   }, [status, loadPage]);
 
+  // Deciding every card of a page empties the grid: the next page comes in by itself, so the keyboard flow
+  // goes on (a decided upload has left the pending set; the keyset cursor still points past it).
+  const emptied = state.list.items.length === 0 && state.list.cursor !== null;
+  const { cursor } = state.list;
+  const idle = !state.loading && state.error === null;
+  useEffect(() => {
+    if (emptied && idle && cursor !== null) void loadPage(status, cursor);
+  }, [emptied, idle, cursor, status, loadPage]);
+
   useLayoutEffect(() => {
     if (!moveFocus.current) return;
     moveFocus.current = false;
@@ -233,7 +242,7 @@ export function ModerationQueue() {
           })}
         </ul>
         <div className="actions">
-          {!state.list.done && !state.loading && (state.error || state.list.items.length > 0) && (
+          {!state.list.done && !state.loading && (
             <button
               type="button"
               className="button button-quiet"
