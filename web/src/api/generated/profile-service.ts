@@ -266,9 +266,11 @@ export interface paths {
         };
         /**
          * Status
-         * @description Where one of the caller's uploads stands: pending, applied, superseded, rejected or expired.
+         * @description Where one of the caller's uploads stands: pending, awaiting_moderation (uploaded, under review: nobody
+         *     else sees it yet), applied, superseded, rejected or expired.
          *
-         *     `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected.
+         *     `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected (a
+         *     moderator's reason included).
          */
         get: operations["getAvatarUpload"];
         put?: never;
@@ -818,7 +820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict: the upload is not under moderation, was decided the other way, or Cloudinary does not hold it. */
+            /** @description Conflict: the upload is not under moderation, was decided the other way, or (an approval) Cloudinary does not hold it. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -898,7 +900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Conflict: the upload is not under moderation, was decided the other way, or Cloudinary does not hold it. */
+            /** @description Conflict: the upload is not under moderation, was decided the other way, or (an approval) Cloudinary does not hold it. */
             409: {
                 headers: {
                     [name: string]: unknown;

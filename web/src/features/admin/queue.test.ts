@@ -3,6 +3,7 @@ import type { ModerationItem } from "../../api/types";
 import {
   type QueueEvent,
   type QueueState,
+  columnsFromTops,
   focusedItem,
   initialQueue,
   ownerName,
@@ -124,6 +125,15 @@ describe("ownerName", () => {
   it("names the owner by username, or by id when the queue has none", () => {
     expect(ownerName({ username: "ann", user_id: "u1" })).toBe("@ann");
     expect(ownerName({ username: null, user_id: "u1" })).toBe("user u1");
+  });
+});
+
+describe("columnsFromTops", () => {
+  it("counts the cards sharing the first card's row", () => {
+    expect(columnsFromTops([10, 10, 10, 200, 200])).toBe(3);
+    expect(columnsFromTops([10, 10])).toBe(2);
+    expect(columnsFromTops([10, 200, 390])).toBe(1);
+    expect(columnsFromTops([])).toBe(1);
   });
 });
 

@@ -144,6 +144,13 @@ export function queueReducer(state: QueueState, event: QueueEvent): QueueState {
 export type QueueCommand =
   { type: "move"; by: number } | { type: "first" } | { type: "last" } | { type: "approve" } | { type: "reject" };
 
+/** How many cards the first row holds, from each card's top edge in layout order (for arrow up and down). */
+export function columnsFromTops(tops: number[]): number {
+  if (tops.length === 0) return 1;
+  const next = tops.findIndex((top) => top !== tops[0]);
+  return next === -1 ? tops.length : next;
+}
+
 export interface KeyPress {
   key: string;
   ctrlKey?: boolean;

@@ -9,7 +9,7 @@ import { FormAlert } from "../../../components/FormAlert";
 import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { adminErrorMessage, decisionFailure, formatWhen } from "../messages";
-import { canDecide, focusedItem, initialQueue, ownerName, queueCommand, queueReducer } from "../queue";
+import { canDecide, columnsFromTops, focusedItem, initialQueue, ownerName, queueCommand, queueReducer } from "../queue";
 import { AdminLayout } from "./AdminLayout";
 import { ReasonDialog } from "./ReasonDialog";
 
@@ -21,13 +21,8 @@ const TABS: { status: ModerationStatus; label: string }[] = [
   { status: "rejected", label: "Rejected" },
 ];
 
-/** How many cards the grid's first row holds (for arrow up and down), read from where they are laid out. */
 function columnsOf(grid: HTMLElement | null): number {
-  const cards = grid ? [...grid.children] : [];
-  if (cards.length === 0) return 1;
-  const top = (cards[0] as HTMLElement).offsetTop;
-  const inRow = cards.findIndex((c) => (c as HTMLElement).offsetTop !== top);
-  return inRow === -1 ? cards.length : inRow;
+  return columnsFromTops(grid ? [...grid.children].map((card) => (card as HTMLElement).offsetTop) : []);
 }
 
 export function ModerationQueue() {
