@@ -60,7 +60,7 @@ test: lint test-python test-web test-e2e ## Everything CI runs
 bench: install ## Benchmarks; prints ratios against a baseline measured in the same run
 	$(UV) run --frozen python -m bench
 
-soak: install ## The full chaos soak (1,000 uploads from 50 users under faults); make test runs a short one
+soak: install ## The full chaos soaks (1,000 uploads from 50 users under faults, without and with moderation); make test runs short ones
 	SOAK=1 $(PYTEST) e2e/test_chaos_soak.py -s
 
 clean: ## Remove build and test leftovers (keeps .data/, your dev data)

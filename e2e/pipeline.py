@@ -49,6 +49,7 @@ class User:
     username: str
     token: str
     password: str = field(default="", repr=False)
+    email: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -72,7 +73,13 @@ def _register(stack: Stack, http: httpx.Client) -> User:
     assert created.status_code == 201, created.text
     login = http.post(stack.url("auth", "/auth/login"), json={"login": username, "password": password})
     assert login.status_code == 200, login.text
-    return User(id=created.json()["id"], username=username, token=login.json()["access_token"], password=password)
+    return User(
+        id=created.json()["id"],
+        username=username,
+        token=login.json()["access_token"],
+        password=password,
+        email=f"{username}@example.com",
+    )
 
 
 def sign(stack: Stack, user: User) -> dict[str, Any]:

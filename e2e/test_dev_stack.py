@@ -1,10 +1,12 @@
-"""`make dev` brings every process up, each answers /health and /ready, and Ctrl-C leaves none behind."""
+"""`make dev` brings every process up, each answers /health and /ready, passes `PROFILE_MODERATION` on, lets
+`python -m devstack grant-role` make an admin in its database (running or stopped), and Ctrl-C leaves none behind."""
 
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ import httpx
 import pytest
 
 from devstack.mongo import free_port
+from e2e.admin import claims
 from e2e.conftest import ARTIFACTS, ROOT
 
 
@@ -22,6 +25,9 @@ class DevStack:
     ports: dict[str, int]
     log: Path
     data_dir: Path
+    env: dict[str, str]
+    # Accounts the tests registered (e-mail, password), for tests that run once the stack is stopped.
+    accounts: list[tuple[str, str]]
 
     def url(self, name: str, path: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
@@ -91,6 +97,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     env["DEVSTACK_DATA_DIR"] = str(data_dir)
     if "MONGODB_URI" in os.environ:
         env["MONGODB_URI"] = os.environ["MONGODB_URI"]
+    env["PROFILE_MODERATION"] = "manual"
     with log.open("wb") as out:
         # Its own session, like a terminal's foreground job, so the test can send the "Ctrl-C" to it alone.
         process = subprocess.Popen(
@@ -101,7 +108,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    stack = DevStack(process, ports, log, data_dir)
+    stack = DevStack(process, ports, log, data_dir, env, [])
     try:
         yield stack
     finally:
@@ -147,6 +154,82 @@ def test_make_dev_generates_secrets_once(dev_stack: DevStack) -> None:
     assert f"upload_prefix=http://127.0.0.1:{dev_stack.ports['emulator']}" in cloudinary_url
 
 
+def devstack_command(dev_stack: DevStack, *args: str) -> "subprocess.CompletedProcess[str]":
+    """`python -m devstack ARGS` with the same environment `make dev` got (ports, data directory)."""
+    return subprocess.run(
+        [sys.executable, "-m", "devstack", *args],
+        cwd=ROOT,
+        env=dev_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def register(dev_stack: DevStack) -> tuple[str, str]:
+    """A new account through the dev stack's auth service; (e-mail, password)."""
+    name = f"dev{uuid.uuid4().hex[:10]}"
+    password = uuid.uuid4().hex + "Aa1!"
+    created = httpx.post(
+        dev_stack.url("auth", "/auth/register"),
+        json={"email": f"{name}@example.com", "username": name, "password": password},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    dev_stack.accounts.append((f"{name}@example.com", password))
+    return f"{name}@example.com", password
+
+
+def sign_in(dev_stack: DevStack, email: str, password: str) -> str:
+    """A password sign-in; the access token."""
+    response = httpx.post(dev_stack.url("auth", "/auth/login"), json={"login": email, "password": password}, timeout=30)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def test_make_dev_passes_profile_moderation_to_the_profile_service(dev_stack: DevStack) -> None:
+    wait_for(lambda: status(dev_stack.url("profile", "/ready")) == 200, 60, "profile ready", dev_stack)
+    wait_for(lambda: status(dev_stack.url("auth", "/ready")) == 200, 60, "auth ready", dev_stack)
+    token = sign_in(dev_stack, *register(dev_stack))
+
+    signed = httpx.post(
+        dev_stack.url("profile", "/profiles/me/avatar/uploads"),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+    assert signed.status_code == 201, signed.text
+    assert signed.json()["fields"]["moderation"] == "manual"
+
+
+def test_devstack_grant_role_makes_an_admin_in_the_dev_database(dev_stack: DevStack) -> None:
+    wait_for(lambda: status(dev_stack.url("auth", "/ready")) == 200, 60, "auth ready", dev_stack)
+    email, password = register(dev_stack)
+
+    granted = devstack_command(dev_stack, "grant-role", email, "admin")
+    unknown = devstack_command(dev_stack, "grant-role", f"nobody-{uuid.uuid4().hex[:6]}@example.com", "admin")
+    usage = devstack_command(dev_stack, "grant-role", email, "emperor")
+
+    assert granted.returncode == 0, granted.stdout + granted.stderr
+    assert f"granted role admin to {email}" in granted.stdout
+    assert unknown.returncode == 1, unknown.stdout + unknown.stderr
+    assert unknown.stderr.strip()
+    assert usage.returncode == 2
+    token = sign_in(dev_stack, email, password)
+    assert claims(token)["role"] == "admin"
+    users = httpx.get(dev_stack.url("auth", "/admin/users"), headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert users.status_code == 200, users.text
+    # The web front proxies the admin routes on the same origin.
+    queue = httpx.get(
+        dev_stack.url("web", "/admin/moderation?status=pending"),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert queue.status_code == 200, queue.text
+
+
 def test_ctrl_c_stops_every_process(dev_stack: DevStack) -> None:
     wait_for(lambda: status(dev_stack.url("profile", "/ready")) == 200, 60, "profile ready", dev_stack)
     children = descendants(dev_stack.process.pid)
@@ -161,3 +244,17 @@ def test_ctrl_c_stops_every_process(dev_stack: DevStack) -> None:
     assert alive(children) == set(), f"left behind: {alive(children)}\n{tail(dev_stack.log)}"
     for name in ("auth", "profile", "emulator", "web"):
         assert status(dev_stack.url(name, "/health")) is None
+
+
+def test_devstack_revoke_role_reaches_the_dev_database_while_the_stack_is_stopped(dev_stack: DevStack) -> None:
+    # Runs after the Ctrl-C test: nothing listens on MONGO_PORT, so the command starts the dev MongoDB on its own
+    # data directory for the length of the command, and stops it again.
+    assert dev_stack.process.poll() is not None, "the stack should have been stopped by the Ctrl-C test"
+    assert dev_stack.accounts, "the earlier tests registered accounts in the dev database"
+    email, _ = dev_stack.accounts[-1]
+
+    revoked = devstack_command(dev_stack, "revoke-role", email)
+
+    assert revoked.returncode == 0, revoked.stdout + revoked.stderr
+    assert email in revoked.stdout
+    assert status(dev_stack.url("auth", "/health")) is None

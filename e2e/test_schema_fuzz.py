@@ -4,8 +4,12 @@ The schemathesis CLI (the same engine and phases as `st run`) runs every check i
 errors, status codes, content types, response schemas and headers, positive data accepted, negative data
 rejected, unsupported methods and `Allow`, missing headers, ignored auth, use after free, resource
 availability, object-level authorization) plus ours (`e2e/schema_checks.py`: every error is problem details),
-in the coverage, fuzzing and stateful phases, once per service for each of three real users: a plain one, one
-in the middle of TOTP enrolment and one with TOTP on. Any failure fails the test with schemathesis' report.
+in the coverage, fuzzing and stateful phases, once per service for each of four real users: a plain one, one
+in the middle of TOTP enrolment, one with TOTP on, and an administrator (granted by auth-service's CLI) whose runs
+cover the `/admin/` routes of each service past the admin check. The stack moderates uploads
+(`PROFILE_MODERATION=manual`) and holds uploads awaiting review before the admin's run, so the review queue answers
+with items whose ids the stateful phase carries into the approve and reject routes. Any failure fails the test
+with schemathesis' report.
 
 The stateful phase follows the links schemathesis infers from the documents (profile-service: upload ids and
 usernames from responses into the routes that take them); auth-service has no inferable links (its state
@@ -24,9 +28,10 @@ import pyotp
 import pytest
 
 from devstack.mongo import MongoServer
+from e2e.admin import make_admin
 from e2e.conftest import ARTIFACTS, ROOT, running_stack
 from e2e.evidence import server_errors
-from e2e.pipeline import User, register
+from e2e.pipeline import User, image_bytes, register, sign, upload, wait_for_status
 from e2e.stack import Stack
 
 # Per operation and phase. The whole module (a stack, 6 runs, ~4,600 generated requests) took 76-84 s on the
@@ -42,6 +47,9 @@ SEED = 20261202  # fixed, so a failure reproduces; change it to explore
 # to what it expects.
 UNVERIFIABLE_INPUT = {
     "auth": (
+        # Opaque keyset cursors: only one this server issued decodes.
+        "GET /admin/users",
+        "GET /admin/audit",
         "POST /auth/password-reset/confirm",
         "POST /auth/email-change/confirm",
         "POST /auth/mfa/totp/confirm",
@@ -52,7 +60,11 @@ UNVERIFIABLE_INPUT = {
         "POST /auth/passkeys/reauthenticate",
         "POST /auth/sessions/not-me",
     ),
-    "profile": ("POST /profiles/me/avatar/uploads/{upload_id}/confirm",),
+    "profile": (
+        "POST /profiles/me/avatar/uploads/{upload_id}/confirm",
+        "GET /admin/moderation",
+        "GET /admin/moderation/audit",
+    ),
 }
 ACCEPTED = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
@@ -67,8 +79,8 @@ class FuzzUser:
 
 @pytest.fixture(scope="module")
 def fuzzed(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """A stack of its own (fuzzing creates accounts and may lock some out)."""
-    with running_stack(mongo_server, tmp_path_factory) as running:
+    """A stack of its own (fuzzing creates accounts and may lock some out), moderating uploads."""
+    with running_stack(mongo_server, tmp_path_factory, profile={"PROFILE_MODERATION": "manual"}) as running:
         yield running
 
 
@@ -78,8 +90,21 @@ def _enrol(stack: Stack, user: User) -> str:
     return str(started.json()["secret"])
 
 
+def fill_review_queue(stack: Stack, uploads: int = 3) -> None:
+    """Real uploads awaiting moderation, so the admin's queue has items to decide."""
+    owner = register(stack)
+    for seed in range(uploads):
+        ticket = sign(stack, owner)
+        assert upload(ticket, image_bytes(64, 64, seed=seed)).status_code == 200
+        wait_for_status(stack, owner, ticket, "awaiting_moderation")
+
+
 def make_user(stack: Stack, kind: str) -> FuzzUser:
-    """`plain`, `enrolling` (TOTP enrolment started, not confirmed) or `totp` (TOTP on)."""
+    """`plain`, `enrolling` (TOTP enrolment started, not confirmed), `totp` (TOTP on) or `admin` (role granted
+    from the command line, with uploads waiting in the review queue)."""
+    if kind == "admin":
+        fill_review_queue(stack)
+        return FuzzUser(kind, make_admin(stack))
     user = register(stack)
     if kind in ("enrolling", "totp"):
         secret = _enrol(stack, user)
@@ -139,17 +164,23 @@ def fuzz(stack: Stack, service: str, fuzz_user: FuzzUser, work_dir: Path) -> sub
         "none",
         "--no-color",
     ]
+    if fuzz_user.kind == "admin":
+        # Only the admin routes: the other kinds cover the rest, and fuzzing all of it as the admin deletes the
+        # admin's own account (`DELETE /auth/me`) a few seconds in, leaving every admin route a 401.
+        command += ["--include-path-regex", "^/admin/"]
     # Run in `work_dir` (schemathesis keeps replay files in `.schemathesis/` there), importing the hooks from here.
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "e2e.schema_checks", "PYTHONPATH": str(ROOT)}
     return subprocess.run(command, cwd=work_dir, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
-@pytest.mark.parametrize("kind", ["plain", "enrolling", "totp"])
+# The admin runs last: its runs may suspend the other kinds' accounts.
+@pytest.mark.parametrize("kind", ["plain", "enrolling", "totp", "admin"])
 @pytest.mark.parametrize("service", ["profile", "auth"])
 def test_service_answers_every_generated_request_per_its_schema(
     fuzzed: Stack, service: str, kind: str, tmp_path: Path
 ) -> None:
-    result = fuzz(fuzzed, service, make_user(fuzzed, kind), tmp_path)
+    fuzz_user = make_user(fuzzed, kind)
+    result = fuzz(fuzzed, service, fuzz_user, tmp_path)
     (ARTIFACTS / f"schemathesis-{service}-{kind}.txt").write_text(result.stdout + result.stderr)
 
     summary = result.stdout[result.stdout.find("SUMMARY") :] if "SUMMARY" in result.stdout else result.stdout
@@ -157,6 +188,22 @@ def test_service_answers_every_generated_request_per_its_schema(
     # The run really tested something: every phase ran (none skipped for lack of operations).
     for phase in ("Coverage", "Fuzzing"):
         assert f"✅ {phase}" in summary, summary
+    if kind == "admin":
+        # The queue's upload ids and the user listing's ids were carried into the routes that take them.
+        assert "✅ Stateful" in summary, summary
+        # Past the admin check for real: the service audited what the fuzzer did as this admin.
+        assert audited_actions(fuzzed, service, fuzz_user.user) >= ADMIN_ACTIONS[service], result.stdout[-3000:]
+
+
+ADMIN_ACTIONS = {"auth": {"users.searched"}, "profile": {"queue.viewed"}}
+
+
+def audited_actions(stack: Stack, service: str, admin: User) -> set[str]:
+    """The audit actions the service recorded for `admin` (its newest page of entries)."""
+    path = "/admin/audit" if service == "auth" else "/admin/moderation/audit"
+    response = httpx.get(stack.url(service, path), params={"limit": 100}, headers=admin.headers, timeout=30)
+    assert response.status_code == 200, response.text
+    return {entry["action"] for entry in response.json()["entries"] if entry["actor_id"] == admin.id}
 
 
 def test_fuzzing_left_no_server_error_in_the_logs(fuzzed: Stack) -> None:

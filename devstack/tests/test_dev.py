@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from devstack import dev
+from devstack.mongo import start_nx
 from devstack.secrets import ensure_cloudinary_url, ensure_signing_key
 
 
@@ -109,3 +110,42 @@ def test_compose_env_points_the_services_at_the_emulator_container(
     assert lines["CLOUDINARY_URL"].endswith("?upload_prefix=http://cloudinary-emulator:8003")
     assert Path(lines["AUTH_KEYS_DIR"]) == (tmp_path / "auth-keys").resolve()
     assert len(base64.urlsafe_b64decode(lines["AUTH_MFA_ENCRYPTION_KEY"])) == 32
+
+
+def test_profile_moderation_is_off_unless_the_environment_turns_it_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PROFILE_MODERATION", raising=False)
+    ports = dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5)
+
+    off = dev.stack_environment(tmp_path, ports, "mongodb://db")["profile"]["PROFILE_MODERATION"]
+    monkeypatch.setenv("PROFILE_MODERATION", "manual")
+    on = dev.stack_environment(tmp_path, ports, "mongodb://db")["profile"]["PROFILE_MODERATION"]
+
+    assert (off, on) == ("none", "manual")
+
+
+def test_the_role_commands_use_make_devs_mongodb_when_it_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    server = start_nx(tmp_path / "mongo")  # stands in for the one `make dev` runs
+    try:
+        port = int(server.uri.rsplit(":", 1)[1])
+        uri, started = dev.dev_mongodb_uri(tmp_path, dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=port))
+    finally:
+        server.stop()
+
+    assert (uri, started) == (f"mongodb://127.0.0.1:{port}", None)
+
+
+def test_the_role_commands_take_an_external_mongodb_uri_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONGODB_URI", "mongodb://db.example:27017")
+
+    uri, started = dev.dev_mongodb_uri(tmp_path, dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5))
+
+    assert (uri, started) == ("mongodb://db.example:27017", None)

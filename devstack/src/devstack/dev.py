@@ -7,6 +7,8 @@ MongoDB is stopped last.
 
 import os
 import re
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -17,7 +19,7 @@ import httpx
 from honcho.manager import Manager
 from honcho.printer import Printer
 
-from devstack.mongo import start_mongodb
+from devstack.mongo import MongoServer, start_mongodb, wait_for_ping
 from devstack.secrets import ensure_aes_key, ensure_cloudinary_url, ensure_signing_key
 
 
@@ -122,6 +124,8 @@ def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, d
             **common,
             "PROFILE_PORT": str(ports.profile),
             "CLOUDINARY_URL": cloudinary_url,
+            # `manual` signs `moderation=manual` into every upload (the admin console's queue); `none` is off.
+            "PROFILE_MODERATION": env.get("PROFILE_MODERATION", "none"),
             "AUTH_JWKS_URL": env.get("AUTH_JWKS_URL", f"{auth_url}/.well-known/jwks.json"),
             "PUBLIC_WEBHOOK_URL": env.get(
                 "PUBLIC_WEBHOOK_URL", f"http://127.0.0.1:{ports.profile}/webhooks/cloudinary"
@@ -194,3 +198,37 @@ def run(root: Path) -> int:
     finally:
         stop.set()
         mongo.stop()
+
+
+def dev_mongodb_uri(root: Path, ports: Ports) -> tuple[str, MongoServer | None]:
+    """The MongoDB `make dev` uses, and the server started here to reach it when `make dev` is not running.
+
+    With `MONGODB_URI` set that server is used as it is; otherwise `make dev`'s own server on `MONGO_PORT`, or, when
+    nothing answers there, the same launcher on the same data directory and port, started for this command only.
+    """
+    if uri := os.environ.get("MONGODB_URI"):
+        return uri, None
+    uri = f"mongodb://127.0.0.1:{ports.mongo}"
+    try:
+        wait_for_ping(uri, timeout=1.0)
+    except TimeoutError:
+        server = start_mongodb(data_dir(root) / "mongo", port=ports.mongo)
+        return server.uri, server
+    return uri, None
+
+
+def auth_cli(root: Path, args: list[str]) -> int:
+    """Run `auth-service ARGS` (e.g. `grant-role EMAIL admin`) with exactly the settings `make dev` gives the
+    auth service, against its MongoDB; the CLI's exit code."""
+    load_dotenv(root / ".env")
+    ports = Ports.from_env()
+    uri, started = dev_mongodb_uri(root, ports)
+    try:
+        env = {**os.environ, **stack_environment(root, ports, uri)["auth"]}
+        # The console script installed beside this interpreter (what `uv run auth-service` runs).
+        script = Path(sys.executable).with_name("auth-service")
+        command = [str(script)] if script.exists() else [shutil.which("auth-service") or "auth-service"]
+        return subprocess.run([*command, *args], env=env, cwd=root, check=False).returncode
+    finally:
+        if started is not None:
+            started.stop()
