@@ -12,6 +12,8 @@ from litestar.testing import TestClient
 
 from profile_service.app import create_app
 from profile_service.avatars.cloudinary import Asset, CloudinaryUnavailable
+from profile_service.avatars.schemas import Notification
+from profile_service.avatars.webhook import process_moderation
 from profile_service.config import Settings
 from profile_service.services import build
 from service_kit.clock import utc_now
@@ -227,6 +229,40 @@ def test_a_decision_the_notification_made_first_is_repeated_by_the_route_without
     assert (route.status_code, route.json()["status"]) == (200, "applied")
     assert opposite.status_code == 409
     assert assets.moderated == []
+
+
+def test_the_reviewers_reason_survives_the_notification_of_its_own_decision(
+    moderated: Settings, assets: FakeAssets, token: TokenFactory, admin: dict[str, str]
+) -> None:
+    # Cloudinary notifies a decision as soon as it is told: here its notification is carried out (as the webhook
+    # does) before the route gets to its own local decision, the order a busy machine produces now and then.
+    services = build(moderated, assets=assets)
+    told = assets.set_moderation
+
+    async def notify_first(public_id: str, status: str) -> Asset | None:
+        asset = await told(public_id, status)
+        intent = await services.intents.by_public_id(public_id)
+        assert intent is not None
+        note = Notification(
+            notification_type="moderation", public_id=public_id, moderation_status=status, moderation_kind="manual"
+        )
+        await process_moderation(note, intent, services.intents, services.moderation, services.metrics)
+        return asset
+
+    assets.set_moderation = notify_first  # type: ignore[method-assign]
+    with TestClient(create_app(services=services)) as client:
+        wait_until_ready(client)
+        bearer = token("u1", "alice")
+        ticket = awaiting_upload(client, assets, bearer)
+
+        route = client.post(f"/admin/moderation/{ticket['upload_id']}/reject", json={"reason": "a logo"}, headers=admin)
+
+        assert (route.status_code, route.json()["status"]) == (200, "rejected"), route.text
+        status = client.get(ticket["status_url"], headers=auth(bearer)).json()
+        assert (status["status"], status["reason"]) == ("rejected", "a logo")
+        assert me(client, bearer)["moderation_notice"]["reason"] == "a logo"
+        decided = queue(client, admin, status="rejected")["items"]
+        assert [(i["reason"], i["decided_by"]) for i in decided] == [("a logo", "u-admin")]
 
 
 def test_an_approval_signed_before_a_newer_applied_picture_ends_superseded(

@@ -19,7 +19,7 @@ from profile_service.admin.schemas import ModerationDecision, ModerationItem, Mo
 from profile_service.auth import Claims
 from profile_service.avatars.apply import DELIVERY_FORMAT, delivery_url
 from profile_service.avatars.cloudinary import Asset, AssetStore, CloudinaryUnavailable, timestamp_ms
-from profile_service.avatars.intents import Intent, IntentRepository, IntentStatus
+from profile_service.avatars.intents import Intent, IntentRepository, IntentStatus, Review
 from profile_service.avatars.moderation import ModerationDecider
 from profile_service.avatars.signing import eager_transformation
 from service_kit.clock import from_ms
@@ -79,7 +79,9 @@ class ModerationDesk:
         if decided is not None and decided != outcome:
             raise Conflict(f"This upload was already {decided}.")
         if decided is None:
-            # Told first: if Cloudinary cannot be told, nothing changes here and the admin retries.
+            # Kept before Cloudinary is told: the notification of this very decision may come back first.
+            await self._intents.request_review(intent.id, Review(outcome=outcome, reason=reason, by=admin.sub))
+            # Told first: if Cloudinary cannot be told, no decision is made here and the admin retries.
             try:
                 stored = await self._assets.set_moderation(intent.public_id, outcome)
             except CloudinaryUnavailable as exc:

@@ -263,6 +263,9 @@ class UploadApplier:
         `asset`: what Cloudinary reported, else the snapshot kept on the intent; an approval with neither only
         records the decision (the upload's notification or confirm applies it when it arrives).
         """
+        if intent.review is not None and intent.review.outcome == outcome:
+            # Cloudinary reporting the decision an admin asked for: the admin's reason and name, not the kind's.
+            reason, by = intent.review.reason, intent.review.by
         log = {"intent_id": intent.id, "user_id": intent.user_id, "source": source, "by": by}
         if await self._intents.claim_decision(intent.id, outcome, by=by):
             self._metrics.moderation.labels(outcome, source).inc()

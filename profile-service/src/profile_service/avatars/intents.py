@@ -28,6 +28,15 @@ class IntentStatus(enum.StrEnum):
 APPLICABLE = (IntentStatus.PENDING, IntentStatus.EXPIRED)
 
 
+class Review(msgspec.Struct):
+    """An admin's decision as asked of Cloudinary, stored before Cloudinary is told: the notification that the
+    decision itself causes may arrive first, and must carry out the admin's reason, not the moderator's kind."""
+
+    outcome: str
+    reason: str | None
+    by: str
+
+
 class Intent(msgspec.Struct, kw_only=True):
     """A stored intent. Times that change are epoch milliseconds (see service_kit.clock)."""
 
@@ -52,6 +61,7 @@ class Intent(msgspec.Struct, kw_only=True):
     moderation_status: str | None = None
     decided_by: str | None = None
     decided_ms: int | None = None
+    review: Review | None = None
     awaiting_ms: int | None = None
     # When reconciliation last asked Cloudinary about this awaiting upload (it asks at most once per period);
     # `awaiting_ms` until it first asks.
@@ -112,6 +122,12 @@ class IntentRepository:
             {"$set": {"moderation_status": outcome, "decided_by": by, "decided_ms": to_ms(self._clock())}},
         )
         return result.matched_count == 1
+
+    async def request_review(self, intent_id: str, review: Review) -> None:
+        """Store the admin's decision before Cloudinary is told (only while undecided: a decision stands)."""
+        await self._collection.update_one(
+            {"_id": intent_id, "moderation_status": None}, {"$set": {"review": msgspec.to_builtins(review)}}
+        )
 
     async def mark_checked(self, intent_id: str) -> None:
         """Note that reconciliation asked Cloudinary about this awaiting upload just now."""
