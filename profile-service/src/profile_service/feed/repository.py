@@ -63,7 +63,7 @@ def cursor_of(seq: int, at: datetime) -> str:
 def parse_cursor(cursor: str) -> tuple[int, int]:
     """(seq, at ms) of a cursor; BadRequest when it is not one this service hands out."""
     seq, sep, at_ms = cursor.partition("-")
-    if not sep or not seq.isdigit() or not at_ms.isdigit() or len(seq) > 18 or len(at_ms) > 18:
+    if not sep or not seq.isdecimal() or not at_ms.isdecimal() or len(seq) > 18 or len(at_ms) > 13:
         raise BadRequest("`after` is not a cursor this service handed out.")
     return int(seq), int(at_ms)
 
