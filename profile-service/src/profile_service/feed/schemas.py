@@ -10,7 +10,9 @@ from service_kit.openapi import END_OF_STRING
 
 # The ids auth-service hands out (and the only ones that can own assets): see `profiles/deletion.py`.
 USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}" + END_OF_STRING
-UserIdField = Annotated[str, msgspec.Meta(pattern=USER_ID_PATTERN, description="A user id.")]
+UserIdField = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=USER_ID_PATTERN, description="A user id.")
+]
 MAX_LOOKUP = 100
 
 ChangeKind = Literal[
@@ -30,6 +32,7 @@ CURSOR_PATTERN = r"^[0-9]{1,18}-[0-9]{1,13}" + END_OF_STRING
 class ProfileLookup(msgspec.Struct, forbid_unknown_fields=True):
     """The users to resolve; duplicates are ignored."""
 
+    # Litestar's OpenAPI drops the items' constraints (`feed.controller.document_lookup` states them again).
     user_ids: Annotated[list[UserIdField], msgspec.Meta(min_length=1, max_length=MAX_LOOKUP)]
 
 
