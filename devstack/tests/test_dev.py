@@ -1,4 +1,6 @@
 import base64
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -149,3 +151,25 @@ def test_the_role_commands_take_an_external_mongodb_uri_as_it_is(
     uri, started = dev.dev_mongodb_uri(tmp_path, dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5))
 
     assert (uri, started) == ("mongodb://db.example:27017", None)
+
+
+def test_auth_knows_a_dev_client_that_may_read_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("AUTH_SERVICE_CLIENTS", raising=False)
+    monkeypatch.delenv("PROFILE_INTERNAL_AUDIENCE", raising=False)
+    ports = dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5)
+
+    clients = json.loads(dev.stack_environment(tmp_path, ports, "mongodb://db")["auth"]["AUTH_SERVICE_CLIENTS"])
+    again = json.loads(dev.stack_environment(tmp_path, ports, "mongodb://db")["auth"]["AUTH_SERVICE_CLIENTS"])
+
+    secret = (tmp_path / "dev_reader_secret").read_text().strip()
+    assert clients == [
+        {
+            "client_id": "dev-reader",
+            "secret_sha256": hashlib.sha256(secret.encode()).hexdigest(),
+            "audience": "profile-service-internal",
+            "scopes": ["profiles:read"],
+        }
+    ]
+    assert again == clients
+    assert (tmp_path / "dev_reader_secret").stat().st_mode & 0o077 == 0
