@@ -123,6 +123,8 @@ class CacheEntry(msgspec.Struct):
 
     profile: LookedUpProfile | None
     refreshed_at: float  # epoch seconds, this machine's clock
+    # When the cached picture became this one (kept while re-reads return the same picture), epoch seconds.
+    avatar_seen_at: float
     reason: str  # "warm", "resync" or the event kind that caused the re-read
     event_at: datetime | None = None  # the change's commit time, when an event caused the re-read
 
@@ -276,6 +278,10 @@ class CursorFile:
         os.replace(temporary, self._path)
 
 
+def _picture(profile: LookedUpProfile | None) -> str | None:
+    return None if profile is None or profile.avatar is None else profile.avatar.secure_url
+
+
 class Consumer:
     """The cache and the loop that keeps it current."""
 
@@ -313,9 +319,13 @@ class Consumer:
         now = time.time()
         for user_id in wanted:
             event = events.get(user_id)
+            profile = result.profiles.get(user_id)
+            before = self.entries.get(user_id)
+            same_picture = before is not None and _picture(before.profile) == _picture(profile)
             self.entries[user_id] = CacheEntry(
-                profile=result.profiles.get(user_id),
+                profile=profile,
                 refreshed_at=now,
+                avatar_seen_at=before.avatar_seen_at if before is not None and same_picture else now,
                 reason=event.kind if event else reason,
                 event_at=event.at if event else None,
             )
