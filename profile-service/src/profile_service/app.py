@@ -14,6 +14,7 @@ from profile_service.auth import provide_caller, provide_optional_caller, provid
 from profile_service.avatars.controller import AvatarController
 from profile_service.avatars.webhook import CloudinaryWebhookController
 from profile_service.config import Settings
+from profile_service.feed.controller import InternalProfilesController
 from profile_service.metrics import MetricsController
 from profile_service.profiles.controller import InternalController, ProfileController
 from profile_service.profiles.freshness import mark_writes
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             AvatarController,
             CloudinaryWebhookController,
             InternalController,
+            InternalProfilesController,
             ModerationAdminController,
         ],
         dependencies={

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 ALGORITHMS = ["EdDSA"]
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="profile-service"'}
 ADMIN_REQUIRED = problem_type("admin-required")
+SCOPE_REQUIRED = problem_type("scope-required")
+READ_SCOPE = "profiles:read"
 ADMIN_ROLE = "admin"
 
 
@@ -92,13 +94,15 @@ class KeySet:
 class TokenVerifier:
     """Verifies access tokens: EdDSA only, `kid` from the JWKS, `iss` and `aud` checked, exp/iat/sub required.
 
+    `audience=None` accepts any `aud` (still required): it tells a valid token meant for someone else from garbage.
+
     Tokens that verified are remembered (key: the exact token string; at most `cache_size`, least recently used
     evicted) until their own `exp`, so a browser's repeated requests cost one signature check. A token is
     immutable and its signature cannot change, so the only thing this gives up is noticing a key withdrawn
     from the JWKS before the token expires (minutes). Failures are never cached.
     """
 
-    def __init__(self, keys: KeySet, *, issuer: str, audience: str, cache_size: int = 10_000) -> None:
+    def __init__(self, keys: KeySet, *, issuer: str, audience: str | None, cache_size: int = 10_000) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
@@ -137,7 +141,7 @@ class TokenVerifier:
                 algorithms=ALGORITHMS,
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_aud": self._audience is not None},
             )
             return msgspec.convert(payload, Claims), float(payload["exp"])
         except (jwt.InvalidTokenError, msgspec.ValidationError) as exc:
@@ -165,13 +169,38 @@ async def provide_optional_caller(request: Request[Any, Any, Any], state: State)
         return None
 
 
+class ScopeRequired(Forbidden):
+    """A valid token that is not a service token of the internal audience granting the route's scope."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, type=SCOPE_REQUIRED)
+
+
 async def provide_service_caller(request: Request[Any, Any, Any], state: State) -> Claims:
-    """The claims of a service token (the internal audience); user tokens fail the audience check: 401."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    """The claims of a service token of the internal audience: 401 without a valid token, 403 `scope-required`
+    for a valid token of another audience (a user's access token, a token auth-service minted for another
+    service): it is a credential, just not one for these routes."""
+    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    token = raw.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("A service token is required.", headers=BEARER_CHALLENGE)
-    verifier: TokenVerifier = state.services.service_token_verifier
-    return await verifier.verify(token.strip())
+    services = state.services
+    try:
+        claims: Claims = await services.service_token_verifier.verify(token)
+    except Unauthorized as refused:
+        try:
+            other: Claims = await services.any_audience_verifier.verify(token)
+        except Unauthorized:
+            raise refused from None
+        logger.warning("internal route refused a token of another audience", extra={"sub": other.sub})
+        raise ScopeRequired("This needs a service token of the internal audience.") from None
+    return claims
+
+
+async def provide_profiles_reader(service_caller: NamedDependency[Claims]) -> Claims:
+    """A service token granting `profiles:read` (the lookup and the change feed); 403 `scope-required` otherwise."""
+    require_scope(service_caller, READ_SCOPE)
+    return service_caller
 
 
 class AdminRequired(Forbidden):
@@ -211,7 +240,7 @@ async def provide_admin(request: Request[Any, Any, Any], state: State) -> Claims
 def require_scope(claims: Claims, scope: str) -> None:
     """Forbidden (403) unless the service token grants `scope`."""
     if scope not in claims.scopes:
-        raise Forbidden(f"The service token does not grant the {scope!r} scope.")
+        raise ScopeRequired(f"The service token does not grant the {scope!r} scope.")
 
 
 async def provide_user_id(caller: NamedDependency[Claims]) -> str:
@@ -222,6 +251,8 @@ async def provide_user_id(caller: NamedDependency[Claims]) -> str:
 Caller = NamedDependency[Claims]
 OptionalCaller = NamedDependency[Claims | None]
 ServiceCaller = NamedDependency[Claims]
+ProfilesReader = NamedDependency[Claims]
+"""A service token of the internal audience with the `profiles:read` scope (`provide_profiles_reader`)."""
 AdminCaller = NamedDependency[Claims]
 """The verified claims of an administrator (`provide_admin`)."""
 UserId = NamedDependency[str]

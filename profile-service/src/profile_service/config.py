@@ -97,6 +97,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # again every as long), in case the moderation notification was lost.
     moderation_reconcile_seconds: Annotated[float, msgspec.Meta(ge=0)] = 600.0
 
+    # The change feed (`feed/`): how long changes are kept (an older cursor answers 410), and how long a reader
+    # waits for a sequence number whose writer has not inserted its event before giving it up as lost.
+    change_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 7
+    change_gap_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+
     def __post_init__(self) -> None:
         if self.internal_audience == self.auth_audience:
             raise ValueError("PROFILE_INTERNAL_AUDIENCE must differ from PROFILE_AUTH_AUDIENCE (user tokens)")

@@ -101,6 +101,11 @@ class Metrics:
         self.destroys = Counter(
             "profile_outbox_destroys_total", "Outbox destroy attempts by result", ["result"], registry=self.registry
         )
+        self.change_gaps_skipped = Counter(
+            "profile_change_gaps_skipped_total",
+            "Change-feed sequence numbers given up after the gap timeout (their writer never inserted the event)",
+            registry=self.registry,
+        )
         self.orphans_found = Counter(
             "profile_orphans_found_total",
             "Assets under the avatar prefix that nothing refers to",

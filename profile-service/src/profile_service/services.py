@@ -7,6 +7,7 @@ lifetime with its indexes, the JWKS client, the outbox worker and the reconcilia
 """
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -33,6 +34,8 @@ from profile_service.avatars.intents import IntentRepository
 from profile_service.avatars.moderation import ModerationDecider
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.config import Settings
+from profile_service.feed import repository as feed_module
+from profile_service.feed.repository import ChangeFeed
 from profile_service.metrics import Metrics
 from profile_service.outbox import repository as outbox_module
 from profile_service.outbox.repository import DestroyJob, OutboxRepository
@@ -68,6 +71,7 @@ class Services:
     assets: AssetStore
     recent_profiles: RecentProfiles
     profiles: ProfileRepository
+    feed: ChangeFeed
     intents: IntentRepository
     outbox: OutboxRepository
     metrics: Metrics
@@ -81,27 +85,37 @@ class Services:
     http: httpx.AsyncClient
     token_verifier: TokenVerifier
     service_token_verifier: TokenVerifier
+    any_audience_verifier: TokenVerifier
 
 
 def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | None = None) -> Services:
     """Build every long-lived object, without I/O; `clock` and `assets` (Cloudinary) may be replaced by tests."""
+    feed_indexes = functools.partial(feed_module.create_indexes, retention_days=settings.change_retention_days)
     mongo = Mongo(
         settings.mongodb_uri,
         settings.database,
         appname="profile-service",
         timeout_ms=settings.mongodb_timeout_ms,
-        indexes=INDEXES,
+        # The change feed's TTL index depends on the retention setting.
+        indexes=(*INDEXES, feed_indexes),
     )
     db = mongo.db
     assets = CloudinaryAssets() if assets is None else assets
     # Scheduling a destroy wakes this instance's worker at once instead of at its next poll.
     wake = asyncio.Event()
     recent = RecentProfiles(settings.read_cache_seconds)
-    # One repository for every request (per-request construction was measurable on the hot reads).
-    profiles = ProfileRepository(db, clock, recent)
     intents = IntentRepository(db, clock)
     outbox = OutboxRepository(JobQueue(db["outbox"], DestroyJob, clock, wake))
     metrics = Metrics(recent, intents=intents, outbox=outbox, grace_seconds=settings.upload_grace_seconds, clock=clock)
+    feed = ChangeFeed(
+        db,
+        clock,
+        retention_days=settings.change_retention_days,
+        gap_timeout_seconds=settings.change_gap_timeout_seconds,
+        on_gap_skipped=metrics.change_gaps_skipped.inc,
+    )
+    # One repository for every request (per-request construction was measurable on the hot reads).
+    profiles = ProfileRepository(db, clock, recent, feed)
     applier = UploadApplier(
         profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, metrics, clock
     )
@@ -122,6 +136,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
         assets=assets,
         recent_profiles=recent,
         profiles=profiles,
+        feed=feed,
         intents=intents,
         outbox=outbox,
         metrics=metrics,
@@ -148,6 +163,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
         # One key set, two audiences: user access tokens, and service tokens for /internal/*.
         token_verifier=TokenVerifier(keys, issuer=settings.auth_issuer, audience=settings.auth_audience),
         service_token_verifier=TokenVerifier(keys, issuer=settings.auth_issuer, audience=settings.internal_audience),
+        # Only to answer 403 rather than 401 to a valid token of another audience on /internal/*.
+        any_audience_verifier=TokenVerifier(keys, issuer=settings.auth_issuer, audience=None),
     )
 
 
@@ -286,6 +303,11 @@ def provide_moderation(state: State) -> ModerationDecider:
 def provide_deletion(state: State) -> ProfileDeletion:
     """The account deletion, once the indexes exist."""
     return _ready(state).deletion
+
+
+def provide_feed(state: State) -> ChangeFeed:
+    """The change feed (its TTL index is not needed for correctness: reads filter by age themselves)."""
+    return services_of(state).feed
 
 
 def provide_audit(state: State) -> AuditRepository:

@@ -325,7 +325,7 @@ class UploadApplier:
             return None
         old = await self._intents.by_public_id(public_id)
         seq = await self._profiles.next_seq(user_id)
-        await self._profiles.apply_avatar(user_id, seq=seq, avatar=None, public_id=None)
+        await self._profiles.apply_avatar(user_id, seq=seq, avatar=None, public_id=None, removal="avatar_taken_down")
         notice = notice_document(
             kind="taken_down", reason=reason, at=self._clock(), upload_id=None if old is None else old.id
         )

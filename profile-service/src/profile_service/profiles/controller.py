@@ -104,8 +104,9 @@ class InternalController(Controller):
         security=BEARER,
         responses=problems(
             {
-                401: "no service token of the internal audience (user tokens are refused).",
-                403: "the service token does not grant `profiles:delete`.",
+                403: "a valid token that is not a service token of the internal audience granting `profiles:delete` "
+                "(a user's access token, another audience, another scope): `type` "
+                "`urn:profile-pictures:problem:scope-required`.",
                 503: "Cloudinary cannot list the user's assets, or the database is down: retry.",
             }
         ),

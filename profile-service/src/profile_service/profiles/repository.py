@@ -13,6 +13,8 @@ from pymongo.errors import DuplicateKeyError
 
 from profile_service.avatars.ordering import Verdict, decide
 from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState, Turns, refusal
+from profile_service.feed.repository import ChangeFeed
+from profile_service.feed.schemas import ChangeKind, LookedUpProfile, ProfileLookupResult
 from profile_service.profiles.cache import CachedView, RecentProfiles
 from profile_service.profiles.schemas import (
     Avatar,
@@ -106,6 +108,19 @@ def _public_view(doc: dict[str, Any]) -> PublicProfile:
     )
 
 
+# What the lookup reads of each profile (the public view other services render).
+_LOOKUP_FIELDS = {"username": True, "display_name": True, "avatar": True, "visibility": True}
+
+
+def _looked_up(doc: dict[str, Any]) -> LookedUpProfile:
+    if _is_private(doc):
+        return LookedUpProfile(username=None, display_name=None, avatar=None, visibility="private")
+    avatar = _lenient(doc.get("avatar"), PublicAvatar, "avatar")
+    return LookedUpProfile(
+        username=doc.get("username"), display_name=doc.get("display_name"), avatar=avatar, visibility="public"
+    )
+
+
 def change_document(change: ProfileChange) -> dict[str, Any]:
     """The `$set` values of a change: top-level fields as they are, preferences as dotted paths (partial)."""
     values: dict[str, Any] = msgspec.to_builtins(change)
@@ -120,7 +135,9 @@ class ProfileRepository:
     """Reads and single-document atomic writes of `profiles.profiles`, and the tombstones of deleted users
     (`profiles.deleted_users`, `_id` = user id) that keep a deleted profile from being created again."""
 
-    def __init__(self, db: Database, clock: Clock, recent: RecentProfiles | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, recent: RecentProfiles | None = None, feed: ChangeFeed | None = None
+    ) -> None:
         self._collection: AsyncCollection[dict[str, Any]] = db["profiles"]
         self._deleted: AsyncCollection[dict[str, Any]] = db["deleted_users"]
         self._clock = clock
@@ -128,10 +145,27 @@ class ProfileRepository:
         self._recent = recent
         # Signing requests of one user on this instance take turns (quota.Turns): no compare-and-set lost to each other.
         self.signing_turns = Turns()
+        # Every write that changes a public view appends to the change feed after it (`feed/repository.py`).
+        self._feed = feed
 
     def _changed(self, user_id: str) -> None:
         if self._recent is not None:
             self._recent.forget(user_id)
+
+    async def _publish(self, user_id: str, kind: ChangeKind) -> None:
+        if self._feed is not None:
+            await self._feed.record(user_id, kind)
+
+    async def lookup(self, user_ids: list[str]) -> ProfileLookupResult:
+        """The public views of these users (duplicates ignored) in one query; unknown and deleted ones `missing`.
+        Both parts are ordered by user id, so the same state always encodes to the same bytes (the ETag)."""
+        wanted = sorted(set(user_ids))
+        docs = await self._collection.find({"_id": {"$in": wanted}}, _LOOKUP_FIELDS).to_list()
+        found = {doc["_id"]: _looked_up(doc) for doc in docs}
+        return ProfileLookupResult(
+            profiles={user_id: found[user_id] for user_id in wanted if user_id in found},
+            missing=[user_id for user_id in wanted if user_id not in found],
+        )
 
     async def ensure(self, user_id: str, username: str | None) -> Profile:
         """The user's profile, created on first access; the token's username is kept up to date on it.
@@ -176,6 +210,9 @@ class ProfileRepository:
             with contextlib.suppress(DuplicateKeyError):
                 await self._collection.update_one({"_id": user_id}, update, upsert=True)
             self._changed(user_id)
+            if doc is not None:
+                # The account's username changed at auth-service: the public view names the user differently.
+                await self._publish(user_id, "username")
             doc = await self._collection.find_one({"_id": user_id})
         if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
             raise NotFound("no profile")
@@ -205,10 +242,20 @@ class ProfileRepository:
         """Set the fields the owner sent; absent ones stay."""
         values = change_document(change)
         if values:
-            await self._collection.update_one(
-                {"_id": user_id}, {"$set": {**values, "updated_ms": to_ms(self._clock())}}
+            # The document as it was, from the same write (no extra round trip): which public fields changed.
+            before = await self._collection.find_one_and_update(
+                {"_id": user_id},
+                {"$set": {**values, "updated_ms": to_ms(self._clock())}},
+                projection={"_id": False, "display_name": True, "visibility": True},
+                return_document=ReturnDocument.BEFORE,
             )
             self._changed(user_id)
+            if before is None:
+                return
+            if "display_name" in values and before.get("display_name") != values["display_name"]:
+                await self._publish(user_id, "display_name")
+            if "visibility" in values and (before.get("visibility") or "public") != values["visibility"]:
+                await self._publish(user_id, "visibility")
 
     async def public(self, username: str, viewer_id: str | None = None) -> PublicProfile:
         """The public view of the profile with this username, or NotFound; a private profile is NotFound
@@ -237,9 +284,12 @@ class ProfileRepository:
     async def delete(self, user_id: str) -> dict[str, Any] | None:
         """Remove the profile document; returns what it held (None if there was none)."""
         try:
-            return await self._collection.find_one_and_delete({"_id": user_id})
+            doc = await self._collection.find_one_and_delete({"_id": user_id})
         finally:
             self._changed(user_id)
+        if doc is not None:
+            await self._publish(user_id, "account_deleted")
+        return doc
 
     async def claim_first_seq(self, user_id: str, claimer: str) -> bool:
         """Take sequence 1 for `claimer` if the profile never allocated one (no upload, no deletion ever).
@@ -323,13 +373,15 @@ class ProfileRepository:
         avatar: dict[str, Any] | None,
         public_id: str | None,
         release: str | None = None,
+        removal: ChangeKind = "avatar_removed",
     ) -> AvatarApplied:
         """Show `avatar` (None: no picture) if `seq` is newer than what the profile shows: the ordering rule.
 
         One conditional update_one; its filter pins the `applied_seq` read just before, so a concurrent apply
         makes it match nothing and we decide again. The replaced public_id goes into `retired` in the same
         write, so it is scheduled for destruction even if the process dies right after. `release` (the applied
-        upload's id) stops counting it as open in the same write (`quota.py`), at no extra round trip.
+        upload's id) stops counting it as open in the same write (`quota.py`), at no extra round trip. A change
+        of what the profile shows goes to the change feed: `avatar_applied`, or `removal` when `avatar` is None.
         """
         stalls = 0
         last_seen: tuple[int, int | None] | None = None
@@ -371,6 +423,10 @@ class ProfileRepository:
             result = await self._collection.update_one(pinned, update)
             self._changed(user_id)
             if result.matched_count == 1:
+                if avatar is not None:
+                    await self._publish(user_id, "avatar_applied")
+                elif current_id is not None:
+                    await self._publish(user_id, removal)
                 return AvatarApplied(Verdict.APPLY, replaced=current_id)
         raise RuntimeError(f"could not apply an avatar for {user_id}")
 

@@ -1,0 +1,202 @@
+"""The change feed (`profiles.profile_changes`): every change of a profile's public view, in commit order.
+
+Design (several instances write at once; the stand-in has single-document atomicity only):
+
+- A writer takes the next sequence number from one counter document (`profiles.counters`, one atomic `$inc`) and
+  then inserts the event with `_id` = that number. A global counter alone does not give commit order: a writer can
+  take 7, another take 8 and insert first. So readers never pass a hole: a page stops before the first missing
+  number, and that hole is held back until its event arrives.
+- A hole whose writer died (or lost its database connection) between the two writes would block every reader for
+  good, so a hole older than `change_gap_timeout_seconds` (measured by the event after it, which was numbered
+  after the hole's writer took its number) is filled by the reader with a `skipped` placeholder (an `insert` with
+  that `_id`, so only one of the writer's event and the placeholder can ever hold a number) and counted in
+  `profile_change_gaps_skipped_total`. A slow writer that finds its number taken by a placeholder takes a new
+  number and inserts again: its change appears later, never lost, never twice.
+- The event is written after the profile change it describes (two documents: the stand-in has no multi-document
+  transactions). A process that dies between the two loses that one event; consumers that must never miss one
+  resync with the lookup when they start (documented in the README).
+- Events carry `at` (a real datetime: the TTL index purges them after the retention). Cursors are
+  `<seq>-<at ms>`, so whether a cursor is older than the retention is decided from the cursor itself, never from
+  when a TTL purge happened to run.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from profile_service.feed.schemas import ChangeKind, ProfileChangeEvent, ProfileChangePage
+from service_kit.clock import Clock, from_ms, to_ms
+from service_kit.errors import BadRequest, Gone, problem_type
+from service_kit.mongo import Database
+
+logger = logging.getLogger(__name__)
+
+COUNTER_ID = "profile_changes"
+SKIPPED = "skipped"
+CURSOR_GONE = problem_type("cursor-expired")
+# A hole wider than this is not in-flight writers: fill at most this many placeholders per read.
+MAX_HOLE = 1000
+
+
+def cursor_of(seq: int, at: datetime) -> str:
+    """The cursor naming event `seq` written at `at`."""
+    return f"{seq}-{to_ms(at)}"
+
+
+def parse_cursor(cursor: str) -> tuple[int, int]:
+    """(seq, at ms) of a cursor; BadRequest when it is not one this service hands out."""
+    seq, sep, at_ms = cursor.partition("-")
+    if not sep or not seq.isdigit() or not at_ms.isdigit() or len(seq) > 18 or len(at_ms) > 18:
+        raise BadRequest("`after` is not a cursor this service handed out.")
+    return int(seq), int(at_ms)
+
+
+class ChangeFeed:
+    """Records and reads profile changes; one per process (its in-process wake-up serves long polls)."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        retention_days: int,
+        gap_timeout_seconds: float,
+        on_gap_skipped: Callable[[int], None] = lambda _: None,
+    ) -> None:
+        self._events: AsyncCollection[dict[str, Any]] = db["profile_changes"]
+        self._counters: AsyncCollection[dict[str, Any]] = db["counters"]
+        self._clock = clock
+        self.retention = timedelta(days=retention_days)
+        self._gap_timeout = timedelta(seconds=gap_timeout_seconds)
+        self._on_gap_skipped = on_gap_skipped
+        self._written = asyncio.Event()
+
+    async def record(self, user_id: str, kind: ChangeKind) -> int:
+        """Append a change (after the profile write it describes); returns its sequence number."""
+        at = self._clock()
+        while True:
+            seq = await self._next_seq()
+            try:
+                await self._events.insert_one({"_id": seq, "user_id": user_id, "kind": kind, "at": at})
+            except DuplicateKeyError:
+                # A reader gave our number up for lost (we were slower than the gap timeout): take another.
+                logger.warning("change feed: a sequence was skipped before its event arrived", extra={"seq": seq})
+                continue
+            self._wake()
+            return seq
+
+    async def _next_seq(self) -> int:
+        while True:
+            doc = await self._counters.find_one_and_update(
+                {"_id": COUNTER_ID}, {"$inc": {"seq": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                return int(doc["seq"])
+            # Created by insert-and-catch-duplicate: the stand-in drops $setOnInsert in find_one_and_update upserts.
+            with contextlib.suppress(DuplicateKeyError):
+                await self._counters.insert_one({"_id": COUNTER_ID, "seq": 0})
+
+    def _wake(self) -> None:
+        self._written.set()
+        self._written = asyncio.Event()
+
+    async def page(self, after: str | None, limit: int, wait: float) -> ProfileChangePage:
+        """Up to `limit` changes after `after` (from the oldest retained when None), waiting up to `wait` seconds
+        for one when there is none yet; Gone (410) for a cursor older than the retention."""
+        start = None if after is None else parse_cursor(after)
+        if start is not None and from_ms(start[1]) < self._clock() - self.retention:
+            raise Gone(
+                "This cursor is older than the change feed's retention: resync with the lookup, then follow the "
+                "feed from its start (no `after`).",
+                type=CURSOR_GONE,
+            )
+        deadline = time.monotonic() + wait
+        while True:
+            written = self._written
+            page = await self._read(after, None if start is None else start[0], limit)
+            remaining = deadline - time.monotonic()
+            if page.changes or remaining <= 0:
+                return page
+            # Woken at once by a write through this instance; other instances' writes are seen at the next poll.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(written.wait(), timeout=min(remaining, POLL_SECONDS))
+            if page.next_cursor != (after or ""):
+                after, start = page.next_cursor, parse_cursor(page.next_cursor)
+
+    async def _read(self, after: str | None, after_seq: int | None, limit: int) -> ProfileChangePage:
+        while True:
+            if after_seq is None:
+                # From the start: the oldest event still within the retention (TTL purges lazily).
+                query: dict[str, Any] = {"at": {"$gte": self._clock() - self.retention}}
+            else:
+                query = {"_id": {"$gt": after_seq}}
+            docs = await self._events.find(query).sort("_id", ASCENDING).limit(limit).to_list()
+            changes: list[ProfileChangeEvent] = []
+            last: tuple[int, datetime] | None = None
+            expected = after_seq + 1 if after_seq is not None else (int(docs[0]["_id"]) if docs else 0)
+            refill = False
+            for doc in docs:
+                seq = int(doc["_id"])
+                if seq != expected:
+                    refill = await self._skip_if_abandoned(expected, seq, doc["at"])
+                    break
+                last, expected = (seq, doc["at"]), seq + 1
+                if doc.get("kind") != SKIPPED:
+                    changes.append(
+                        ProfileChangeEvent(
+                            cursor=cursor_of(seq, doc["at"]), user_id=doc["user_id"], kind=doc["kind"], at=doc["at"]
+                        )
+                    )
+            if refill and not changes:
+                continue  # placeholders fill the hole now: read past it
+            if last is not None:
+                return ProfileChangePage(changes=changes, next_cursor=cursor_of(*last))
+            if after is not None:
+                return ProfileChangePage(changes=[], next_cursor=after)
+            return ProfileChangePage(changes=[], next_cursor=await self._start_cursor())
+
+    async def _skip_if_abandoned(self, first: int, found: int, found_at: datetime) -> bool:
+        """Fill the hole `first`..`found - 1` with placeholders if its writers are given up for lost."""
+        if self._clock() - found_at < self._gap_timeout:
+            return False
+        missing = list(range(first, min(found, first + MAX_HOLE)))
+        now = self._clock()
+        try:
+            await self._events.insert_many(
+                [{"_id": seq, "user_id": None, "kind": SKIPPED, "at": now} for seq in missing], ordered=False
+            )
+            filled = len(missing)
+        except BulkWriteError as exc:
+            # Duplicates: the late events (or another reader's placeholders) got there first.
+            filled = int(exc.details.get("nInserted", 0))
+        if filled:
+            logger.warning("change feed: gave up waiting for %d sequence number(s)", filled, extra={"first": first})
+            self._on_gap_skipped(filled)
+        return True
+
+    async def _start_cursor(self) -> str:
+        # An empty feed read from its start: a cursor past every event held (all older than the retention), so
+        # that resuming from it does not wait on numbers that were purged.
+        newest = await self._events.find_one({}, sort=[("_id", DESCENDING)])
+        if newest is None:
+            return cursor_of(0, self._clock())
+        return cursor_of(int(newest["_id"]), self._clock())
+
+
+# How often a long poll looks for other instances' writes.
+POLL_SECONDS = 0.1
+
+
+async def create_indexes(db: Database, retention_days: int) -> None:
+    """Events expire after the retention (TTL on `at`, a real datetime)."""
+    await db["profile_changes"].create_index(
+        [("at", ASCENDING)], name="at_ttl", expireAfterSeconds=int(timedelta(days=retention_days).total_seconds())
+    )
