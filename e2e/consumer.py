@@ -55,8 +55,8 @@ class ConsumerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     profile_url: str
     client_id: str
     client_secret: str
-    state_dir: Path
-    user_ids_file: Path
+    state_dir: str  # (paths as text: msgspec's lenient conversion does not make a Path from a string)
+    user_ids_file: str
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8090
     wait_seconds: Annotated[int, msgspec.Meta(ge=0, le=30)] = 10
@@ -289,9 +289,9 @@ class Consumer:
         self.settings = settings
         self.counters = Counters()
         self.profiles = ProfileClient(http, settings, TokenSource(http, settings, self.counters), self.counters)
-        self.cursor_file = CursorFile(settings.state_dir)
+        self.cursor_file = CursorFile(Path(settings.state_dir))
         self.tracked = frozenset(
-            line.strip() for line in settings.user_ids_file.read_text().splitlines() if line.strip()
+            line.strip() for line in Path(settings.user_ids_file).read_text().splitlines() if line.strip()
         )
         self.entries: dict[str, CacheEntry] = {}
         self.recent: deque[SeenEvent] = deque(maxlen=RECENT_EVENTS)

@@ -2,7 +2,7 @@
 cache through `POST /internal/profiles/lookup`, follows `GET /internal/profiles/changes`, and holds each user's
 newest picture within a second of profile-service applying it; across a restart of the consumer (it resumes from
 its stored cursor, sees what changed while it was down and replays nothing from before) and a restart of
-profile-service (it keeps going).
+profile-service (it keeps going); and with a cursor past the feed's retention (410) it resyncs through the lookup.
 
 "Applied" is the picture's `updated_at` in the upload's status (profile-service's clock when the apply write was
 built); "seen" is the consumer's `avatar_seen_at` (the moment its cache first held that picture). Both are this
@@ -180,6 +180,27 @@ def test_a_restarted_consumer_resumes_from_its_cursor_and_sees_what_changed_whil
     assert (
         seen_after_applied(consumer, untouched[0], new_picture(consumer, untouched[0], seed=100)) < SEEN_WITHIN_SECONDS
     )
+
+
+def test_a_consumer_whose_cursor_is_past_the_retention_resyncs_through_the_lookup(
+    consumer: Stack, users: list[User], state_dir: Path
+) -> None:
+    user = users[3]
+    consumer.processes["consumer"].stop()
+    expired = "1-1000"  # a cursor of an event written in 1970: older than any retention
+    (state_dir / "cursor.json").write_text(json.dumps({"cursor": expired}))
+    avatar = new_picture(consumer, user, seed=300)
+
+    consumer.processes["consumer"].start()
+
+    state = wait_for("the consumer to resync", lambda: (v := view(consumer))["counters"]["resyncs"] == 1 and v)
+    assert state["started_from"] == expired
+    assert state["cursor"] != expired
+    assert stored_cursor(state_dir / "cursor.json") == state["cursor"]
+    assert {e["reason"] for e in state["entries"].values()} == {"resync"}  # every tracked id looked up again
+    assert cached_picture(consumer, user) == avatar["secure_url"]
+    # From the feed's head on, it follows again.
+    assert seen_after_applied(consumer, user, new_picture(consumer, user, seed=301)) < SEEN_WITHIN_SECONDS
 
 
 def test_the_consumer_keeps_going_across_a_profile_service_restart(consumer: Stack, users: list[User]) -> None:
