@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, QueryParameter
@@ -56,7 +57,15 @@ class InternalProfilesController(Controller):
         "/internal/profiles/lookup",
         operation_id="lookupProfiles",
         status_code=200,
+        response_headers=[
+            ResponseHeader(name="ETag", documentation_only=True, description="A strong validator of this exact answer.")
+        ],
         responses={
+            # Stated here: the handler's return type admits the 304's empty body, which the 200 never has.
+            200: ResponseSpec(
+                data_container=ProfileLookupResult,
+                description="The public views by user id, and the ids that have none (unknown or deleted).",
+            ),
             304: NOT_MODIFIED,
             **problems({400: "the body does not match the schema (1..100 user ids, each a user id).", **FORBIDDEN}),
         },
