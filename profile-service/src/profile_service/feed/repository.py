@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 COUNTER_ID = "profile_changes"
 SKIPPED = "skipped"
 CURSOR_GONE = problem_type("cursor-expired")
+# 9999-12-31T23:59:59.999Z, the last moment a datetime holds.
+MAX_AT_MS = 253_402_300_799_999
 # A hole wider than this is not in-flight writers: fill at most this many placeholders per read.
 MAX_HOLE = 1000
 
@@ -55,6 +57,8 @@ def parse_cursor(cursor: str) -> tuple[int, int]:
     """(seq, at ms) of a cursor; BadRequest when it is not one this service hands out."""
     seq, sep, at_ms = cursor.partition("-")
     if not sep or not seq.isdigit() or not at_ms.isdigit() or len(seq) > 18 or len(at_ms) > 18:
+        raise BadRequest("`after` is not a cursor this service handed out.")
+    if int(at_ms) > MAX_AT_MS:  # no event of ours is dated after 9999, and from_ms() would overflow (a 500)
         raise BadRequest("`after` is not a cursor this service handed out.")
     return int(seq), int(at_ms)
 

@@ -4,13 +4,21 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import KwargDefinition
 
 from profile_service.profiles.schemas import PublicAvatar, Visibility
 from service_kit.openapi import END_OF_STRING
 
 # The ids auth-service hands out (and the only ones that can own assets): see `profiles/deletion.py`.
 USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}" + END_OF_STRING
-UserIdField = Annotated[str, msgspec.Meta(pattern=USER_ID_PATTERN, description="A user id.")]
+# msgspec validates the item; Litestar's OpenAPI generator reads only its own KwargDefinition on a list's items (it
+# dropped the msgspec.Meta, so the document allowed any string and schemathesis' generated `[""]` was a valid body
+# the server refused).
+UserIdField = Annotated[
+    str,
+    msgspec.Meta(pattern=USER_ID_PATTERN, description="A user id."),
+    KwargDefinition(pattern=USER_ID_PATTERN, description="A user id."),
+]
 MAX_LOOKUP = 100
 
 ChangeKind = Literal[
