@@ -182,7 +182,9 @@ def test_an_empty_feed_hands_out_a_cursor_that_sees_the_next_change(client: Clie
     assert kinds(page) == [("u1", "display_name")]
 
 
-@pytest.mark.parametrize("after", ["abc", "1-", "-1", "1-2-3", "1.5-2", " 1-2", "1-2\n", "9" * 19 + "-1"])
+@pytest.mark.parametrize(
+    "after", ["abc", "1-", "-1", "1-2-3", "1.5-2", " 1-2", "1-2\n", "9" * 19 + "-1", "1-" + "9" * 18]
+)
 def test_a_malformed_cursor_is_400(client: Client, token: TokenFactory, after: str) -> None:
     response = client.get(CHANGES, params={"after": after}, headers=reader(token))
 
