@@ -3,7 +3,8 @@
 - `POST /internal/profiles/lookup` with 100 user ids (a service token with `profiles:read`), beside the same 100
   profiles resolved one `GET /profiles/{username}` at a time (wrk rotating over the 100 usernames), and the bare
   `GET /health`, all in the same run: requests/s and p50/p99 of each, and ids resolved per second by the batch ÷
-  by the single reads.
+  by the single reads. And what one page render waits for with nothing else running: one lookup, or the 100
+  GETs one after another (p50 of 20 each).
 - The change feed's delay: for uploads made one at a time through the real emulator (so the webhook is Cloudinary's
   notification path), from the picture's apply (`updated_at` in the upload's status, profile-service's clock) to
   the sample consumer (`e2e/consumer.py`, long-polling `GET /internal/profiles/changes`) holding it in its cache
@@ -34,6 +35,7 @@ from e2e.stack import Stack
 
 USERS = 100
 FEED_UPLOADS = 30
+RENDERS = 20
 POLL_SECONDS = 0.005
 
 
@@ -73,11 +75,12 @@ def lookup_rows(stack: Stack, users: list[User], work: Path) -> tuple[list[Row],
     answer = one.json()
     if len(answer["profiles"]) != USERS or any(p["avatar"] is None for p in answer["profiles"].values()):
         raise RuntimeError(f"the lookup did not resolve every user with a picture: {one.text[:500]}")
+    render = page_render(stack, users, token)
     paths = work / "paths"
     paths.write_text("".join(f"/profiles/{u.username}\n" for u in users))
     base = stack.url("profile")
     wrk(base + "/health", seconds=1)  # warm-up
-    raw: dict[str, Any] = {"health": wrk(base + "/health"), "lookup_bytes": len(one.content)}
+    raw: dict[str, Any] = {"health": wrk(base + "/health"), "lookup_bytes": len(one.content), "page_render": render}
     raw["lookup"] = wrk(
         base + "/internal/profiles/lookup", script="post_json", env={"BENCH_BODY": str(body), "BENCH_TOKEN": token}
     )
@@ -90,6 +93,14 @@ def lookup_rows(stack: Stack, users: list[User], work: Path) -> tuple[list[Row],
         versus("profile POST /internal/profiles/lookup (100 ids)", raw["lookup"], bare, "profile /health"),
         versus("profile GET /profiles/{username}, the 100 in turn", raw["one_at_a_time"], bare, "profile /health"),
         Row(
+            name="resolve 100 for one page: 100 GETs / 1 lookup",
+            value=round(raw["page_render"]["singles_p50_ms"] / raw["page_render"]["lookup_p50_ms"], 2),
+            unit="x time",
+            p50_ms=raw["page_render"]["lookup_p50_ms"],
+            p99_ms=raw["page_render"]["lookup_p99_ms"],
+            baseline=f"100 GETs in turn p50 {raw['page_render']['singles_p50_ms']:.1f} ms, {RENDERS} times each",
+        ),
+        Row(
             name="profiles resolved/s: lookup of 100 / one at a time",
             value=round(batch_ids / single_ids, 2),
             unit="x single",
@@ -98,6 +109,34 @@ def lookup_rows(stack: Stack, users: list[User], work: Path) -> tuple[list[Row],
         ),
     ]
     return rows, raw
+
+
+def page_render(stack: Stack, users: list[User], token: str) -> dict[str, float]:
+    """What one page render waits for, nothing else running: resolving the 100 through one lookup, or one
+    `GET /profiles/{username}` after another on one keep-alive connection (RENDERS times each, ms)."""
+    lookups: list[float] = []
+    singles: list[float] = []
+    body = {"user_ids": [u.id for u in users]}
+    with httpx.Client(timeout=30) as http:
+        for _ in range(RENDERS):
+            started = time.perf_counter()
+            response = http.post(
+                stack.url("profile", "/internal/profiles/lookup"),
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            response.raise_for_status()
+            lookups.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            for user in users:
+                http.get(stack.url("profile", f"/profiles/{user.username}")).raise_for_status()
+            singles.append((time.perf_counter() - started) * 1000)
+    return {
+        "lookup_p50_ms": round(percentile(lookups, 50), 2),
+        "lookup_p99_ms": round(percentile(lookups, 99), 2),
+        "singles_p50_ms": round(percentile(singles, 50), 2),
+        "singles_p99_ms": round(percentile(singles, 99), 2),
+    }
 
 
 def feed_delay(stack: Stack, users: list[User]) -> tuple[Row, dict[str, list[float]]]:
