@@ -1,4 +1,6 @@
 import base64
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -109,3 +111,25 @@ def test_compose_env_points_the_services_at_the_emulator_container(
     assert lines["CLOUDINARY_URL"].endswith("?upload_prefix=http://cloudinary-emulator:8003")
     assert Path(lines["AUTH_KEYS_DIR"]) == (tmp_path / "auth-keys").resolve()
     assert len(base64.urlsafe_b64decode(lines["AUTH_MFA_ENCRYPTION_KEY"])) == 32
+
+
+def test_auth_knows_a_dev_client_that_may_read_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("AUTH_SERVICE_CLIENTS", raising=False)
+    monkeypatch.delenv("PROFILE_INTERNAL_AUDIENCE", raising=False)
+    ports = dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5)
+
+    clients = json.loads(dev.stack_environment(tmp_path, ports, "mongodb://db")["auth"]["AUTH_SERVICE_CLIENTS"])
+    again = json.loads(dev.stack_environment(tmp_path, ports, "mongodb://db")["auth"]["AUTH_SERVICE_CLIENTS"])
+
+    secret = (tmp_path / "dev_reader_secret").read_text().strip()
+    assert clients == [
+        {
+            "client_id": "dev-reader",
+            "secret_sha256": hashlib.sha256(secret.encode()).hexdigest(),
+            "audience": "profile-service-internal",
+            "scopes": ["profiles:read"],
+        }
+    ]
+    assert again == clients
+    assert (tmp_path / "dev_reader_secret").stat().st_mode & 0o077 == 0

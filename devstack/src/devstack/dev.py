@@ -5,6 +5,8 @@ the dev mail sink (`devstack.mailsink`) and the web front. Ctrl-C stops every pr
 MongoDB is stopped last.
 """
 
+import hashlib
+import json
 import os
 import re
 import sys
@@ -18,7 +20,12 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 
 from devstack.mongo import start_mongodb
-from devstack.secrets import ensure_aes_key, ensure_cloudinary_url, ensure_signing_key
+from devstack.secrets import ensure_aes_key, ensure_client_secret, ensure_cloudinary_url, ensure_signing_key
+
+# A service client `make dev` configures for other services' reads of profiles (lookup, change feed): its secret
+# is kept in `.data/dev_reader_secret`, e.g. `curl -u dev-reader:$(cat .data/dev_reader_secret)
+# -d grant_type=client_credentials http://127.0.0.1:8001/auth/token`.
+DEV_READER = "dev-reader"
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,16 @@ def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, d
     if "AUTH_SIGNING_KEYS_DIR" not in env and "AUTH_SIGNING_KEY" not in env:
         ensure_signing_key(keys_dir)
     auth_url = f"http://127.0.0.1:{ports.auth}"
+    clients = env.get("AUTH_SERVICE_CLIENTS") or json.dumps(
+        [
+            {
+                "client_id": DEV_READER,
+                "secret_sha256": hashlib.sha256(ensure_client_secret(data / "dev_reader_secret").encode()).hexdigest(),
+                "audience": env.get("PROFILE_INTERNAL_AUDIENCE", "profile-service-internal"),
+                "scopes": ["profiles:read"],
+            }
+        ]
+    )
     common = {"MONGODB_URI": mongodb_uri, "AUTH_ISSUER": env.get("AUTH_ISSUER", auth_url)}
     return {
         "emulator": {
@@ -117,6 +134,7 @@ def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, d
             "AUTH_MFA_ENCRYPTION_KEY": env.get("AUTH_MFA_ENCRYPTION_KEY")
             or ensure_aes_key(data / "mfa_encryption_key"),
             "AUTH_PROFILE_SERVICE_URL": env.get("AUTH_PROFILE_SERVICE_URL", f"http://127.0.0.1:{ports.profile}"),
+            "AUTH_SERVICE_CLIENTS": clients,
         },
         "profile": {
             **common,

@@ -45,6 +45,11 @@ def ensure_aes_key(path: Path) -> str:
     return _kept(path, lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 
 
+def ensure_client_secret(path: Path) -> str:
+    """A random client secret kept in `path` (a dev service client of auth-service's client-credentials grant)."""
+    return _kept(path, lambda: secrets.token_urlsafe(32))
+
+
 def _kept(path: Path, make: Callable[[], str]) -> str:
     # Made once, readable only by the owner, then reused: restarts keep data and sign-ins valid.
     if path.exists():

@@ -101,6 +101,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # waits for a sequence number whose writer has not inserted its event before giving it up as lost.
     change_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 7
     change_gap_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+    # How often each instance publishes changes whose writer died between the profile write and the feed (0: never).
+    change_sweep_interval_seconds: Annotated[float, msgspec.Meta(ge=0)] = 30.0
 
     def __post_init__(self) -> None:
         if self.internal_audience == self.auth_audience:

@@ -45,7 +45,7 @@ from profile_service.profiles.cache import RecentProfiles
 from profile_service.profiles.deletion import ProfileDeletion
 from profile_service.profiles.repository import ProfileRepository
 from profile_service.reconcile import Reconciler
-from service_kit.clock import Clock, utc_now
+from service_kit.clock import Clock, to_ms, utc_now
 from service_kit.mongo import Database, IndexCreator, Mongo
 from service_kit.outbox import JobQueue, JobWorker
 
@@ -193,6 +193,14 @@ async def running(services: Services, *, background: bool = True) -> AsyncIterat
                     lambda: services.reconciler.sweep_orphans(dry_run=False),
                 )
                 tasks.append(asyncio.create_task(_after_indexes(mongo, sweep), name="orphan sweep"))
+            if settings.change_sweep_interval_seconds > 0:
+                gap_ms = int(settings.change_gap_timeout_seconds * 1000)
+                sweep_changes = every(
+                    "change sweep",
+                    settings.change_sweep_interval_seconds,
+                    lambda: services.profiles.publish_stranded(to_ms(services.clock()) - gap_ms),
+                )
+                tasks.append(asyncio.create_task(_after_indexes(mongo, sweep_changes), name="change sweep"))
             logger.info(
                 "profile-service started",
                 extra={

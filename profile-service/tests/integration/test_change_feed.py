@@ -20,8 +20,9 @@ from profile_service.app import create_app
 from profile_service.avatars.cloudinary import Asset
 from profile_service.avatars.signing import notification_signature
 from profile_service.config import Settings
+from profile_service.profiles.schemas import ProfileChange
 from profile_service.services import Services, build, running
-from service_kit.clock import utc_now
+from service_kit.clock import to_ms, utc_now
 from tests.conftest import API_SECRET, Client, TokenFactory, auth, wait_until_ready
 from tests.fakes import FakeAssets
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
@@ -182,9 +183,10 @@ def test_an_empty_feed_hands_out_a_cursor_that_sees_the_next_change(client: Clie
     assert kinds(page) == [("u1", "display_name")]
 
 
-@pytest.mark.parametrize(
-    "after", ["abc", "1-", "-1", "1-2-3", "1.5-2", " 1-2", "1-2\n", "9" * 19 + "-1", "1-" + "9" * 18]
-)
+MALFORMED = ["abc", "1-", "-1", "1-2-3", "1.5-2", " 1-2", "1-2\n", "9" * 19 + "-1", "1-" + "9" * 14, "\u0661-\u0662"]
+
+
+@pytest.mark.parametrize("after", MALFORMED)
 def test_a_malformed_cursor_is_400(client: Client, token: TokenFactory, after: str) -> None:
     response = client.get(CHANGES, params={"after": after}, headers=reader(token))
 
@@ -357,3 +359,72 @@ async def post_async(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.R
         "X-Cld-Signature": notification_signature(raw, sent_at, API_SECRET),
     }
     return await client.post("/webhooks/cloudinary", content=raw, headers=headers)
+
+
+class DiesBeforePublishing(Exception):
+    """The process "dies" between the profile write and publishing its change."""
+
+
+async def test_a_change_whose_writer_died_before_publishing_is_published_by_the_sweep_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(build(settings), background=False) as services:
+        profiles, feed = services.profiles, services.feed
+        await profiles.ensure("u1", "alice")
+
+        async def die(*args: Any, **kwargs: Any) -> None:
+            raise DiesBeforePublishing
+
+        with monkeypatch.context() as patched:
+            patched.setattr(feed, "publish", die)
+            with pytest.raises(DiesBeforePublishing):
+                await profiles.change("u1", ProfileChange(display_name="Alice"))
+        assert (await feed.page(None, 100, 0)).changes == []
+
+        future_ms = to_ms(utc_now()) + 60_000
+        first = await profiles.publish_stranded(future_ms)
+        again = await profiles.publish_stranded(future_ms)
+        page = await feed.page(None, 100, 0)
+        doc = await services.mongo.db["profiles"].find_one({"_id": "u1"})
+
+    assert (first, again) == (1, 0)
+    assert [(c.user_id, c.kind) for c in page.changes] == [("u1", "display_name")]
+    assert doc is not None
+    assert doc["feed_pending"] == {}
+    assert "feed_pending_ms" not in doc
+
+
+async def test_a_sweep_racing_the_writer_publishes_one_event_and_leaves_no_hole(settings: Settings) -> None:
+    async with running(build(settings), background=False) as services:
+        feed = services.feed
+        marker = feed.marker("avatar_applied")
+        await asyncio.gather(feed.publish("u1", marker), feed.publish("u1", marker))
+        await feed.publish("u2", feed.marker("display_name"))
+
+        page = await feed.page(None, 100, 0)
+
+    # The loser of the race filled its number with a placeholder: the reader went straight on to u2's change.
+    assert [(c.user_id, c.kind) for c in page.changes] == [("u1", "avatar_applied"), ("u2", "display_name")]
+
+
+async def test_an_account_deletion_interrupted_after_the_profile_went_is_published_by_the_retry(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(build(settings), background=False) as services:
+        profiles, feed = services.profiles, services.feed
+        await profiles.ensure("u1", "alice")
+        await profiles.mark_deleted("u1")
+
+        async def die(*args: Any, **kwargs: Any) -> None:
+            raise DiesBeforePublishing
+
+        with monkeypatch.context() as patched:
+            patched.setattr(feed, "publish", die)
+            with pytest.raises(DiesBeforePublishing):
+                await profiles.delete("u1")
+        assert await profiles.delete("u1") is None  # auth-service retries the deletion
+        await profiles.delete("u1")
+
+        page = await feed.page(None, 100, 0)
+
+    assert [(c.user_id, c.kind) for c in page.changes] == [("u1", "account_deleted")]

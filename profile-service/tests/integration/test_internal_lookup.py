@@ -176,14 +176,17 @@ def test_lookup_etag_answers_304_until_a_profile_changes(client: Client, token: 
 
 
 class Commands(monitoring.CommandListener):
-    """Commands sent to one database while armed (PyMongo's global listeners attach to clients created later)."""
+    """Commands sent to one database's request-path collections while armed (PyMongo's global listeners attach to
+    clients created later; the outbox worker polls its own collection meanwhile)."""
+
+    COLLECTIONS = ("profiles", "deleted_users", "upload_intents", "profile_changes", "counters")
 
     def __init__(self) -> None:
         self.database: str | None = None
         self.seen: list[tuple[str, object]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name == self.database:
+        if event.database_name == self.database and event.command.get(event.command_name) in self.COLLECTIONS:
             self.seen.append((event.command_name, event.command.get(event.command_name)))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:

@@ -2,7 +2,14 @@
 
 Design (several instances write at once; the stand-in has single-document atomicity only):
 
-- A writer takes the next sequence number from one counter document (`profiles.counters`, one atomic `$inc`) and
+- The profile write itself records the change as a marker (`feed_pending.<id>: {kinds, at_ms}` plus
+  `feed_pending_ms`, set in the same single-document update, so it commits with the change or not at all; a map,
+  not an array: the stand-in stores `$push`ed sub-documents as JSON strings). Publishing it into the feed comes
+  next, then the marker is unset. A process that dies in between leaves the marker; the sweep
+  (`ProfileRepository.publish_stranded`, every `change_sweep_interval_seconds`) publishes markers older than the
+  gap timeout. Events carry the marker's id (`change_id`, unique), so publishing twice (a sweep racing a slow
+  writer) stores one event: the loser fills the number it took with a placeholder at once.
+- Publishing takes the next sequence number from one counter document (`profiles.counters`, one atomic `$inc`) and
   then inserts the event with `_id` = that number. A global counter alone does not give commit order: a writer can
   take 7, another take 8 and insert first. So readers never pass a hole: a page stops before the first missing
   number, and that hole is held back until its event arrives.
@@ -12,9 +19,6 @@ Design (several instances write at once; the stand-in has single-document atomic
   that `_id`, so only one of the writer's event and the placeholder can ever hold a number) and counted in
   `profile_change_gaps_skipped_total`. A slow writer that finds its number taken by a placeholder takes a new
   number and inserts again: its change appears later, never lost, never twice.
-- The event is written after the profile change it describes (two documents: the stand-in has no multi-document
-  transactions). A process that dies between the two loses that one event; consumers that must never miss one
-  resync with the lookup when they start (documented in the README).
 - Events carry `at` (a real datetime: the TTL index purges them after the retention). Cursors are
   `<seq>-<at ms>`, so whether a cursor is older than the retention is decided from the cursor itself, never from
   when a TTL purge happened to run.
@@ -24,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,10 +47,12 @@ logger = logging.getLogger(__name__)
 COUNTER_ID = "profile_changes"
 SKIPPED = "skipped"
 CURSOR_GONE = problem_type("cursor-expired")
-# 9999-12-31T23:59:59.999Z, the last moment a datetime holds.
-MAX_AT_MS = 253_402_300_799_999
 # A hole wider than this is not in-flight writers: fill at most this many placeholders per read.
 MAX_HOLE = 1000
+
+
+def _change_id(user_id: str, marker: dict[str, Any], kind: str) -> str:
+    return f"{user_id}:{marker['id']}:{kind}"
 
 
 def cursor_of(seq: int, at: datetime) -> str:
@@ -56,9 +63,7 @@ def cursor_of(seq: int, at: datetime) -> str:
 def parse_cursor(cursor: str) -> tuple[int, int]:
     """(seq, at ms) of a cursor; BadRequest when it is not one this service hands out."""
     seq, sep, at_ms = cursor.partition("-")
-    if not sep or not seq.isdigit() or not at_ms.isdigit() or len(seq) > 18 or len(at_ms) > 18:
-        raise BadRequest("`after` is not a cursor this service handed out.")
-    if int(at_ms) > MAX_AT_MS:  # no event of ours is dated after 9999, and from_ms() would overflow (a 500)
+    if not sep or not seq.isdecimal() or not at_ms.isdecimal() or len(seq) > 18 or len(at_ms) > 13:
         raise BadRequest("`after` is not a cursor this service handed out.")
     return int(seq), int(at_ms)
 
@@ -83,19 +88,51 @@ class ChangeFeed:
         self._on_gap_skipped = on_gap_skipped
         self._written = asyncio.Event()
 
-    async def record(self, user_id: str, kind: ChangeKind) -> int:
-        """Append a change (after the profile write it describes); returns its sequence number."""
-        at = self._clock()
+    def marker(self, *kinds: ChangeKind, marker_id: str | None = None) -> dict[str, Any]:
+        """The record of a change to store in the profile write itself (`feed_pending`), published afterwards.
+        `marker_id` is a field name (no dots); random unless given."""
+        return {"id": marker_id or uuid.uuid4().hex, "kinds": list(kinds), "at_ms": to_ms(self._clock())}
+
+    async def publish(self, user_id: str, marker: dict[str, Any], kinds: list[ChangeKind] | None = None) -> None:
+        """Append the marker's changes (`kinds`: those of them that happened; all by default); idempotent."""
+        for kind in marker["kinds"] if kinds is None else kinds:
+            await self._record(user_id, kind, _change_id(user_id, marker, kind), from_ms(int(marker["at_ms"])))
+
+    async def published(self, user_id: str, marker: dict[str, Any]) -> bool:
+        """Whether every change of the marker is in the feed already."""
+        ids = [_change_id(user_id, marker, kind) for kind in marker["kinds"]]
+        return await self._events.count_documents({"change_id": {"$in": ids}}) == len(ids)
+
+    async def _record(self, user_id: str, kind: str, change_id: str, at: datetime) -> None:
         while True:
             seq = await self._next_seq()
             try:
-                await self._events.insert_one({"_id": seq, "user_id": user_id, "kind": kind, "at": at})
+                await self._events.insert_one(
+                    {"_id": seq, "change_id": change_id, "user_id": user_id, "kind": kind, "at": at}
+                )
             except DuplicateKeyError:
+                if await self._events.find_one({"change_id": change_id}, {"_id": True}) is not None:
+                    # Published already (the sweep raced us): fill our number now so no reader waits on it.
+                    await self._placeholders([seq])
+                    return
                 # A reader gave our number up for lost (we were slower than the gap timeout): take another.
                 logger.warning("change feed: a sequence was skipped before its event arrived", extra={"seq": seq})
                 continue
             self._wake()
-            return seq
+            return
+
+    async def _placeholders(self, seqs: list[int]) -> int:
+        """Fill these numbers with `skipped` placeholders where nothing holds them yet; how many were filled."""
+        now = self._clock()
+        docs = [
+            {"_id": seq, "change_id": f"{SKIPPED}:{seq}", "user_id": None, "kind": SKIPPED, "at": now} for seq in seqs
+        ]
+        try:
+            await self._events.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            # Duplicates: the late events (or another reader's placeholders) got there first.
+            return int(exc.details.get("nInserted", 0))
+        return len(docs)
 
     async def _next_seq(self) -> int:
         while True:
@@ -171,16 +208,7 @@ class ChangeFeed:
         """Fill the hole `first`..`found - 1` with placeholders if its writers are given up for lost."""
         if self._clock() - found_at < self._gap_timeout:
             return False
-        missing = list(range(first, min(found, first + MAX_HOLE)))
-        now = self._clock()
-        try:
-            await self._events.insert_many(
-                [{"_id": seq, "user_id": None, "kind": SKIPPED, "at": now} for seq in missing], ordered=False
-            )
-            filled = len(missing)
-        except BulkWriteError as exc:
-            # Duplicates: the late events (or another reader's placeholders) got there first.
-            filled = int(exc.details.get("nInserted", 0))
+        filled = await self._placeholders(list(range(first, min(found, first + MAX_HOLE))))
         if filled:
             logger.warning("change feed: gave up waiting for %d sequence number(s)", filled, extra={"first": first})
             self._on_gap_skipped(filled)
@@ -200,7 +228,8 @@ POLL_SECONDS = 0.1
 
 
 async def create_indexes(db: Database, retention_days: int) -> None:
-    """Events expire after the retention (TTL on `at`, a real datetime)."""
+    """Events expire after the retention (TTL on `at`, a real datetime); a change is published once."""
+    await db["profile_changes"].create_index([("change_id", ASCENDING)], name="change_id", unique=True)
     await db["profile_changes"].create_index(
         [("at", ASCENDING)], name="at_ttl", expireAfterSeconds=int(timedelta(days=retention_days).total_seconds())
     )

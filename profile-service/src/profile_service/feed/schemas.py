@@ -30,8 +30,9 @@ ChangeKind = Literal[
     "username",
     "account_deleted",
 ]
-# `<sequence>-<milliseconds of that event>`: the position, and how old it is (the 410 rule).
-CURSOR_PATTERN = r"^[0-9]{1,18}-[0-9]{1,18}" + END_OF_STRING
+# `<sequence>-<milliseconds of that event>`: the position, and how old it is (the 410 rule). 13 digits of
+# milliseconds reach the year 2286; 18 of sequence stay within MongoDB's 64-bit integers.
+CURSOR_PATTERN = r"^[0-9]{1,18}-[0-9]{1,13}" + END_OF_STRING
 
 
 class ProfileLookup(msgspec.Struct, forbid_unknown_fields=True):

@@ -152,9 +152,53 @@ class ProfileRepository:
         if self._recent is not None:
             self._recent.forget(user_id)
 
-    async def _publish(self, user_id: str, kind: ChangeKind) -> None:
-        if self._feed is not None:
-            await self._feed.record(user_id, kind)
+    def _marker(self, *kinds: ChangeKind) -> dict[str, Any] | None:
+        # Stored by the write that makes the change (`pending_fields`): the change and its record commit together.
+        return None if self._feed is None or not kinds else self._feed.marker(*kinds)
+
+    async def _publish(
+        self,
+        user_id: str,
+        marker: dict[str, Any] | None,
+        kinds: list[ChangeKind] | None = None,
+        collection: AsyncCollection[dict[str, Any]] | None = None,
+    ) -> None:
+        # Into the feed, then off the document; a crash in between leaves the marker to `publish_stranded`.
+        if self._feed is None or marker is None:
+            return
+        await self._feed.publish(user_id, marker, kinds)
+        target = self._collection if collection is None else collection
+        # `feed_pending_ms` stays: the sweep clears it once no marker is left (it cannot tell from here).
+        await target.update_one({"_id": user_id}, {"$unset": {f"feed_pending.{marker['id']}": ""}})
+
+    async def publish_stranded(self, older_than_ms: int, limit: int = 500) -> int:
+        """Publish the changes whose writer died before publishing them (markers older than `older_than_ms` on
+        profiles and on deleted users' tombstones); how many markers were handled. Idempotent."""
+        if self._feed is None:
+            return 0
+        handled = 0
+        stranded = {"feed_pending_ms": {"$lt": older_than_ms}}
+        fields = {"feed_pending": True, "feed_pending_ms": True}
+        for collection in (self._collection, self._deleted):
+            async for doc in collection.find(stranded, fields).limit(limit):
+                user_id, left = doc["_id"], False
+                for marker_id, pending in (doc.get("feed_pending") or {}).items():
+                    marker = {"id": marker_id, **pending}
+                    if int(marker.get("at_ms") or 0) >= older_than_ms:
+                        left = True
+                        continue
+                    if not await self._feed.published(user_id, marker):
+                        await self._feed.publish(user_id, marker)
+                        handled += 1
+                    await collection.update_one({"_id": user_id}, {"$unset": {f"feed_pending.{marker_id}": ""}})
+                if not left:
+                    # Pinned: a write storing a new marker since the read set a newer `feed_pending_ms`.
+                    await collection.update_one(
+                        {"_id": user_id, "feed_pending_ms": doc["feed_pending_ms"]}, {"$unset": {"feed_pending_ms": ""}}
+                    )
+        if handled:
+            logger.warning("change feed: published %d stranded change(s)", handled)
+        return handled
 
     async def lookup(self, user_ids: list[str]) -> ProfileLookupResult:
         """The public views of these users (duplicates ignored) in one query; unknown and deleted ones `missing`.
@@ -205,14 +249,16 @@ class ProfileRepository:
             }
             if username is not None:
                 update["$set"] = {"username": username}
+            # The account's username changed at auth-service: the public view names the user differently.
+            marker = self._marker("username") if doc is not None else None
+            if marker is not None:
+                update["$set"] = {**update.get("$set", {}), **pending_fields(marker)}
             # update_one(upsert) then read: the stand-in drops $setOnInsert inside find_one_and_update.
             # DuplicateKeyError: a concurrent first access created it; the read below sees that document.
             with contextlib.suppress(DuplicateKeyError):
                 await self._collection.update_one({"_id": user_id}, update, upsert=True)
             self._changed(user_id)
-            if doc is not None:
-                # The account's username changed at auth-service: the public view names the user differently.
-                await self._publish(user_id, "username")
+            await self._publish(user_id, marker)
             doc = await self._collection.find_one({"_id": user_id})
         if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
             raise NotFound("no profile")
@@ -242,20 +288,26 @@ class ProfileRepository:
         """Set the fields the owner sent; absent ones stay."""
         values = change_document(change)
         if values:
-            # The document as it was, from the same write (no extra round trip): which public fields changed.
+            public: list[ChangeKind] = [kind for kind in ("display_name", "visibility") if kind in values]
+            marker = self._marker(*public)
+            update = {"$set": {**values, "updated_ms": to_ms(self._clock()), **pending_fields(marker)}}
+            # The document as it was, from the same write (no extra round trip): which public fields changed. A
+            # crash before publishing makes the sweep publish every kind the write could have changed.
             before = await self._collection.find_one_and_update(
                 {"_id": user_id},
-                {"$set": {**values, "updated_ms": to_ms(self._clock())}},
+                update,
                 projection={"_id": False, "display_name": True, "visibility": True},
                 return_document=ReturnDocument.BEFORE,
             )
             self._changed(user_id)
             if before is None:
                 return
+            changed: list[ChangeKind] = []
             if "display_name" in values and before.get("display_name") != values["display_name"]:
-                await self._publish(user_id, "display_name")
+                changed.append("display_name")
             if "visibility" in values and (before.get("visibility") or "public") != values["visibility"]:
-                await self._publish(user_id, "visibility")
+                changed.append("visibility")
+            await self._publish(user_id, marker, changed)
 
     async def public(self, username: str, viewer_id: str | None = None) -> PublicProfile:
         """The public view of the profile with this username, or NotFound; a private profile is NotFound
@@ -278,8 +330,16 @@ class ProfileRepository:
 
     async def mark_deleted(self, user_id: str) -> None:
         """Record the tombstone first, so nothing recreates the profile while it is being deleted; idempotent."""
+        # The tombstone carries the account_deleted change until `delete` publishes it (a retry or the sweep
+        # finishes it after a crash; the id is the user's, so it is published once).
+        tombstone: dict[str, Any] = {"_id": user_id, "deleted_at": self._clock()}
+        if self._feed is not None:
+            marker = self._feed.marker("account_deleted", marker_id="deleted")
+            # Nested, not dotted: this is an insert.
+            tombstone["feed_pending"] = {"deleted": {"kinds": marker["kinds"], "at_ms": marker["at_ms"]}}
+            tombstone["feed_pending_ms"] = marker["at_ms"]
         with contextlib.suppress(DuplicateKeyError):
-            await self._deleted.insert_one({"_id": user_id, "deleted_at": self._clock()})
+            await self._deleted.insert_one(tombstone)
 
     async def delete(self, user_id: str) -> dict[str, Any] | None:
         """Remove the profile document; returns what it held (None if there was none)."""
@@ -287,8 +347,9 @@ class ProfileRepository:
             doc = await self._collection.find_one_and_delete({"_id": user_id})
         finally:
             self._changed(user_id)
-        if doc is not None:
-            await self._publish(user_id, "account_deleted")
+        tombstone = await self._deleted.find_one({"_id": user_id}, {"feed_pending": True})
+        for marker_id, pending in ((tombstone or {}).get("feed_pending") or {}).items():
+            await self._publish(user_id, {"id": marker_id, **pending}, collection=self._deleted)
         return doc
 
     async def claim_first_seq(self, user_id: str, claimer: str) -> bool:
@@ -414,7 +475,9 @@ class ProfileRepository:
                 values["pending_avatar"] = None
                 values["pending_seq"] = 0
                 pinned["pending_seq"] = pending_seq
-            update: dict[str, Any] = {"$set": values}
+            kind: ChangeKind | None = "avatar_applied" if avatar is not None else removal if current_id else None
+            marker = None if kind is None else self._marker(kind)
+            update: dict[str, Any] = {"$set": {**values, **pending_fields(marker)}}
             if current_id is not None and current_id != public_id:
                 update["$push"] = {"retired": current_id}
             if release is not None:
@@ -423,10 +486,7 @@ class ProfileRepository:
             result = await self._collection.update_one(pinned, update)
             self._changed(user_id)
             if result.matched_count == 1:
-                if avatar is not None:
-                    await self._publish(user_id, "avatar_applied")
-                elif current_id is not None:
-                    await self._publish(user_id, removal)
+                await self._publish(user_id, marker)
                 return AvatarApplied(Verdict.APPLY, replaced=current_id)
         raise RuntimeError(f"could not apply an avatar for {user_id}")
 
@@ -487,6 +547,16 @@ class ProfileRepository:
         """The public_id the user's profile shows, if any."""
         doc = await self._collection.find_one({"_id": user_id}, {"avatar": True})
         return ((doc or {}).get("avatar") or {}).get("public_id")
+
+
+def pending_fields(marker: dict[str, Any] | None) -> dict[str, Any]:
+    """The `$set` values that store a change-feed marker in the write making the change (none without one)."""
+    if marker is None:
+        return {}
+    return {
+        f"feed_pending.{marker['id']}": {"kinds": marker["kinds"], "at_ms": marker["at_ms"]},
+        "feed_pending_ms": marker["at_ms"],
+    }
 
 
 def avatar_document(
@@ -553,3 +623,6 @@ async def create_indexes(db: Database) -> None:
     """Public profiles are looked up by username, avatars by public_id (orphan sweep)."""
     await db["profiles"].create_index([("username", ASCENDING)], name="username")
     await db["profiles"].create_index([("avatar.public_id", ASCENDING)], name="avatar_public_id")
+    # The change-feed sweep looks for changes whose writer died before publishing them.
+    await db["profiles"].create_index([("feed_pending_ms", ASCENDING)], name="feed_pending_ms")
+    await db["deleted_users"].create_index([("feed_pending_ms", ASCENDING)], name="feed_pending_ms")
