@@ -9,8 +9,8 @@
 3. follows `GET /internal/profiles/changes` (long-polling with `wait`), re-reads every changed profile it tracks
    through the lookup (events carry no profile data) and only then stores the page's `next_cursor` in
    `CONSUMER_STATE_DIR/cursor.json`, so a restart resumes where the cache was last consistent;
-4. on 410 (its cursor is older than the feed's retention) resyncs: skips to the head of the feed, then looks every
-   tracked id up again;
+4. on 410 (its cursor is older than the feed's retention; also on a 400 for a cursor the feed does not know)
+   resyncs: skips to the head of the feed, then looks every tracked id up again;
 5. serves `GET /health` (200 once warmed, 503 before) and `GET /cache` (every entry with the time it was last
    refreshed, the cursor and counters) on 127.0.0.1:`CONSUMER_PORT` for the e2e test and the benchmark.
 
@@ -169,7 +169,7 @@ class Health(msgspec.Struct):
 
 
 class CursorExpired(Exception):
-    """The feed answered 410: the cursor is older than its retention."""
+    """The feed cannot continue from this cursor (410: older than its retention; 400: not one of its cursors)."""
 
 
 class TokenSource:
@@ -251,8 +251,10 @@ class ProfileClient:
             "GET", "/internal/profiles/changes", params=params, timeout=httpx.Timeout(10.0, read=wait + 10.0)
         )
         self._counters.feed_requests += 1
-        if response.status_code == 410:
-            raise CursorExpired(after)
+        # 410: older than the retention. 400 with a cursor: not one this feed handed out (a state file from another
+        # deployment, or edited): either way the only way back is the resync.
+        if response.status_code == 410 or (response.status_code == 400 and after):
+            raise CursorExpired(f"{after}: {response.status_code}")
         response.raise_for_status()
         return msgspec.json.decode(response.content, type=ProfileChangePage)
 
@@ -352,7 +354,7 @@ class Consumer:
         try:
             page = await self.profiles.changes(self.cursor, limit=self.settings.limit, wait=self.settings.wait_seconds)
         except CursorExpired:
-            logger.warning("cursor %s is past the feed's retention: resyncing through the lookup", self.cursor)
+            logger.warning("the feed refused cursor %s: resyncing through the lookup", self.cursor)
             self.counters.resyncs += 1
             await self.sync("resync")
             return

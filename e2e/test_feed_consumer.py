@@ -182,12 +182,13 @@ def test_a_restarted_consumer_resumes_from_its_cursor_and_sees_what_changed_whil
     )
 
 
-def test_a_consumer_whose_cursor_is_past_the_retention_resyncs_through_the_lookup(
-    consumer: Stack, users: list[User], state_dir: Path
+# A cursor of an event written in 1970 (older than any retention: 410), and one the feed never handed out (400).
+@pytest.mark.parametrize("expired", ["1-1000", "not-a-cursor"])
+def test_a_consumer_whose_cursor_the_feed_refuses_resyncs_through_the_lookup(
+    consumer: Stack, users: list[User], state_dir: Path, expired: str
 ) -> None:
     user = users[3]
     consumer.processes["consumer"].stop()
-    expired = "1-1000"  # a cursor of an event written in 1970: older than any retention
     (state_dir / "cursor.json").write_text(json.dumps({"cursor": expired}))
     avatar = new_picture(consumer, user, seed=300)
 
