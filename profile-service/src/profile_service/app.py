@@ -14,7 +14,7 @@ from profile_service.auth import provide_caller, provide_optional_caller, provid
 from profile_service.avatars.controller import AvatarController
 from profile_service.avatars.webhook import CloudinaryWebhookController
 from profile_service.config import Settings
-from profile_service.feed.controller import InternalProfilesController
+from profile_service.feed.controller import InternalProfilesController, document_lookup
 from profile_service.metrics import MetricsController
 from profile_service.profiles.controller import InternalController, ProfileController
 from profile_service.profiles.freshness import mark_writes
@@ -89,6 +89,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         state=State({"services": services}),
         debug=False,
     )
-    document_api(app)
+    document_lookup(document_api(app))
     allow_every_method(app)
     return install_request_context(app)

@@ -12,11 +12,18 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPI, OpenAPIType, Schema
 from litestar.params import JSONBody, QueryParameter
 
 from profile_service.auth import SCOPE_REQUIRED, ProfilesReader, provide_profiles_reader
 from profile_service.feed.repository import CURSOR_GONE, ChangeFeed
-from profile_service.feed.schemas import CURSOR_PATTERN, ProfileChangePage, ProfileLookup, ProfileLookupResult
+from profile_service.feed.schemas import (
+    CURSOR_PATTERN,
+    USER_ID_PATTERN,
+    ProfileChangePage,
+    ProfileLookup,
+    ProfileLookupResult,
+)
 from profile_service.profiles.repository import ProfileRepository
 from profile_service.services import provide_feed
 from service_kit.openapi import BEARER, problems
@@ -28,6 +35,15 @@ FORBIDDEN = {
 NOT_MODIFIED = ResponseSpec(
     data_container=None, description="Not Modified: `If-None-Match` names the current `ETag`; no body."
 )
+
+
+def document_lookup(openapi: OpenAPI) -> None:
+    """State the rule for each of `ProfileLookup.user_ids` in the document: Litestar keeps a list's own constraints
+    (1..100 items) but drops its items' (a user id)."""
+    schemas = openapi.components.schemas or {} if not isinstance(openapi.components, list) else {}
+    lookup = schemas.get("ProfileLookup")
+    if isinstance(lookup, Schema) and isinstance(ids := (lookup.properties or {}).get("user_ids"), Schema):
+        ids.items = Schema(type=OpenAPIType.STRING, min_length=1, max_length=64, pattern=USER_ID_PATTERN)
 
 
 def etag_of(result: ProfileLookupResult) -> str:

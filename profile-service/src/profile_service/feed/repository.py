@@ -173,16 +173,20 @@ class ChangeFeed:
                 after, start = page.next_cursor, parse_cursor(page.next_cursor)
 
     async def _read(self, after: str | None, after_seq: int | None, limit: int) -> ProfileChangePage:
-        while True:
-            if after_seq is None:
-                # From the start: the oldest event still within the retention (TTL purges lazily).
-                query: dict[str, Any] = {"at": {"$gte": self._clock() - self.retention}}
-            else:
-                query = {"_id": {"$gt": after_seq}}
-            docs = await self._events.find(query).sort("_id", ASCENDING).limit(limit).to_list()
+        if after_seq is None:
+            # From the start: the oldest event still within the retention (TTL purges lazily), then on by number.
+            first = await self._events.find_one(
+                {"at": {"$gte": self._clock() - self.retention}}, {"_id": True}, sort=[("_id", ASCENDING)]
+            )
+            if first is None:
+                return ProfileChangePage(changes=[], next_cursor=await self._start_cursor())
+            after_seq = int(first["_id"]) - 1
+        # A hole given up is read past at once; bounded, in case placeholders cannot be written (then it waits).
+        for _ in range(3):
+            docs = await self._events.find({"_id": {"$gt": after_seq}}).sort("_id", ASCENDING).limit(limit).to_list()
             changes: list[ProfileChangeEvent] = []
             last: tuple[int, datetime] | None = None
-            expected = after_seq + 1 if after_seq is not None else (int(docs[0]["_id"]) if docs else 0)
+            expected = after_seq + 1
             refill = False
             for doc in docs:
                 seq = int(doc["_id"])
@@ -196,13 +200,14 @@ class ChangeFeed:
                             cursor=cursor_of(seq, doc["at"]), user_id=doc["user_id"], kind=doc["kind"], at=doc["at"]
                         )
                     )
-            if refill and not changes:
-                continue  # placeholders fill the hole now: read past it
-            if last is not None:
-                return ProfileChangePage(changes=changes, next_cursor=cursor_of(*last))
-            if after is not None:
-                return ProfileChangePage(changes=[], next_cursor=after)
-            return ProfileChangePage(changes=[], next_cursor=await self._start_cursor())
+            if not (refill and not changes):
+                break
+        if last is not None:
+            return ProfileChangePage(changes=changes, next_cursor=cursor_of(*last))
+        if after is not None:
+            return ProfileChangePage(changes=[], next_cursor=after)
+        # From the start, and the first retained number is still a hole: resume just before it.
+        return ProfileChangePage(changes=[], next_cursor=cursor_of(after_seq, self._clock()))
 
     async def _skip_if_abandoned(self, first: int, found: int, found_at: datetime) -> bool:
         """Fill the hole `first`..`found - 1` with placeholders if its writers are given up for lost."""

@@ -4,20 +4,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar.params import KwargDefinition
 
 from profile_service.profiles.schemas import PublicAvatar, Visibility
 from service_kit.openapi import END_OF_STRING
 
 # The ids auth-service hands out (and the only ones that can own assets): see `profiles/deletion.py`.
 USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}" + END_OF_STRING
-# msgspec validates the item; Litestar's OpenAPI generator reads only its own KwargDefinition on a list's items (it
-# dropped the msgspec.Meta, so the document allowed any string and schemathesis' generated `[""]` was a valid body
-# the server refused).
 UserIdField = Annotated[
-    str,
-    msgspec.Meta(pattern=USER_ID_PATTERN, description="A user id."),
-    KwargDefinition(pattern=USER_ID_PATTERN, description="A user id."),
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=USER_ID_PATTERN, description="A user id.")
 ]
 MAX_LOOKUP = 100
 
@@ -38,6 +32,7 @@ CURSOR_PATTERN = r"^[0-9]{1,18}-[0-9]{1,13}" + END_OF_STRING
 class ProfileLookup(msgspec.Struct, forbid_unknown_fields=True):
     """The users to resolve; duplicates are ignored."""
 
+    # Litestar's OpenAPI drops the items' constraints (`feed.controller.document_lookup` states them again).
     user_ids: Annotated[list[UserIdField], msgspec.Meta(min_length=1, max_length=MAX_LOOKUP)]
 
 
