@@ -2,7 +2,8 @@
 cache through `POST /internal/profiles/lookup`, follows `GET /internal/profiles/changes`, and holds each user's
 newest picture within a second of profile-service applying it; across a restart of the consumer (it resumes from
 its stored cursor, sees what changed while it was down and replays nothing from before) and a restart of
-profile-service (it keeps going); and with a cursor past the feed's retention (410) it resyncs through the lookup.
+profile-service (it keeps going); with a cursor past the feed's retention (410) or one the feed never handed out
+(400) it resyncs through the lookup; and an account deleted through auth-service leaves its cache.
 
 "Applied" is the picture's `updated_at` in the upload's status (profile-service's clock when the apply write was
 built); "seen" is the consumer's `avatar_seen_at` (the moment its cache first held that picture). Both are this
@@ -219,3 +220,24 @@ def test_the_consumer_keeps_going_across_a_profile_service_restart(consumer: Sta
     assert after["token_requests"] >= 2, after
     assert after["unauthorized"] == 0, after
     assert server_errors(consumer) == []
+
+
+def test_a_deleted_account_leaves_the_cache_through_the_feed(consumer: Stack, users: list[User]) -> None:
+    user = users[0]
+    login = httpx.post(
+        consumer.url("auth", "/auth/login"), json={"login": user.username, "password": user.password}, timeout=30
+    )
+    assert login.status_code == 200, login.text
+    fresh = {"Authorization": f"Bearer {login.json()['access_token']}"}  # deletion needs a recent sign-in
+
+    deleted = httpx.delete(consumer.url("auth", "/auth/me"), headers=fresh, timeout=30)
+
+    assert deleted.status_code == 202, deleted.text
+    # auth-service's outbox calls profile-service, whose deletion records `account_deleted`; the lookup then
+    # lists the user as missing, which the consumer keeps as an entry without a profile.
+    entry = wait_for(
+        "the consumer to drop the deleted profile",
+        lambda: (e := view(consumer)["entries"][user.id])["profile"] is None and e,
+        timeout=30,
+    )
+    assert entry["reason"] == "account_deleted"
