@@ -19,3 +19,27 @@ def problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
     assert not missing, f"problem details without {sorted(missing)}: {body}"
     assert body["status"] == response.status_code, body
     return None
+
+
+FEED = "/internal/profiles/changes"
+LOOKUP = "/internal/profiles/lookup"
+
+
+def _ref(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+@schemathesis.hook
+def before_load_schema(context: Any, raw_schema: dict[str, Any]) -> None:
+    """Give the stateful phase the change feed's links, where the document does not declare them itself: a page's
+    `next_cursor` is the next request's `after`, and an event's `user_id` is what a consumer then looks up."""
+    answer = raw_schema.get("paths", {}).get(FEED, {}).get("get", {}).get("responses", {}).get("200")
+    if answer is None or answer.get("links") or LOOKUP not in raw_schema.get("paths", {}):
+        return
+    answer["links"] = {
+        "NextPage": {"operationRef": _ref(FEED, "get"), "parameters": {"query.after": "$response.body#/next_cursor"}},
+        "LookUpChanged": {
+            "operationRef": _ref(LOOKUP, "post"),
+            "requestBody": {"user_ids": ["$response.body#/changes/0/user_id"]},
+        },
+    }

@@ -5,11 +5,15 @@ MongoDB is the test session's server (devstack's pytest plugin); each `Stack` ge
 own. Every process is stopped when the stack stops, and its log is kept under `e2e/artifacts/`.
 """
 
+import hashlib
+import json
 import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from devstack.mailsink import MailSink
 from devstack.mongo import free_port
@@ -21,6 +25,11 @@ ARTIFACTS = ROOT / "e2e" / "artifacts"
 
 CLOUD_NAME = "e2e-cloud"
 API_KEY = "614335564976464"
+# The service client a stand-in for another service (e2e/consumer.py, the fuzzer, the benchmarks) authenticates
+# as: profile-service's internal audience, allowed to read profiles (`POST /internal/profiles/lookup`, the feed).
+READER_CLIENT_ID = "profile-reader-e2e"
+INTERNAL_AUDIENCE = "profile-service-internal"
+READ_SCOPE = "profiles:read"
 
 
 @dataclass
@@ -34,6 +43,7 @@ class Stack:
         default_factory=lambda: {n: free_port() for n in ("emulator", "auth", "profile", "mail", "mail_web")}
     )
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    reader_secret: str = field(default_factory=lambda: uuid.uuid4().hex + uuid.uuid4().hex, repr=False)
     processes: dict[str, ServerProcess] = field(default_factory=dict)
     # Where links in account e-mail point (the web app under test, when there is one).
     web_url: str = "http://localhost:8080"
@@ -47,6 +57,33 @@ class Stack:
     def cloudinary_url(self) -> str:
         """The emulator's account, as the services see it."""
         return f"cloudinary://{API_KEY}:{self.api_secret}@{CLOUD_NAME}?upload_prefix={self.url('emulator')}"
+
+    @property
+    def service_clients(self) -> list[dict[str, Any]]:
+        """`AUTH_SERVICE_CLIENTS` of this stack: the reader client (only its secret's SHA-256, as configured)."""
+        digest = hashlib.sha256(self.reader_secret.encode()).hexdigest()
+        return [
+            {
+                "client_id": READER_CLIENT_ID,
+                "secret_sha256": digest,
+                "audience": INTERNAL_AUDIENCE,
+                "scopes": [READ_SCOPE],
+            }
+        ]
+
+    def service_token(
+        self, client_id: str = READER_CLIENT_ID, secret: str | None = None, scope: str = READ_SCOPE
+    ) -> str:
+        """A client-credentials token from this stack's auth-service (the reader client unless told otherwise)."""
+        response = httpx.post(
+            self.url("auth", "/auth/token"),
+            data={"grant_type": "client_credentials", "scope": scope},
+            auth=(client_id, self.reader_secret if secret is None else secret),
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
 
     @property
     def issuer(self) -> str:
@@ -78,6 +115,7 @@ class Stack:
                 "AUTH_MFA_ENCRYPTION_KEY": ensure_aes_key(self.work_dir / "mfa_encryption_key"),
                 "AUTH_PROFILE_SERVICE_URL": self.url("profile"),
                 "AUTH_OUTBOX_POLL_SECONDS": "0.5",
+                "AUTH_SERVICE_CLIENTS": json.dumps(self.service_clients),
             },
             "profile": {
                 "MONGODB_URI": self.mongodb_uri,
@@ -125,6 +163,33 @@ class Stack:
     def mail(self) -> list[dict[str, Any]]:
         """Every message caught so far, oldest first: `{id, received_at, from, to, subject, text, links}`."""
         return self.start_mail_sink().messages()
+
+    def start_consumer(self, user_ids: list[str], state_dir: Path, name: str = "consumer", **env: str) -> ServerProcess:
+        """Start `e2e/consumer.py` as the reader client for `user_ids`, keeping its cursor in `state_dir`; it is
+        healthy once its cache is warm. `env` adds `CONSUMER_*` variables. Stopped with the stack."""
+        state_dir.mkdir(parents=True, exist_ok=True)
+        ids_file = state_dir / "user_ids.txt"
+        ids_file.write_text("".join(f"{user_id}\n" for user_id in user_ids))
+        self.ports.setdefault(name, free_port())
+        process = ServerProcess(
+            name=name,
+            args=[sys.executable, "-m", "e2e.consumer"],
+            env={
+                "PYTHONPATH": str(ROOT),
+                "CONSUMER_AUTH_URL": self.url("auth"),
+                "CONSUMER_PROFILE_URL": self.url("profile"),
+                "CONSUMER_CLIENT_ID": READER_CLIENT_ID,
+                "CONSUMER_CLIENT_SECRET": self.reader_secret,
+                "CONSUMER_STATE_DIR": str(state_dir),
+                "CONSUMER_USER_IDS_FILE": str(ids_file),
+                "CONSUMER_PORT": str(self.ports[name]),
+                **env,
+            },
+            base_url=self.url(name),
+            log_path=ARTIFACTS / f"{self.run_id}-{name}.log",
+        )
+        self.processes[name] = process.start()
+        return process
 
     def restart(self, name: str) -> None:
         """Stop one process and start it again with the same environment."""

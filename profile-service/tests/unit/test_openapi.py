@@ -30,3 +30,11 @@ def test_no_content_responses_document_no_body(settings: Settings) -> None:
     response = schema(settings)["paths"]["/profiles/me/avatar"]["delete"]["responses"]["204"]
 
     assert "content" not in response
+
+
+def test_the_lookup_documents_the_pattern_of_each_user_id(settings: Settings) -> None:
+    user_ids = schema(settings)["components"]["schemas"]["ProfileLookup"]["properties"]["user_ids"]
+
+    # Without it the document allowed `[""]`, which the server refuses with 400 (found by schema fuzzing).
+    assert user_ids["items"]["pattern"].startswith("^[A-Za-z0-9_-]{1,64}")
+    assert (user_ids["minItems"], user_ids["maxItems"]) == (1, 100)
