@@ -24,7 +24,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from service_kit.clock import Clock, to_ms
-from service_kit.tracing import Tracing
+from service_kit.tracing import Tracing, current_traceparent
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +88,19 @@ class JobQueue(Generic[JobT]):
             self._wake.set()
 
     async def enqueue(self, job: JobT) -> bool:
-        """Insert `job` pending and due now; an already stored job of that id wins. True if this call created it."""
+        """Insert `job` pending and due now; an already stored job of that id wins. True if this call created it.
+
+        A job without a `traceparent` gets the current span's, so the worker's span links to what caused it."""
         now = self._clock()
         job = msgspec.structs.replace(
-            job, status=PENDING, attempts=0, due_ms=to_ms(now), lease_until_ms=0, owner=None, created_at=now
+            job,
+            status=PENDING,
+            attempts=0,
+            due_ms=to_ms(now),
+            lease_until_ms=0,
+            owner=None,
+            created_at=now,
+            traceparent=job.traceparent or current_traceparent(),
         )
         try:
             await self.collection.insert_one(msgspec.to_builtins(job, builtin_types=(datetime,)))
