@@ -39,13 +39,15 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from pymongo import monitoring
 
+from service_kit.settings import SettingsError
+
 logger = logging.getLogger(__name__)
 
 EXPORTERS = ("none", "console", "otlp")
 AttributeValue = str | bool | int | float
 
 
-class TracingError(Exception):
+class TracingError(SettingsError):
     """The OTEL_* variables ask for something this setup cannot do; the message names the variable."""
 
 
@@ -73,12 +75,19 @@ class JsonLinesFileExporter(ConsoleSpanExporter):
         self._file.close()
 
 
-def _exporters(environ: Mapping[str, str]) -> list[tuple[SpanExporter, bool]]:
-    """Each exporter the environment asks for, and whether it exports in batches (everything but the console)."""
+def exporter_names(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The exporters `OTEL_TRACES_EXPORTER` names; TracingError for an unknown one (`serve()` checks this before
+    uvicorn starts, so a typo stops the process with one line)."""
     names = [n.strip().lower() for n in environ.get("OTEL_TRACES_EXPORTER", "none").split(",") if n.strip()]
     unknown = [n for n in names if n not in EXPORTERS]
     if unknown:
         raise TracingError(f"invalid configuration: OTEL_TRACES_EXPORTER {unknown[0]!r} is none of {EXPORTERS}")
+    return names
+
+
+def _exporters(environ: Mapping[str, str]) -> list[tuple[SpanExporter, bool]]:
+    """Each exporter the environment asks for, and whether it exports in batches (everything but the console)."""
+    names = exporter_names(environ)
     exporters: list[tuple[SpanExporter, bool]] = []
     if "console" in names:
         exporters.append((ConsoleSpanExporter(out=sys.stdout, formatter=_json_line), False))
