@@ -1,6 +1,7 @@
 """The tracing setup from the OTEL_* environment, and the instrumentation it hands out."""
 
 import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -9,6 +10,7 @@ from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 from opentelemetry.trace import SpanKind
 
+from service_kit.logs import JsonFormatter
 from service_kit.tracing import Tracing, TracingError, current_traceparent
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -120,3 +122,14 @@ async def test_the_plugin_makes_a_server_span_continuing_the_callers_trace() -> 
     assert span.kind is SpanKind.SERVER
     assert span.context is not None and f"{span.context.trace_id:032x}" == "0af7651916cd43dd8448eb211c80319c"
     assert answer["traceparent"].startswith(f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-")
+
+
+def test_a_log_line_written_inside_a_traced_span_names_the_trace_and_span() -> None:
+    tracing, _ = Tracing.in_memory("svc")
+    formatter = JsonFormatter()
+    record = logging.makeLogRecord({"msg": "hello", "levelname": "INFO", "name": "t"})
+    assert "trace_id" not in json.loads(formatter.format(record))
+    with tracing.tracer.start_as_current_span("work") as span:
+        line = json.loads(formatter.format(record))
+    context = span.get_span_context()
+    assert (line["trace_id"], line["span_id"]) == (f"{context.trace_id:032x}", f"{context.span_id:016x}")
