@@ -44,6 +44,8 @@ from service_kit.settings import SettingsError
 logger = logging.getLogger(__name__)
 
 EXPORTERS = ("none", "console", "otlp")
+# Health probes and metric scrapes, every few seconds on every instance: traced, they would bury the requests.
+UNTRACED_PATHS = ("^/health$", "^/ready$", "^/metrics$")
 AttributeValue = str | bool | int | float
 
 
@@ -141,10 +143,13 @@ class Tracing:
 
     def plugins(self) -> list[OpenTelemetryPlugin]:
         """Litestar's OpenTelemetry plugin (one server span per request, W3C context taken from the request's
-        `traceparent`), or nothing when off. Only the server span: ASGI send/receive spans are noise here."""
+        `traceparent`), or nothing when off. Only the server span: ASGI send/receive spans are noise here, and so
+        are the probes' and scrapers' requests (`UNTRACED_PATHS`)."""
         if self.provider is None:
             return []
-        config = OpenTelemetryConfig(tracer_provider=self.provider, exclude_spans=["receive", "send"])
+        config = OpenTelemetryConfig(
+            tracer_provider=self.provider, exclude_spans=["receive", "send"], exclude=list(UNTRACED_PATHS)
+        )
         return [OpenTelemetryPlugin(config)]
 
     def mongo_listeners(self) -> list[monitoring.CommandListener]:

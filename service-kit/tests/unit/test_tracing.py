@@ -115,9 +115,15 @@ async def test_the_plugin_makes_a_server_span_continuing_the_callers_trace() -> 
     async def ping() -> dict[str, str | None]:
         return {"traceparent": current_traceparent()}
 
-    app = Litestar([ping], plugins=tracing.plugins())
+    @get("/health")
+    async def health() -> None:
+        return None
+
+    app = Litestar([ping, health], plugins=tracing.plugins())
     async with AsyncTestClient(app) as client:
         answer = (await client.get("/ping", headers={"traceparent": TRACEPARENT})).json()
+        # Probes are not traced.
+        assert (await client.get("/health")).status_code == 200
     (span,) = exporter.get_finished_spans()
     assert span.kind is SpanKind.SERVER
     assert span.context is not None and f"{span.context.trace_id:032x}" == "0af7651916cd43dd8448eb211c80319c"
