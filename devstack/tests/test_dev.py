@@ -70,6 +70,22 @@ def test_auth_sends_mail_to_the_sink_with_links_to_the_web_app(tmp_path: Path, m
     assert envs["mail"] == {"MAIL_PORT": "6", "MAIL_WEB_PORT": "7", "DEVSTACK_DATA_DIR": str(tmp_path)}
 
 
+def test_every_python_process_writes_its_spans_to_one_file_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("OTEL_TRACES_FILE", raising=False)
+    ports = dev.Ports(auth=1, profile=2, emulator=3, web=4, mongo=5, mail=6, mail_web=7)
+
+    envs = dev.stack_environment(tmp_path, ports, "mongodb://db")
+    assert {envs[name]["OTEL_TRACES_FILE"] for name in ("emulator", "auth", "profile")} == {
+        str(tmp_path / "traces.jsonl")
+    }
+
+    monkeypatch.setenv("OTEL_TRACES_FILE", "")
+    assert dev.stack_environment(tmp_path, ports, "mongodb://db")["profile"]["OTEL_TRACES_FILE"] == ""
+
+
 def test_environment_overrides_every_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEVSTACK_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CLOUDINARY_URL", "cloudinary://k:s@real-cloud")

@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             "accounts": Provide(provide_accounts, sync_to_thread=False),
         },
         lifespan=[running(services)],
+        plugins=services.tracing.plugins(),
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(services.settings.log_level),
         openapi_config=OpenAPIConfig(

@@ -52,6 +52,7 @@ from auth_service.users.repository import UserRepository
 from service_kit.clock import Clock, utc_now
 from service_kit.mongo import IndexCreator, Mongo
 from service_kit.outbox import JobQueue, JobWorker, Perform, Retry
+from service_kit.tracing import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class Services:
     # Keyed by collection name: tests drive `workers[EMAIL_OUTBOX].run_once()` themselves.
     workers: Mapping[str, JobWorker[OutboxJob]]
     http: httpx.AsyncClient
+    tracing: Tracing
 
     def ready(self) -> "Services":
         """These services, once the indexes exist; 503 before (writes could slip past a unique index)."""
@@ -98,22 +100,29 @@ class Services:
 
 
 def build(
-    settings: Settings, *, clock: Clock = utc_now, http: httpx.AsyncClient | None = None, signing: bool = True
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    http: httpx.AsyncClient | None = None,
+    signing: bool = True,
+    tracing: Tracing | None = None,
 ) -> Services:
     """Every long-lived object, wired; `clock` and `http` (the client profile-service is called with) for tests.
 
     `signing=False` is for tools that issue no token (the grant-role CLI): the signing keys are not read, and
-    anything that would sign raises.
+    anything that would sign raises. `tracing` defaults to the OTEL_* environment's (off unless something exports).
     """
+    tracing = tracing or Tracing.from_env("auth-service")
     mongo = Mongo(
         settings.mongodb_uri,
         settings.database,
         appname="auth-service",
         timeout_ms=settings.mongodb_timeout_ms,
         indexes=INDEXES,
+        listeners=tracing.mongo_listeners(),
     )
     db = mongo.db
-    http = http or httpx.AsyncClient(timeout=10.0)
+    http = http or tracing.http_client(timeout=10.0)
     keys = load_keys(settings) if signing else KeySet(())
     tokens = TokenService(keys, issuer=settings.issuer, ttl_seconds=settings.access_token_ttl_seconds, clock=clock)
     passwords = Passwords.from_settings(settings)
@@ -227,7 +236,7 @@ def build(
     )
     performers: dict[str, Perform[OutboxJob]] = {EMAIL_OUTBOX: Mailer(settings).send_job, DELETION_OUTBOX: deleter}
     workers = {
-        name: JobWorker(name, queues[name], perform, retry, wake=wakes[name], log_fields=log_fields)
+        name: JobWorker(name, queues[name], perform, retry, wake=wakes[name], log_fields=log_fields, tracing=tracing)
         for name, perform in performers.items()
     }
     return Services(
@@ -247,6 +256,7 @@ def build(
         admin=admin,
         workers=workers,
         http=http,
+        tracing=tracing,
     )
 
 
@@ -268,6 +278,7 @@ async def running(services: Services) -> AsyncIterator[Services]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await services.http.aclose()
+            services.tracing.shutdown()
 
 
 async def _work(mongo: Mongo, worker: JobWorker[OutboxJob]) -> None:

@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await emulator.notifier.close()
             emulator.storage.close()
+            emulator.tracing.shutdown()
 
     app = Litestar(
         route_handlers=[
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[CloudinaryCorsMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
+        plugins=emulator.tracing.plugins(),
         logging_config=logging_config(settings.log_level, quiet={CloudinaryError}),
         openapi_config=OpenAPIConfig(
             title="cloudinary-emulator", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]

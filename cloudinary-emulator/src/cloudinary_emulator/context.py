@@ -6,13 +6,16 @@ from cloudinary_emulator.config import Account, Settings
 from cloudinary_emulator.faults import Faults
 from cloudinary_emulator.notifications import Notifier
 from cloudinary_emulator.storage import Storage
+from service_kit.tracing import Tracing
 
 
 class Emulator:
     """Settings, account, storage, notifier and fault switches."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tracing: Tracing | None = None) -> None:
         self.settings = settings
+        # Off unless the OTEL_* environment exports somewhere; tests pass an in-memory one.
+        self.tracing = tracing or Tracing.from_env("cloudinary-emulator")
         self.account: Account = settings.account()
         self.base_url = settings.base_url()
         self.storage = Storage(settings.data_dir)
@@ -24,6 +27,7 @@ class Emulator:
             backoff=settings.notification_backoff,
             timeout=settings.notification_timeout,
             faults=self.faults,
+            tracing=self.tracing,
         )
         self._admin_calls: dict[int, int] = {}
 

@@ -16,6 +16,7 @@ import msgspec
 
 from cloudinary_emulator.faults import Faults
 from cloudinary_emulator.signing import Algorithm, notification_signature
+from service_kit.tracing import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,15 @@ class Notifier:
     """Sends notifications in background tasks; `close()` cancels what is still retrying."""
 
     def __init__(
-        self, *, secret: str, algorithm: Algorithm, retries: int, backoff: float, timeout: float, faults: Faults
+        self,
+        *,
+        secret: str,
+        algorithm: Algorithm,
+        retries: int,
+        backoff: float,
+        timeout: float,
+        faults: Faults,
+        tracing: Tracing | None = None,
     ) -> None:
         self._secret = secret
         self._algorithm = algorithm
@@ -66,6 +75,7 @@ class Notifier:
         self._backoff = backoff
         self._timeout = timeout
         self._faults = faults
+        self._tracing = tracing or Tracing.disabled()
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._held: tuple[Notification, asyncio.Task[None]] | None = None
@@ -73,7 +83,8 @@ class Notifier:
 
     async def start(self) -> None:
         """Open the HTTP client."""
-        self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        # Traced: a delivery carries the upload request's traceparent to the notification URL.
+        self._client = self._tracing.http_client(timeout=self._timeout, follow_redirects=False)
 
     async def close(self) -> None:
         """Cancel pending deliveries and close the client."""

@@ -114,9 +114,13 @@ def stack_environment(root: Path, ports: Ports, mongodb_uri: str) -> dict[str, d
             }
         ]
     )
-    common = {"MONGODB_URI": mongodb_uri, "AUTH_ISSUER": env.get("AUTH_ISSUER", auth_url)}
+    # Every span of the three Python processes, one JSON line each, in one file (an empty value turns it off;
+    # OTEL_TRACES_EXPORTER=otlp with OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector as well).
+    traces = {"OTEL_TRACES_FILE": env.get("OTEL_TRACES_FILE", str(data / "traces.jsonl"))}
+    common = {"MONGODB_URI": mongodb_uri, "AUTH_ISSUER": env.get("AUTH_ISSUER", auth_url), **traces}
     return {
         "emulator": {
+            **traces,
             "CLOUDINARY_URL": cloudinary_url,
             "EMULATOR_PORT": str(ports.emulator),
             "EMULATOR_DATA_DIR": env.get("EMULATOR_DATA_DIR", str(data / "emulator")),

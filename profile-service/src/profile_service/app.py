@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             "moderation": Provide(provide_moderation, sync_to_thread=False),
         },
         lifespan=[running(services)],
+        plugins=services.tracing.plugins(),
         middleware=[DefineMiddleware(mark_writes, ttl_seconds=settings.read_cache_seconds, clock=services.clock)],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=logging_config(settings.log_level),

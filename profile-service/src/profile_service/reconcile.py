@@ -30,7 +30,7 @@ from profile_service.avatars.cloudinary import (
     rejecting_kind,
     timestamp_ms,
 )
-from profile_service.avatars.intents import IntentRepository, IntentStatus
+from profile_service.avatars.intents import Intent, IntentRepository, IntentStatus
 from profile_service.avatars.moderation import ModerationDecider, Outcome
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
@@ -39,6 +39,7 @@ from profile_service.profiles.repository import ProfileRepository
 from service_kit.clock import Clock, to_ms
 from service_kit.errors import Conflict
 from service_kit.settings import SettingsError
+from service_kit.tracing import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class Reconciler:
         settings: Settings,
         metrics: Metrics,
         clock: Clock,
+        tracing: Tracing | None = None,
     ) -> None:
         # `profiles` carries the instance's read caches, so an avatar applied here is forgotten there at once.
         self._profiles = profiles
@@ -88,6 +90,7 @@ class Reconciler:
         self._settings = settings
         self._metrics = metrics
         self._clock = clock
+        self._tracing = tracing or Tracing.disabled()
 
     async def reconcile_overdue(self) -> ReconcileReport:
         """Resolve every pending intent whose parameters lapsed more than the grace period ago."""
@@ -95,14 +98,8 @@ class Reconciler:
         cutoff = to_ms(self._clock()) - int(self._settings.upload_grace_seconds * 1000)
         for intent in await self._intents.overdue(cutoff):
             report.checked += 1
-            asset = await self._assets.resource(intent.public_id)
-            if asset is None:
-                if await self._intents.transition(intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.PENDING,)):
-                    # It had stopped counting when its parameters lapsed; this only tidies the profile's quota.
-                    await self._profiles.release_upload(intent.user_id, intent.id)
-                status = IntentStatus.EXPIRED
-            else:
-                status = await self._applier.apply(intent, asset, "reconcile")
+            with self._tracing.linked_span("reconcile overdue upload", intent.traceparent, _span_of(intent)):
+                status = await self._overdue(intent)
             report.outcomes[status.value] = report.outcomes.get(status.value, 0) + 1
             logger.info("reconciled overdue intent: %s", status.value, extra={"intent_id": intent.id})
         for user_id in await self._profiles.with_retired():
@@ -111,33 +108,46 @@ class Reconciler:
         await self.reconcile_awaiting(report)
         return report
 
+    async def _overdue(self, intent: Intent) -> IntentStatus:
+        asset = await self._assets.resource(intent.public_id)
+        if asset is None:
+            if await self._intents.transition(intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.PENDING,)):
+                # It had stopped counting when its parameters lapsed; this only tidies the profile's quota.
+                await self._profiles.release_upload(intent.user_id, intent.id)
+            return IntentStatus.EXPIRED
+        return await self._applier.apply(intent, asset, "reconcile")
+
     async def reconcile_awaiting(self, report: ReconcileReport) -> None:
         """Decide uploads whose moderation notification is overdue from what the Admin API reports now."""
         before_ms = to_ms(self._clock()) - int(self._settings.moderation_reconcile_seconds * 1000)
         for intent in await self._intents.awaiting_unchecked(before_ms):
             report.awaiting_checked += 1
-            asset = await self._assets.resource(intent.public_id)
-            await self._intents.mark_checked(intent.id)
-            state = None if asset is None else moderation_state(asset.moderation)
-            status = intent.status
-            if asset is None:
-                # Gone at Cloudinary (destroyed in its console, say): nothing left to approve.
-                status = await self._applier.vanished(intent)
-            elif state == "approved" or state == "rejected":
-                outcome: Outcome = "approved" if state == "approved" else "rejected"
-                kind = rejecting_kind(asset.moderation) or intent.moderation or "manual"
-                try:
-                    status = await self._moderation.decide(
-                        intent,
-                        outcome,
-                        reason=kind if outcome == "rejected" else None,
-                        by="cloudinary",
-                        source="reconcile",
-                    )
-                except Conflict as exc:
-                    logger.warning("awaiting upload not decided: %s", exc.detail, extra={"intent_id": intent.id})
-            report.awaiting_outcomes[status.value] = report.awaiting_outcomes.get(status.value, 0) + 1
-            logger.info("reconciled awaiting upload: %s", status.value, extra={"intent_id": intent.id})
+            with self._tracing.linked_span("reconcile awaiting upload", intent.traceparent, _span_of(intent)):
+                await self._awaiting(intent, report)
+
+    async def _awaiting(self, intent: Intent, report: ReconcileReport) -> None:
+        asset = await self._assets.resource(intent.public_id)
+        await self._intents.mark_checked(intent.id)
+        state = None if asset is None else moderation_state(asset.moderation)
+        status = intent.status
+        if asset is None:
+            # Gone at Cloudinary (destroyed in its console, say): nothing left to approve.
+            status = await self._applier.vanished(intent)
+        elif state == "approved" or state == "rejected":
+            outcome: Outcome = "approved" if state == "approved" else "rejected"
+            kind = rejecting_kind(asset.moderation) or intent.moderation or "manual"
+            try:
+                status = await self._moderation.decide(
+                    intent,
+                    outcome,
+                    reason=kind if outcome == "rejected" else None,
+                    by="cloudinary",
+                    source="reconcile",
+                )
+            except Conflict as exc:
+                logger.warning("awaiting upload not decided: %s", exc.detail, extra={"intent_id": intent.id})
+        report.awaiting_outcomes[status.value] = report.awaiting_outcomes.get(status.value, 0) + 1
+        logger.info("reconciled awaiting upload: %s", status.value, extra={"intent_id": intent.id})
 
     async def sweep_orphans(self, *, dry_run: bool) -> OrphanReport:
         """Find assets under the avatar prefix that nothing refers to; schedule their destruction unless dry_run."""
@@ -160,6 +170,10 @@ class Reconciler:
                 )
         logger.info("orphan sweep: %d listed, %d orphans", len(listed), len(orphans), extra={"dry_run": dry_run})
         return OrphanReport(dry_run=dry_run, listed=len(listed), orphans=orphans)
+
+
+def _span_of(intent: Intent) -> dict[str, str | None]:
+    return {"upload.intent_id": intent.id, "upload.source": "reconcile"}
 
 
 def _age_seconds(created_at: str | None, now_ms: int) -> float:

@@ -48,6 +48,7 @@ from profile_service.reconcile import Reconciler
 from service_kit.clock import Clock, to_ms, utc_now
 from service_kit.mongo import Database, IndexCreator, Mongo
 from service_kit.outbox import JobQueue, JobWorker
+from service_kit.tracing import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +84,18 @@ class Services:
     desk: ModerationDesk
     outbox_worker: JobWorker[DestroyJob]
     http: httpx.AsyncClient
+    tracing: Tracing
     token_verifier: TokenVerifier
     service_token_verifier: TokenVerifier
     any_audience_verifier: TokenVerifier
 
 
-def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | None = None) -> Services:
-    """Build every long-lived object, without I/O; `clock` and `assets` (Cloudinary) may be replaced by tests."""
+def build(
+    settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | None = None, tracing: Tracing | None = None
+) -> Services:
+    """Build every long-lived object, without I/O; `clock`, `assets` (Cloudinary) and `tracing` (by default the
+    OTEL_* environment's, off unless something exports) may be replaced by tests."""
+    tracing = tracing or Tracing.from_env("profile-service")
     feed_indexes = functools.partial(feed_module.create_indexes, retention_days=settings.change_retention_days)
     mongo = Mongo(
         settings.mongodb_uri,
@@ -98,9 +104,10 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
         timeout_ms=settings.mongodb_timeout_ms,
         # The change feed's TTL index depends on the retention setting.
         indexes=(*INDEXES, feed_indexes),
+        listeners=tracing.mongo_listeners(),
     )
     db = mongo.db
-    assets = CloudinaryAssets() if assets is None else assets
+    assets = CloudinaryAssets(tracing=tracing) if assets is None else assets
     # Scheduling a destroy wakes this instance's worker at once instead of at its next poll.
     wake = asyncio.Event()
     recent = RecentProfiles(settings.read_cache_seconds)
@@ -117,11 +124,18 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
     # One repository for every request (per-request construction was measurable on the hot reads).
     profiles = ProfileRepository(db, clock, recent, feed)
     applier = UploadApplier(
-        profiles, intents, outbox, AvatarPolicy.from_settings(settings), settings.avatar_sizes, metrics, clock
+        profiles,
+        intents,
+        outbox,
+        AvatarPolicy.from_settings(settings),
+        settings.avatar_sizes,
+        metrics,
+        clock,
+        tracing,
     )
     moderation = ModerationDecider(applier, assets)
     audit = AuditRepository(db, clock)
-    http = httpx.AsyncClient()
+    http = tracing.http_client()
     keys = KeySet(
         settings.auth_jwks_url,
         http,
@@ -153,13 +167,15 @@ def build(settings: Settings, *, clock: Clock = utc_now, assets: AssetStore | No
             settings=settings,
             metrics=metrics,
             clock=clock,
+            tracing=tracing,
         ),
         audit=audit,
         desk=ModerationDesk(
             intents=intents, decider=moderation, assets=assets, audit=audit, sizes=settings.avatar_sizes
         ),
-        outbox_worker=outbox_worker(Destroyer(outbox, profiles, assets, metrics), outbox, settings, wake),
+        outbox_worker=outbox_worker(Destroyer(outbox, profiles, assets, metrics), outbox, settings, wake, tracing),
         http=http,
+        tracing=tracing,
         # One key set, two audiences: user access tokens, and service tokens for /internal/*.
         token_verifier=TokenVerifier(keys, issuer=settings.auth_issuer, audience=settings.auth_audience),
         service_token_verifier=TokenVerifier(keys, issuer=settings.auth_issuer, audience=settings.internal_audience),
@@ -218,6 +234,9 @@ async def running(services: Services, *, background: bool = True) -> AsyncIterat
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if background:
+                # The app's end flushes the exporters; a CLI's spans are flushed at interpreter exit.
+                services.tracing.shutdown()
 
 
 async def _after_indexes(mongo: Mongo, loop: Callable[[], Awaitable[None]]) -> None:

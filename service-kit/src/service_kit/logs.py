@@ -15,6 +15,7 @@ from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry import trace
 from pymongo.errors import (
     AutoReconnect,
     ConnectionFailure,
@@ -47,7 +48,8 @@ DATABASE_OUTAGE: set[type[Exception]] = {
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id and any `extra=` fields."""
+    """One JSON object per line: time, level, logger, message, request id, trace and span ids (while traced) and
+    any `extra=` fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record as JSON."""
@@ -59,6 +61,10 @@ class JsonFormatter(logging.Formatter):
         }
         if (request_id := request_id_var.get()) is not None:
             line["request_id"] = request_id
+        # While a span is being traced, the line names it, so a trace's spans lead to its log lines and back.
+        if (span := trace.get_current_span().get_span_context()).is_valid:
+            line["trace_id"] = f"{span.trace_id:032x}"
+            line["span_id"] = f"{span.span_id:016x}"
         line.update({k: v for k, v in vars(record).items() if k not in _RECORD_FIELDS})
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pymongo
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
@@ -26,8 +26,16 @@ class Mongo:
     """The client, the service's database, its index creators, and whether the indexes exist yet."""
 
     def __init__(
-        self, uri: str, database: str, *, appname: str, timeout_ms: int, indexes: Sequence[IndexCreator]
+        self,
+        uri: str,
+        database: str,
+        *,
+        appname: str,
+        timeout_ms: int,
+        indexes: Sequence[IndexCreator],
+        listeners: Sequence[monitoring.CommandListener] = (),
     ) -> None:
+        """`listeners`: PyMongo command listeners (the tracing's command spans, `Tracing.mongo_listeners()`)."""
         # No I/O here: the client connects lazily, so the service starts even while MongoDB is down.
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             uri,
@@ -35,6 +43,7 @@ class Mongo:
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
             appname=appname,
+            event_listeners=list(listeners),
         )
         self.db: Database = self.client[database]
         self.indexes = tuple(indexes)

@@ -24,6 +24,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from service_kit.clock import Clock, to_ms
+from service_kit.tracing import Tracing, current_traceparent
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Job(msgspec.Struct, kw_only=True):
     owner: str | None = None
     last_error: str | None = None
     created_at: datetime | None = None
+    # The W3C traceparent of the span that caused the job: the worker's span for it links back there.
+    traceparent: str | None = None
 
 
 JobT = TypeVar("JobT", bound=Job)
@@ -85,10 +88,19 @@ class JobQueue(Generic[JobT]):
             self._wake.set()
 
     async def enqueue(self, job: JobT) -> bool:
-        """Insert `job` pending and due now; an already stored job of that id wins. True if this call created it."""
+        """Insert `job` pending and due now; an already stored job of that id wins. True if this call created it.
+
+        A job without a `traceparent` gets the current span's, so the worker's span links to what caused it."""
         now = self._clock()
         job = msgspec.structs.replace(
-            job, status=PENDING, attempts=0, due_ms=to_ms(now), lease_until_ms=0, owner=None, created_at=now
+            job,
+            status=PENDING,
+            attempts=0,
+            due_ms=to_ms(now),
+            lease_until_ms=0,
+            owner=None,
+            created_at=now,
+            traceparent=job.traceparent or current_traceparent(),
         )
         try:
             await self.collection.insert_one(msgspec.to_builtins(job, builtin_types=(datetime,)))
@@ -188,6 +200,8 @@ class JobWorker(Generic[JobT]):
         wake: asyncio.Event,
         log_fields: Callable[[JobT], Mapping[str, Any]] = lambda job: {},
         on_failure: FailureHook[JobT] | None = None,
+        tracing: Tracing | None = None,
+        span_attributes: Callable[[JobT], Mapping[str, str | None]] = lambda job: {},
     ) -> None:
         self.name = name
         self.owner = f"{name}-{uuid.uuid4().hex[:12]}"
@@ -197,6 +211,8 @@ class JobWorker(Generic[JobT]):
         self._wake = wake
         self._log_fields = log_fields
         self._on_failure = on_failure
+        self._tracing = tracing or Tracing.disabled()
+        self._span_attributes = span_attributes
 
     async def run_once(self) -> int:
         """Claim one batch of due jobs and perform them concurrently; how many were claimed."""
@@ -219,6 +235,12 @@ class JobWorker(Generic[JobT]):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._retry.poll_seconds)
 
     async def _perform(self, job: JobT) -> None:
+        attributes = {"job.id": job.id, "job.attempt": str(job.attempts), **self._span_attributes(job)}
+        # A span of its own (the worker runs outside any request), linked to the span that scheduled the job.
+        with self._tracing.linked_span(f"{self.name} job", job.traceparent, attributes):
+            await self._attempt(job)
+
+    async def _attempt(self, job: JobT) -> None:
         log = {"job_id": job.id, "attempt": job.attempts, **self._log_fields(job)}
         try:
             finished = await self._perform_job(job)

@@ -7,6 +7,7 @@ from typing import Protocol
 import uvicorn
 
 from service_kit.settings import SettingsError
+from service_kit.tracing import exporter_names
 
 
 class Listens(Protocol):
@@ -29,6 +30,7 @@ def serve(name: str, app_factory: str, load_settings: Callable[[], Listens]) -> 
     """
     try:
         settings = load_settings()
+        exporter_names()  # the OTEL_* variables the app reads when uvicorn builds it
     except SettingsError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 2

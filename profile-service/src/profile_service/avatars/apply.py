@@ -28,6 +28,7 @@ from profile_service.profiles.repository import (
 )
 from service_kit.clock import Clock, from_ms, to_ms
 from service_kit.errors import Conflict, NotFound
+from service_kit.tracing import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,9 @@ class UploadApplier:
         sizes: tuple[int, ...],
         metrics: Metrics,
         clock: Clock,
+        tracing: Tracing | None = None,
     ) -> None:
+        self._tracing = tracing or Tracing.disabled()
         self._profiles = profiles
         self._intents = intents
         self._outbox = outbox
@@ -81,8 +84,17 @@ class UploadApplier:
         """Apply, supersede or reject; returns the intent's resulting status.
 
         An upload signed with moderation is held in awaiting_moderation (never shown publicly) until a decision
-        approves it (`approved`: the decision path, `decided`) or its asset already shows one.
+        approves it (`approved`: the decision path, `decided`) or its asset already shows one. Traced as a span
+        linked to the upload's signing request, whichever path (webhook, confirm, reconcile, approval) got here.
         """
+        with self._tracing.linked_span(
+            "upload apply", intent.traceparent, {"upload.intent_id": intent.id, "upload.source": source}
+        ) as span:
+            status = await self._apply(intent, asset, source, approved=approved)
+            span.set_attribute("upload.status", status.value)
+            return status
+
+    async def _apply(self, intent: Intent, asset: Asset, source: str, *, approved: bool) -> IntentStatus:
         log = {"intent_id": intent.id, "public_id": intent.public_id, "user_id": intent.user_id, "source": source}
         if asset.public_id != intent.public_id:
             raise ValueError("asset does not belong to this intent")
@@ -93,6 +105,7 @@ class UploadApplier:
                 reason=intent.status.value,
                 user_id=intent.user_id,
                 intent_id=intent.id,
+                traceparent=intent.traceparent,
                 exists_at_ms=timestamp_ms(asset.created_at),
             )
             return intent.status
@@ -102,6 +115,7 @@ class UploadApplier:
                 reason="rejected",
                 user_id=intent.user_id,
                 intent_id=intent.id,
+                traceparent=intent.traceparent,
                 exists_at_ms=timestamp_ms(asset.created_at),
             )
             await self._intents.transition(
@@ -148,6 +162,7 @@ class UploadApplier:
                 reason="superseded",
                 user_id=intent.user_id,
                 intent_id=intent.id,
+                traceparent=intent.traceparent,
                 exists_at_ms=timestamp_ms(asset.created_at),
             )
             if await self._intents.transition(
@@ -165,7 +180,7 @@ class UploadApplier:
                 max(0.0, (self._clock() - intent.created_at).total_seconds())
             )
             logger.info("avatar applied", extra={**log, "replaced": result.replaced, "version": asset.version})
-        await self.hand_over_retired(intent.user_id)
+        await self.hand_over_retired(intent.user_id, traceparent=intent.traceparent)
         return IntentStatus.APPLIED
 
     async def _moderated(self, intent: Intent, asset: Asset, source: str) -> IntentStatus | None:
@@ -294,6 +309,7 @@ class UploadApplier:
             reason="rejected",
             user_id=intent.user_id,
             intent_id=intent.id,
+            traceparent=intent.traceparent,
             exists_at_ms=None if asset is None else timestamp_ms(asset.created_at),
         )
         moved = await self._intents.transition(intent.id, IntentStatus.REJECTED, only_from=DECIDABLE, reason=reason)
@@ -344,8 +360,10 @@ class UploadApplier:
         logger.info("avatar deleted", extra={"user_id": user_id, "replaced": result.replaced})
         await self.hand_over_retired(user_id)
 
-    async def hand_over_retired(self, user_id: str) -> None:
+    async def hand_over_retired(self, user_id: str, *, traceparent: str | None = None) -> None:
         """Move replaced assets recorded on the profile into the outbox, then forget them there.
+
+        `traceparent`: what replaced them (the applied upload's signing request); by default the current span.
 
         Another instance may hand over the same asset concurrently; no evidence of existence is passed, so if
         its destroy already ran the job stays finished instead of destroying the asset twice.
@@ -353,7 +371,11 @@ class UploadApplier:
         for public_id in await self._profiles.retired(user_id):
             old = await self._intents.by_public_id(public_id)
             await self._outbox.schedule_destroy(
-                public_id, reason="replaced", user_id=user_id, intent_id=None if old is None else old.id
+                public_id,
+                reason="replaced",
+                user_id=user_id,
+                intent_id=None if old is None else old.id,
+                traceparent=traceparent,
             )
             if old is not None:
                 await self._intents.transition(old.id, IntentStatus.SUPERSEDED, only_from=(IntentStatus.APPLIED,))

@@ -5,9 +5,10 @@ one place (`configure_sdk`, called at app start) and every call runs in a worker
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
@@ -16,8 +17,12 @@ import cloudinary.api
 import cloudinary.exceptions
 import cloudinary.uploader
 import msgspec
+from opentelemetry.trace import SpanKind
+
+from service_kit.tracing import Tracing
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CloudinaryUnavailable(Exception):
@@ -168,8 +173,14 @@ class AssetStore(Protocol):
 class CloudinaryAssets:
     """`AssetStore` through the official SDK, each blocking call in a worker thread."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = 10.0, tracing: Tracing | None = None) -> None:
         self._timeout = timeout
+        self._tracer = (tracing or Tracing.disabled()).tracer
+
+    async def _call(self, name: str, subject: str, call: Callable[[], T]) -> T:
+        # The SDK's urllib3 requests are not instrumented: one client span per SDK call, around its thread.
+        with self._tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes={"cloudinary.subject": subject}):
+            return await anyio.to_thread.run_sync(call)
 
     async def resource(self, public_id: str) -> Asset | None:
         """Admin API `GET resources/image/upload/{public_id}`."""
@@ -184,7 +195,7 @@ class CloudinaryAssets:
             except Exception as exc:  # the SDK raises its own errors and urllib3's: all mean "try later"
                 raise CloudinaryUnavailable(f"resource lookup failed: {type(exc).__name__}: {exc}") from exc
 
-        result = await anyio.to_thread.run_sync(call)
+        result = await self._call("cloudinary resource", public_id, call)
         if result is None:
             return None
         return msgspec.convert(result, Asset, strict=False)
@@ -204,7 +215,7 @@ class CloudinaryAssets:
                 raise CloudinaryUnavailable(f"destroy answered {answer!r}")
             return result
 
-        return await anyio.to_thread.run_sync(call)
+        return await self._call("cloudinary destroy", public_id, call)
 
     async def list_public_ids(self, prefix: str) -> list[tuple[str, str | None]]:
         """Admin API `GET resources/image/upload?prefix=...`, every page."""
@@ -225,7 +236,7 @@ class CloudinaryAssets:
             except Exception as exc:
                 raise CloudinaryUnavailable(f"listing failed: {type(exc).__name__}: {exc}") from exc
 
-        return await anyio.to_thread.run_sync(call)
+        return await self._call("cloudinary list", prefix, call)
 
     async def set_moderation(self, public_id: str, status: str) -> Asset | None:
         """Admin API `POST resources/image/upload/{public_id}` with `moderation_status` (the SDK's `api.update`)."""
@@ -246,7 +257,7 @@ class CloudinaryAssets:
             except Exception as exc:
                 raise CloudinaryUnavailable(f"moderation update failed: {type(exc).__name__}: {exc}") from exc
 
-        result = await anyio.to_thread.run_sync(call)
+        result = await self._call("cloudinary set_moderation", public_id, call)
         return None if result is None else msgspec.convert(result, Asset, strict=False)
 
     async def by_moderation(self, kind: str, status: str, cursor: str | None = None) -> tuple[list[str], str | None]:
@@ -264,7 +275,7 @@ class CloudinaryAssets:
                 raise CloudinaryUnavailable(f"moderation listing failed: {type(exc).__name__}: {exc}") from exc
             return [str(r["public_id"]) for r in page.get("resources", [])], page.get("next_cursor") or None
 
-        return await anyio.to_thread.run_sync(call)
+        return await self._call("cloudinary by_moderation", kind, call)
 
 
 class CloudinaryRefused(Exception):

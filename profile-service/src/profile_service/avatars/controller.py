@@ -23,6 +23,7 @@ from profile_service.profiles.repository import ProfileRepository
 from service_kit.clock import from_ms, to_ms
 from service_kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests
 from service_kit.openapi import BEARER, problems
+from service_kit.tracing import current_traceparent
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class AvatarController(Controller):
             retention_days=settings.intent_retention_days,
             moderation=settings.signed_moderation,
             username=caller.username,
+            traceparent=current_traceparent(),
         )
         await intents.create(intent)
         fields = upload_fields(

@@ -66,6 +66,9 @@ class Intent(msgspec.Struct, kw_only=True):
     # When reconciliation last asked Cloudinary about this awaiting upload (it asks at most once per period);
     # `awaiting_ms` until it first asks.
     checked_ms: int | None = None
+    # The W3C traceparent of the signing request's span: later work on this upload (webhook apply, confirm,
+    # reconciliation, the outbox) starts spans linked to it, so one upload's life reads as one connected trace.
+    traceparent: str | None = None
 
 
 class IntentRepository:
@@ -251,6 +254,7 @@ def new_intent(
     retention_days: int,
     moderation: str | None = None,
     username: str | None = None,
+    traceparent: str | None = None,
 ) -> Intent:
     """A pending intent whose parameters lapse after `ttl_seconds` and whose record is purged after retention."""
     return Intent(
@@ -264,6 +268,7 @@ def new_intent(
         purge_at=created_at + timedelta(days=retention_days),
         moderation=moderation,
         username=username,
+        traceparent=traceparent,
     )
 
 

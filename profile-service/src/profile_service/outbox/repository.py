@@ -11,6 +11,7 @@ replaced asset, a notification delivered twice) would destroy the asset a second
 
 from service_kit.mongo import Database
 from service_kit.outbox import DONE, PENDING, Job, JobQueue, create_job_indexes
+from service_kit.tracing import current_traceparent
 
 
 class DestroyJob(Job, kw_only=True):
@@ -39,15 +40,23 @@ class OutboxRepository:
         user_id: str | None = None,
         intent_id: str | None = None,
         exists_at_ms: int | None = None,
+        traceparent: str | None = None,
     ) -> bool:
         """Schedule destruction of `public_id`; idempotent. True if this call created (or re-armed) the job.
 
         `exists_at_ms` is the caller's evidence that the asset existed at that time (its creation time, or when a
         listing showed it). A job that already destroyed the asset before then is armed again; one that
         destroyed it later, or with no evidence given, is left alone, so one asset is destroyed once.
+        `traceparent`: the span the destroy's own span links to (the upload's signing request; by default the
+        current span).
         """
         job = DestroyJob(
-            id=f"destroy:{public_id}", public_id=public_id, user_id=user_id, intent_id=intent_id, reason=reason
+            id=f"destroy:{public_id}",
+            public_id=public_id,
+            user_id=user_id,
+            intent_id=intent_id,
+            reason=reason,
+            traceparent=traceparent or current_traceparent(),
         )
         if await self.queue.enqueue(job):
             return True
@@ -62,6 +71,7 @@ class OutboxRepository:
                     "attempts": 0,
                     "lease_until_ms": 0,
                     "reason": reason,
+                    "traceparent": job.traceparent,
                 },
                 "$unset": {"purge": "", "outcome": ""},
             },

@@ -15,6 +15,7 @@ from profile_service.metrics import Metrics
 from profile_service.outbox.repository import DestroyJob, OutboxRepository
 from profile_service.profiles.repository import ProfileRepository
 from service_kit.outbox import Finished, JobWorker, Retry
+from service_kit.tracing import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,13 @@ def log_fields(job: DestroyJob) -> Mapping[str, Any]:
     return {"intent_id": job.intent_id, "public_id": job.public_id}
 
 
+def span_attributes(job: DestroyJob) -> Mapping[str, str | None]:
+    """What a destroy's span carries: the upload it belongs to, so its trace can be searched by intent."""
+    return {"upload.intent_id": job.intent_id, "cloudinary.public_id": job.public_id, "outbox.reason": job.reason}
+
+
 def outbox_worker(
-    destroyer: Destroyer, outbox: OutboxRepository, settings: Settings, wake: asyncio.Event
+    destroyer: Destroyer, outbox: OutboxRepository, settings: Settings, wake: asyncio.Event, tracing: Tracing
 ) -> JobWorker[DestroyJob]:
     """This instance's worker over the destroy jobs, tuned by the `PROFILE_OUTBOX_*` settings."""
     retry = Retry(
@@ -61,5 +67,13 @@ def outbox_worker(
         poll_seconds=settings.outbox_poll_seconds,
     )
     return JobWorker(
-        "outbox", outbox.queue, destroyer.perform, retry, wake=wake, log_fields=log_fields, on_failure=destroyer.failed
+        "outbox",
+        outbox.queue,
+        destroyer.perform,
+        retry,
+        wake=wake,
+        log_fields=log_fields,
+        on_failure=destroyer.failed,
+        tracing=tracing,
+        span_attributes=span_attributes,
     )

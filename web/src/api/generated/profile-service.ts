@@ -139,6 +139,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/internal/profiles/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Changes
+         * @description Changes of profiles' public views (picture applied, removed or taken down, display name, visibility,
+         *     username, account deleted) in commit order, each with its cursor.
+         *
+         *     Store `next_cursor` (the last change's cursor, or `after` when there is none) and pass it as `after` to
+         *     continue; nothing is repeated or skipped across pages, restarts or instances. Events carry no profile
+         *     data: re-read the profile through the lookup.
+         */
+        get: operations["listProfileChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/profiles/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lookup
+         * @description Resolve up to 100 user ids (duplicates ignored) to their public view in one database query.
+         *
+         *     A private profile answers only `visibility: "private"`; unknown and deleted users are in `missing`.
+         *     The answer carries a strong `ETag`; send it back as `If-None-Match` to get 304 while nothing changed.
+         */
+        post: operations["lookupProfiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/internal/users/{account_id}": {
         parameters: {
             query?: never;
@@ -437,6 +485,14 @@ export interface components {
         Health: {
             status: string;
         };
+        /** LookedUpProfile */
+        LookedUpProfile: {
+            avatar: components["schemas"]["PublicAvatar"] | null;
+            display_name: string | null;
+            username: string | null;
+            /** @enum {string} */
+            visibility: "public" | "private";
+        };
         /** ModerationAuditEntry */
         ModerationAuditEntry: {
             action: string;
@@ -573,6 +629,31 @@ export interface components {
             visibility?: "public" | "private";
             /** @description An http(s) URL whose host is `localhost` or a dotted DNS name (ASCII; punycode for IDNs), an optional port 1-65535, no credentials, at most 200 characters; `""` or null clears it. */
             website?: string | null;
+        };
+        /** ProfileChangeEvent */
+        ProfileChangeEvent: {
+            /** Format: date-time */
+            at: string;
+            cursor: string;
+            /** @enum {string} */
+            kind: "avatar_applied" | "avatar_removed" | "avatar_taken_down" | "display_name" | "visibility" | "username" | "account_deleted";
+            user_id: string;
+        };
+        /** ProfileChangePage */
+        ProfileChangePage: {
+            changes: components["schemas"]["ProfileChangeEvent"][];
+            next_cursor: string;
+        };
+        /** ProfileLookup */
+        ProfileLookup: {
+            user_ids: string[];
+        };
+        /** ProfileLookupResult */
+        ProfileLookupResult: {
+            missing: string[];
+            profiles: {
+                [key: string]: components["schemas"]["LookedUpProfile"];
+            };
         };
         /** PublicAvatar */
         PublicAvatar: {
@@ -1027,6 +1108,154 @@ export interface operations {
             };
         };
     };
+    listProfileChanges: {
+        parameters: {
+            query?: {
+                /** @description A `cursor` or `next_cursor` handed out earlier; omitted: from the oldest retained. */
+                after?: string | null;
+                /** @description Changes per page. */
+                limit?: number;
+                /** @description Seconds to wait for a change when there is none yet. */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileChangePage"];
+                };
+            };
+            /** @description Bad Request: `after` is not a cursor this service handed out, or `limit`/`wait` is out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: a valid token that is not a service token of the internal audience with the `profiles:read` scope (a user's access token, another audience, another scope): `type` `urn:profile-pictures:problem:scope-required`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gone: `after` is older than the retention (`PROFILE_CHANGE_RETENTION_DAYS`): resync with the lookup and follow the feed from its start; `type` `urn:profile-pictures:problem:cursor-expired`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    lookupProfiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileLookup"];
+            };
+        };
+        responses: {
+            /** @description The public views by user id, and the ids that have none (unknown or deleted). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileLookupResult"];
+                };
+            };
+            /** @description Not Modified: `If-None-Match` names the current `ETag`; no body. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: the body does not match the schema (1..100 user ids, each a user id). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden: a valid token that is not a service token of the internal audience with the `profiles:read` scope (a user's access token, another audience, another scope): `type` `urn:profile-pictures:problem:scope-required`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable: the database is not answering; retry after a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     deleteUserProfile: {
         parameters: {
             query?: never;
@@ -1054,7 +1283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized: no service token of the internal audience (user tokens are refused). */
+            /** @description Unauthorized: no valid access token (`WWW-Authenticate: Bearer`). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1063,7 +1292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Forbidden: the service token does not grant `profiles:delete`. */
+            /** @description Forbidden: a valid token that is not a service token of the internal audience granting `profiles:delete` (a user's access token, another audience, another scope): `type` `urn:profile-pictures:problem:scope-required`. */
             403: {
                 headers: {
                     [name: string]: unknown;
