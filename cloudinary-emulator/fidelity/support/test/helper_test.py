@@ -18,11 +18,10 @@ from functools import wraps
 from unittest import mock
 from urllib.parse import parse_qsl, urlparse
 
-from urllib3 import HTTPResponse
-from urllib3._collections import HTTPHeaderDict
-
 from cloudinary import api, logger, utils
 from cloudinary.exceptions import NotFound
+from urllib3 import HTTPResponse
+from urllib3._collections import HTTPHeaderDict
 
 patch = mock.patch
 
@@ -237,7 +236,7 @@ def cleanup_test_transformation(params):
 class CldTestCase(unittest.TestCase):
     """The suite's base test case, with the assertion helper its tests call."""
 
-    def assertObjectContainsSubset(self, actual, expected_subset, msg=None):  # noqa: N802 (unittest's naming)
+    def assertObjectContainsSubset(self, actual, expected_subset, msg=None):
         """Every key of `expected_subset` is in `actual` with the same value."""
         for key, value in expected_subset.items():
             self.assertIn(key, actual, msg)
