@@ -123,7 +123,8 @@ def admin_resource(
         "url": url,
         "secure_url": secure_url,
     }
-    if tags:
+    # An asset without tags has no `tags` key at all (the SDK's test_remove_all_tags asserts it is absent).
+    if tags and asset.tags:
         body["tags"] = list(asset.tags)
     if context and asset.context:
         body["context"] = {"custom": dict(asset.context)}

@@ -54,12 +54,14 @@ class TaggingController(Controller):
         type_ = params.get("type") or "upload"
 
         def change(asset: Asset) -> None:
+            # Cloudinary keeps an edited tag list sorted: the SDK's test_tags and test_multiple_tags expect
+            # ["tag1", "tag2", UNIQUE_TAG] after adding tag1 then tag2 to an asset uploaded with UNIQUE_TAG.
             if command in ("add", "set_exclusive"):
-                asset.tags = list(dict.fromkeys([*asset.tags, *tags]))
+                asset.tags = sorted({*asset.tags, *tags})
             elif command == "remove":
-                asset.tags = [item for item in asset.tags if item not in tags]
+                asset.tags = sorted(set(asset.tags) - set(tags))
             elif command == "replace":
-                asset.tags = list(dict.fromkeys(tags))
+                asset.tags = sorted(set(tags))
             else:
                 asset.tags = []
 
