@@ -13,7 +13,7 @@ TAGS = f"/v1_1/{CLOUD_NAME}/image/tags"
 CONTEXT = f"/v1_1/{CLOUD_NAME}/image/context"
 RESOURCES = f"/v1_1/{CLOUD_NAME}/resources"
 
-Client = TestClient  # type: ignore[type-arg]
+Client = TestClient[Any]
 
 
 def upload(client: Client, public_id: str, **params: Any) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def test_tags_of_another_delivery_type_are_not_touched(client: Client) -> None:
         (CONTEXT, {"command": "add", "public_ids": "a"}, 400, "Missing required parameter - context"),
         (CONTEXT, {"command": "add", "context": "a=b", "public_ids": "a", "metadata": "m=1"}, 400, "metadata is not"),
         (f"/v1_1/{CLOUD_NAME}/video/tags", {"command": "add", "tag": "x", "public_ids": "a"}, 400, "images only"),
-        (f"/v1_1/other/image/tags", {"command": "add", "tag": "x", "public_ids": "a"}, 401, "Invalid cloud_name"),
+        ("/v1_1/other/image/tags", {"command": "add", "tag": "x", "public_ids": "a"}, 401, "Invalid cloud_name"),
     ],
 )
 def test_tag_and_context_refusals(client: Client, url: str, fields: dict[str, str], status: int, message: str) -> None:
