@@ -1,10 +1,12 @@
 """The Admin API (HTTP Basic with the API key and secret): resources, their listings, moderation queues, update.
 
 `GET /v1_1/{cloud}/resources/image[/{type}[/{public_id}]]`, `GET .../resources/image/moderations/{kind}/{status}`,
-`POST .../resources/image/{type}/{public_id}` (the resource update; here only `moderation_status`).
+`POST .../resources/image/{type}/{public_id}` (the resource update; here only `moderation_status`),
+`GET .../resources/image/tags/{tag}`, `GET .../resources/image/context?key=&value=`, `GET .../resources/{asset_id}`.
 """
 
 import logging
+import re
 from email.utils import formatdate
 from typing import Any
 
@@ -30,6 +32,8 @@ DEFAULT_MAX_RESULTS = 10
 MAX_MAX_RESULTS = 500
 # What the emulator's resource update acts on; any other update parameter is refused rather than ignored, so a
 # test never passes with a change the emulator did not make. `invalidate` is accepted: there is no CDN.
+# What Cloudinary asset ids look like (32 lower-case hex digits), told apart from a resource type in the path.
+ASSET_ID = re.compile(r"[0-9a-f]{32}")
 UPDATE_PARAMETERS = frozenset({"moderation_status", "notification_url", "invalidate"})
 
 
@@ -43,8 +47,65 @@ class AdminController(Controller):
     async def list_all_types(
         self, request: Request[Any, Any, Any], state: State, cloud: FromPath[str], resource_type: FromPath[str]
     ) -> Response[Any]:
-        """List resources of every delivery type (`type` query parameter narrows it)."""
-        return await _list(request, state.emulator, cloud, resource_type, request.query_params.get("type"))
+        """List resources of every delivery type (`type` narrows it); `resources/{asset_id}` is one asset by id.
+
+        `resource_by_asset_id` puts the id where the resource type goes (SDK api.py), so a 32-hex segment that is
+        no resource type is read as an asset id.
+        """
+        emulator: Emulator = state.emulator
+        if ASSET_ID.fullmatch(resource_type):
+            check_cloud(cloud, emulator.account)
+            check_basic(request.headers.get("authorization"), emulator.account)
+            if (status := emulator.faults.take_admin_failure()) is not None:
+                raise CloudinaryError(status, "General Error")
+            asset = await anyio.to_thread.run_sync(emulator.storage.get_by_asset_id, resource_type)
+            if asset is None:
+                raise not_found(f"Resource not found - {resource_type}")
+            derived = await anyio.to_thread.run_sync(emulator.storage.list_derived, asset)
+            body = admin_resource(asset, cloud=cloud, base=emulator.base_url, derived=derived)
+            return Response(body, headers=_rate_limit_headers(emulator))
+        return await _list(request, emulator, cloud, resource_type, request.query_params.get("type"))
+
+    @get("/tags/{tag:str}")
+    async def by_tag(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        cloud: FromPath[str],
+        resource_type: FromPath[str],
+        tag: FromPath[str],
+    ) -> Response[Any]:
+        """Resources carrying `tag` (`resources_by_tag`), `max_results` at a time, every delivery type."""
+        emulator: Emulator = state.emulator
+        _authenticate(request, emulator, cloud, resource_type)
+        query = request.query_params
+        max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
+        page = await anyio.to_thread.run_sync(
+            emulator.storage.list_matching, None, lambda asset: tag in asset.tags, max_results, query.get("next_cursor")
+        )
+        return Response(_page_body(request, emulator, cloud, page), headers=_rate_limit_headers(emulator))
+
+    @get("/context")
+    async def by_context(
+        self, request: Request[Any, Any, Any], state: State, cloud: FromPath[str], resource_type: FromPath[str]
+    ) -> Response[Any]:
+        """Resources with context `key` (and, given `value`, that value): `resources_by_context`."""
+        emulator: Emulator = state.emulator
+        _authenticate(request, emulator, cloud, resource_type)
+        query = request.query_params
+        key = query.get("key")
+        if not key:
+            raise bad_request("Missing required parameter - key")
+        value = query.get("value")
+        max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
+
+        def match(asset: Asset) -> bool:
+            return key in asset.context and (value is None or asset.context[key] == value)
+
+        page = await anyio.to_thread.run_sync(
+            emulator.storage.list_matching, None, match, max_results, query.get("next_cursor")
+        )
+        return Response(_page_body(request, emulator, cloud, page), headers=_rate_limit_headers(emulator))
 
     @get("/moderations/{kind:str}/{status:str}")
     async def by_moderation(

@@ -14,7 +14,7 @@ from cloudinary_emulator.auth import basic_credentials, check_cloud, check_serve
 from cloudinary_emulator.context import Emulator
 from cloudinary_emulator.errors import CloudinaryError, bad_request
 from cloudinary_emulator.notifications import notification_context
-from cloudinary_emulator.resources import delivery_url, upload_response
+from cloudinary_emulator.resources import delivery_url, upload_response, url_pair
 from cloudinary_emulator.uploads.files import read_file
 from cloudinary_emulator.uploads.options import read_form, signed_options, unsigned_options
 from cloudinary_emulator.uploads.pipeline import EagerItem, UploadResult, run_eager, store_upload
@@ -118,7 +118,8 @@ def _processing_entry(emulator: Emulator, result: UploadResult, item: EagerItem,
     url = delivery_url(
         emulator.base_url, emulator.account.cloud_name, result.asset, transformation, item.format or result.asset.format
     )
-    return {"status": "processing", "batch_id": batch_id, "url": url, "secure_url": url}
+    url, secure_url = url_pair(url)
+    return {"status": "processing", "batch_id": batch_id, "url": url, "secure_url": secure_url}
 
 
 def _envelope(notification_type: str, request_id: str | None) -> dict[str, Any]:
