@@ -35,6 +35,14 @@ MAX_MAX_RESULTS = 500
 # What Cloudinary asset ids look like (32 lower-case hex digits), told apart from a resource type in the path.
 ASSET_ID = re.compile(r"[0-9a-f]{32}")
 UPDATE_PARAMETERS = frozenset({"moderation_status", "notification_url", "invalidate"})
+# The delivery types the emulator stores (uploads of type=upload only, see uploads/pipeline.py). Listing or getting
+# any other (`private`, `authenticated`, `fetch`, a made-up one) is refused: an empty list would pass by accident.
+# Listing types with routes of their own (tags, context, moderations) are matched before these handlers.
+EMULATED_TYPES = frozenset({"upload"})
+# Query parameters of listings the emulator honours; any other (`start_at`, `direction`, `fields`, ...) is refused.
+LIST_PARAMETERS = frozenset({"max_results", "next_cursor", "prefix", "tags", "context", "moderations", "type"})
+# Resource lookups: analyses the emulator does not compute are refused when asked for (a false value is fine).
+RESOURCE_PARAMETERS = frozenset({"max_results", "derived_next_cursor"})
 
 
 class AdminController(Controller):
@@ -156,6 +164,10 @@ class AdminController(Controller):
         """One resource with its derivatives."""
         emulator: Emulator = state.emulator
         _authenticate(request, emulator, cloud, resource_type)
+        check_delivery_type(delivery_type)
+        for key, value in request.query_params.items():
+            if key not in RESOURCE_PARAMETERS and value.lower() not in ("", "0", "false"):
+                raise bad_request(f"Resource parameter {key} is not supported by the emulator")
         public_id = public_id.lstrip("/")
         asset = await anyio.to_thread.run_sync(emulator.storage.get, public_id, delivery_type)
         if asset is None:
@@ -177,6 +189,7 @@ class AdminController(Controller):
         """Update a resource: `moderation_status` approved/rejected decides its manual moderation and notifies."""
         emulator: Emulator = state.emulator
         _authenticate(request, emulator, cloud, resource_type)
+        check_delivery_type(delivery_type)
         params = await _update_parameters(request)
         if unsupported := sorted(set(params) - UPDATE_PARAMETERS):
             raise bad_request(f"Unsupported update parameter {unsupported[0]} (the emulator updates moderation only)")
@@ -199,6 +212,12 @@ class AdminController(Controller):
         return Response(body, headers=_rate_limit_headers(emulator), background=background)
 
 
+def check_delivery_type(delivery_type: str) -> None:
+    """Refuse, naming it, a delivery or listing type the emulator does not emulate."""
+    if delivery_type not in EMULATED_TYPES:
+        raise bad_request(f"Listing or delivery type {delivery_type} is not supported by the emulator")
+
+
 def parse_max_results(raw: str) -> int:
     """`max_results` as Cloudinary takes it (1..500); its 400 otherwise."""
     # isdigit() alone takes "²", which int() refuses.
@@ -211,7 +230,11 @@ async def _list(
     request: Request[Any, Any, Any], emulator: Emulator, cloud: str, resource_type: str, delivery_type: str | None
 ) -> Response[Any]:
     _authenticate(request, emulator, cloud, resource_type)
+    if delivery_type is not None:
+        check_delivery_type(delivery_type)
     query = request.query_params
+    if unsupported := sorted(set(query) - LIST_PARAMETERS):
+        raise bad_request(f"Listing parameter {unsupported[0]} is not supported by the emulator")
     max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
     page = await anyio.to_thread.run_sync(
         emulator.storage.list_assets, delivery_type, query.get("prefix", ""), max_results, query.get("next_cursor")
