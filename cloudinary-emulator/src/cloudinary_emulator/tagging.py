@@ -117,7 +117,9 @@ async def _parameters(
     )
     # Empty values are what the SDK sends for options left out (e.g. `notification_url=None` is dropped, "" kept).
     if unsupported := sorted(key for key, value in params.items() if key not in accepted and value):
-        raise bad_request(f"Parameter {unsupported[0]} is not supported by the emulator")
+        # Escaped: the name is the caller's text and ends up in the X-Cld-Error header too.
+        name = unsupported[0].encode("ascii", "backslashreplace").decode()
+        raise bad_request(f"Parameter {name} is not supported by the emulator")
     return params
 
 

@@ -60,6 +60,7 @@ def test_tags_of_another_delivery_type_are_not_touched(client: Client) -> None:
         (TAGS, {"command": "add", "tag": "x", "public_ids": ",".join(["a"] * 1001)}, 400, "Too many public_ids"),
         (TAGS, {"command": "add", "tag": "x", "public_ids": "a", "batch_id": "b"}, 400, "batch_id is not supported"),
         (CONTEXT, {"command": "remove", "public_ids": "a"}, 400, "Invalid command remove"),
+        (TAGS, {"command": "add", "tag": "x", "public_ids": "a", "\xff": "1"}, 400, "Parameter \\xff is not supported"),
         (CONTEXT, {"command": "add", "public_ids": "a"}, 400, "Missing required parameter - context"),
         (CONTEXT, {"command": "add", "context": "a=b", "public_ids": "a", "metadata": "m=1"}, 400, "metadata is not"),
         (f"/v1_1/{CLOUD_NAME}/video/tags", {"command": "add", "tag": "x", "public_ids": "a"}, 400, "images only"),
