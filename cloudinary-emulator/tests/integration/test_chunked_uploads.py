@@ -1,11 +1,14 @@
 """Chunked uploads over raw HTTP: every chunk a signed upload POST with X-Unique-Upload-Id and Content-Range."""
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
+from cloudinary_emulator.app import create_app
+from tests.conftest import make_settings
 from tests.conftest_values import CLOUD_NAME
 from tests.helpers import jpeg, signed
 
@@ -173,3 +176,29 @@ def test_a_changed_total_is_refused(client: TestClient) -> None:  # type: ignore
     send_chunk(client, "total", data, 0, 99, len(data))
 
     refusal(send_chunk(client, "total", data, 100, 199, len(data) + 1), "differs from the earlier")
+
+
+def test_unsigned_chunks_through_a_preset_as_the_widget_sends_them(client: TestClient) -> None:  # type: ignore[type-arg]
+    data = photo()
+    answers = [
+        client.post(
+            UPLOAD,
+            data={"upload_preset": "avatars_unsigned", "public_id": "widget"},
+            files={"file": ("blob", data[start : end + 1], "application/octet-stream")},
+            headers={"X-Unique-Upload-Id": "widget-1", "Content-Range": f"bytes {start}-{end}/{len(data)}"},
+        )
+        for start, end in split(len(data), 3)
+    ]
+
+    assert [answer.json()["done"] for answer in answers] == [False, False, True]
+    final = answers[-1].json()
+    assert (final["public_id"], final["tags"]) == ("avatars/widget", ["preset"])
+    assert delivered(client, final) == data
+
+
+def test_a_chunk_past_the_size_limit_is_refused(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "small", max_image_bytes=1000)
+    with TestClient(create_app(settings)) as small:
+        data = photo()
+
+        refusal(send_chunk(small, "too-big", data, 0, 499, len(data)), f"File size too large. Got {len(data)}.")

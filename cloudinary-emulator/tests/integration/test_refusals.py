@@ -200,3 +200,14 @@ def test_what_the_project_uses_still_works(client: TestClient) -> None:  # type:
 
     assert response.status_code == 200, response.text
     assert client.get(f"{RESOURCES}/upload?prefix=avatars/&tags=true&context=true", auth=ADMIN).json()["resources"]
+
+
+@pytest.mark.parametrize("value", ["false", "0"])
+def test_an_unsupported_feature_turned_off_is_no_request_for_it(client: TestClient, value: str) -> None:  # type: ignore[type-arg]
+    response = client.post(
+        UPLOAD,
+        data=signed({"public_id": "refused/off", "colors": value, "backup": value}),
+        files={"file": ("photo.jpg", jpeg(20, 20), "image/jpeg")},
+    )
+
+    assert response.status_code == 200, response.text

@@ -56,14 +56,6 @@ class ChunkStore:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._totals: dict[str, int] = {}
-        self._public_ids: dict[str, str] = {}
-
-    def public_id(self, upload_id: str, requested: str | None, generate: str) -> str:
-        """The public id every chunk of one upload answers with: the requested one, else one fixed at chunk 1."""
-        with self._lock:
-            if requested:
-                self._public_ids[upload_id] = requested
-            return self._public_ids.setdefault(upload_id, generate)
 
     def add(self, upload_id: str, chunk: ChunkRange, data: bytes) -> ChunkProgress:
         """Keep one chunk; when the ranges cover the whole file, return it assembled and forget the upload."""
@@ -118,4 +110,3 @@ class ChunkStore:
     def _discard(self, upload_id: str) -> None:
         shutil.rmtree(self.root / upload_id, ignore_errors=True)
         self._totals.pop(upload_id, None)
-        self._public_ids.pop(upload_id, None)

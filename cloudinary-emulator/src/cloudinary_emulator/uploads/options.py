@@ -146,8 +146,13 @@ def signed_options(params: Mapping[str, str], presets: Mapping[str, Mapping[str,
 
 
 def check_supported(options: Mapping[str, str]) -> None:
-    """Refuse, with Cloudinary's 400 shape, the first parameter the emulator does not implement."""
-    if unsupported := sorted(set(options) - SUPPORTED_UPLOAD_PARAMETERS):
+    """Refuse, with Cloudinary's 400 shape, the first parameter the emulator does not implement.
+
+    An empty or false value (`colors=false`, as SDKs send an explicit False) asks for nothing the emulator skips,
+    so it passes.
+    """
+    asked = {key for key, value in options.items() if value.strip().lower() not in ("", "0", "false")}
+    if unsupported := sorted(asked - SUPPORTED_UPLOAD_PARAMETERS):
         raise bad_request(f"Upload parameter {unsupported[0]} is not supported by the emulator")
 
 
