@@ -9,7 +9,7 @@ endif
 PACKAGES := service-kit auth-service profile-service cloudinary-emulator devstack
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help install dev test lint fmt api-types test-python test-web test-e2e bench soak clean
+.PHONY: help install dev test lint fmt api-types test-python test-web test-e2e test-fidelity fidelity bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,7 +55,13 @@ test-web: install ## The web app's own tests
 test-e2e: install ## The whole stack as real processes, a real browser (Debian chromium), deploy-file checks
 	$(PYTEST) e2e deploy/tests
 
-test: lint test-python test-web test-e2e ## Everything CI runs
+fidelity: install ## The official SDKs' own tests against a fresh emulator: prints the table, writes fidelity/results.json and the README table
+	$(UV) run --frozen python cloudinary-emulator/fidelity/run.py
+
+test-fidelity: install ## Short fidelity run (the in-scope SDK tests only); fails if any of them fails
+	$(UV) run --frozen python cloudinary-emulator/fidelity/run.py --short
+
+test: lint test-python test-web test-e2e test-fidelity ## Everything CI runs
 
 bench: install ## Benchmarks; prints ratios against a baseline measured in the same run
 	$(UV) run --frozen python -m bench

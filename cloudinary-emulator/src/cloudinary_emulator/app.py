@@ -18,6 +18,7 @@ from cloudinary_emulator.control import ControlController
 from cloudinary_emulator.cors import CloudinaryCorsMiddleware
 from cloudinary_emulator.delivery.controller import DeliveryController
 from cloudinary_emulator.errors import EXCEPTION_HANDLERS, CloudinaryError
+from cloudinary_emulator.tagging import TaggingController
 from cloudinary_emulator.uploads.controller import UploadController
 from service_kit.health import health_controller
 from service_kit.logs import install_request_context, logging_config
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health_controller(data_dir_writable, "The data directory is not writable."),
             UploadController,
+            TaggingController,
             AdminController,
             DeliveryController,
             ControlController,

@@ -6,6 +6,7 @@ from cloudinary_emulator.config import Account, Settings
 from cloudinary_emulator.faults import Faults
 from cloudinary_emulator.notifications import Notifier
 from cloudinary_emulator.storage import Storage
+from cloudinary_emulator.uploads.chunks import ChunkStore
 from service_kit.tracing import Tracing
 
 
@@ -19,6 +20,7 @@ class Emulator:
         self.account: Account = settings.account()
         self.base_url = settings.base_url()
         self.storage = Storage(settings.data_dir)
+        self.chunks = ChunkStore(self.storage.root, settings.max_image_bytes)
         self.faults = Faults(dict(settings.faults))
         self.notifier = Notifier(
             secret=self.account.api_secret,

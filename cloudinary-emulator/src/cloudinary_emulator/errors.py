@@ -59,6 +59,10 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     message = {404: "Not found", 405: "Method not allowed", 413: "Request entity too large"}.get(
         exc.status_code, exc.detail
     )
+    if exc.status_code in (404, 405) and request.url.path.startswith("/v1_1/"):
+        # An Upload or Admin API route the emulator has no handler for: say so, rather than a bare "Not found"
+        # that reads like a missing resource.
+        message = f"{request.method} {request.url.path} is not supported by the emulator"
     return error_response(exc.status_code, message, body=not _is_delivery(request))
 
 

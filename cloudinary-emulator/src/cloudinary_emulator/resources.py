@@ -17,6 +17,17 @@ def delivery_url(base: str, cloud: str, asset: Asset, transformation: str = "", 
     return "/".join(parts)
 
 
+def url_pair(secure_url: str) -> tuple[str, str]:
+    """(`url`, `secure_url`): Cloudinary's `url` is the same address over http.
+
+    Only an https base (a `res.cloudinary.com`-style EMULATOR_PUBLIC_URL) gets an http twin; the default base is
+    the emulator's own http address, which is both, so browsers in dev can load either.
+    """
+    if secure_url.startswith("https://"):
+        return "http://" + secure_url.removeprefix("https://"), secure_url
+    return secure_url, secure_url
+
+
 def upload_response(
     asset: Asset,
     *,
@@ -29,7 +40,7 @@ def upload_response(
     existing: bool | None = None,
 ) -> dict[str, Any]:
     """The upload response, fields in the order the real API returns them."""
-    url = delivery_url(base, cloud, asset)
+    url, secure_url = url_pair(delivery_url(base, cloud, asset))
     body: dict[str, Any] = {
         "asset_id": asset.asset_id,
         "public_id": asset.public_id,
@@ -48,7 +59,7 @@ def upload_response(
         "etag": asset.etag,
         "placeholder": False,
         "url": url,
-        "secure_url": url,
+        "secure_url": secure_url,
         "asset_folder": asset.asset_folder,
         "display_name": asset.display_name,
     }
@@ -68,7 +79,7 @@ def upload_response(
 
 def eager_entry(base: str, cloud: str, asset: Asset, transformation: str, derived: Derived) -> dict[str, Any]:
     """One item of `eager[]`."""
-    url = delivery_url(base, cloud, asset, transformation, derived.format)
+    url, secure_url = url_pair(delivery_url(base, cloud, asset, transformation, derived.format))
     return {
         "transformation": transformation,
         "width": derived.width,
@@ -76,7 +87,7 @@ def eager_entry(base: str, cloud: str, asset: Asset, transformation: str, derive
         "bytes": derived.bytes,
         "format": derived.format,
         "url": url,
-        "secure_url": url,
+        "secure_url": secure_url,
     }
 
 
@@ -95,7 +106,7 @@ def admin_resource(
     `moderation` adds the `moderation` array and the flat `moderation_status` of a moderated asset: always on
     the single resource and the update, on lists only with `moderations=true` (README "Moderation").
     """
-    url = delivery_url(base, cloud, asset)
+    url, secure_url = url_pair(delivery_url(base, cloud, asset))
     body: dict[str, Any] = {
         "asset_id": asset.asset_id,
         "public_id": asset.public_id,
@@ -110,9 +121,10 @@ def admin_resource(
         "asset_folder": asset.asset_folder,
         "display_name": asset.display_name,
         "url": url,
-        "secure_url": url,
+        "secure_url": secure_url,
     }
-    if tags:
+    # An asset without tags has no `tags` key at all (the SDK's test_remove_all_tags asserts it is absent).
+    if tags and asset.tags:
         body["tags"] = list(asset.tags)
     if context and asset.context:
         body["context"] = {"custom": dict(asset.context)}
@@ -121,15 +133,19 @@ def admin_resource(
         body["moderation_status"] = overall_status(asset.moderation)
     if derived is not None:
         body["next_cursor"] = None
-        body["derived"] = [
-            {
-                "transformation": item.transformation,
-                "format": item.format,
-                "bytes": item.bytes,
-                "id": item.id,
-                "url": delivery_url(base, cloud, asset, item.transformation, item.format),
-                "secure_url": delivery_url(base, cloud, asset, item.transformation, item.format),
-            }
-            for item in derived
-        ]
+        body["derived"] = []
+        for item in derived:
+            derived_url, derived_secure_url = url_pair(
+                delivery_url(base, cloud, asset, item.transformation, item.format)
+            )
+            body["derived"].append(
+                {
+                    "transformation": item.transformation,
+                    "format": item.format,
+                    "bytes": item.bytes,
+                    "id": item.id,
+                    "url": derived_url,
+                    "secure_url": derived_secure_url,
+                }
+            )
     return body

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -195,6 +196,80 @@ class Storage:
             ]
         assets = [msgspec.json.decode(doc, type=Asset) for doc, _ in rows[:limit]]
         next_cursor = _encode_cursor(assets[-1].public_id) if len(rows) > limit and assets else None
+        return Page(assets, next_cursor)
+
+    def update_many(self, type_: str, public_ids: list[str], change: Callable[[Asset], None]) -> list[str]:
+        """Apply `change` to each named asset that exists, in one transaction; the public_ids changed, in order.
+
+        The read, the change and the write happen under one lock, so concurrent tag or context calls on the same
+        asset never lose each other's edits.
+        """
+        changed: list[str] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for public_id in dict.fromkeys(public_ids):
+                    row = self._db.execute(
+                        "SELECT doc FROM assets WHERE type = ? AND public_id = ?", (type_, public_id)
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    asset = msgspec.json.decode(row[0], type=Asset)
+                    change(asset)
+                    self._db.execute(
+                        "UPDATE assets SET doc = ? WHERE type = ? AND public_id = ?",
+                        (msgspec.json.encode(asset), type_, public_id),
+                    )
+                    changed.append(public_id)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return changed
+
+    def remove_tag_everywhere(self, type_: str, tag: str, keep: set[str]) -> None:
+        """Remove `tag` from every asset of `type_` whose public_id is not in `keep` (`set_exclusive`)."""
+        with self._lock:
+            rows = self._db.execute("SELECT doc FROM assets WHERE type = ?", (type_,)).fetchall()
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for (doc,) in rows:
+                    asset = msgspec.json.decode(doc, type=Asset)
+                    if asset.public_id in keep or tag not in asset.tags:
+                        continue
+                    asset.tags = [item for item in asset.tags if item != tag]
+                    self._db.execute(
+                        "UPDATE assets SET doc = ? WHERE type = ? AND public_id = ?",
+                        (msgspec.json.encode(asset), type_, asset.public_id),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def list_matching(self, type_: str | None, match: Callable[[Asset], bool], limit: int, cursor: str | None) -> Page:
+        """Assets for which `match` holds, in public_id order, `limit` at a time (tag and context listings).
+
+        A scan: the emulator holds a developer's few hundred assets, not a product environment's millions.
+        """
+        after = _decode_cursor(cursor) if cursor else ""
+        query = "SELECT doc FROM assets WHERE public_id > ?"
+        args: list[object] = [after]
+        if type_ is not None:
+            query += " AND type = ?"
+            args.append(type_)
+        query += " ORDER BY public_id"
+        with self._lock:
+            rows = self._db.execute(query, args).fetchall()
+        found: list[Asset] = []
+        for (doc,) in rows:
+            asset = msgspec.json.decode(doc, type=Asset)
+            if match(asset):
+                found.append(asset)
+                if len(found) > limit:
+                    break
+        assets = found[:limit]
+        next_cursor = _encode_cursor(assets[-1].public_id) if len(found) > limit and assets else None
         return Page(assets, next_cursor)
 
     def list_by_moderation(self, kind: str, status: str, limit: int, cursor: str | None) -> Page:

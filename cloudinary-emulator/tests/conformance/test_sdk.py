@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import cloudinary
 import cloudinary.api
@@ -241,3 +242,40 @@ def test_sdk_sees_cloudinarys_moderation_refusals(sdk: LiveEmulator) -> None:
         cloudinary.api.update("moderated_2", moderation_status="pending")
     with pytest.raises(cloudinary.exceptions.NotFound, match="Resource not found - moderated_3"):
         cloudinary.api.update("moderated_3", moderation_status="approved")
+
+
+def test_upload_large_assembles_every_chunk(sdk: LiveEmulator, tmp_path: Path) -> None:
+    data = jpeg(800, 600, quality=95)
+    path = tmp_path / "large.jpg"
+    path.write_bytes(data)
+
+    result = cloudinary.uploader.upload_large(
+        str(path), resource_type="image", chunk_size=len(data) // 5 + 1, public_id="large/photo", tags=["big"]
+    )
+
+    assert result["done"] is True
+    assert (result["public_id"], result["bytes"], result["width"], result["height"]) == (
+        "large/photo",
+        len(data),
+        800,
+        600,
+    )
+    assert result["tags"] == ["big"]
+    assert httpx.get(result["secure_url"]).content == data
+    assert cloudinary.utils.verify_api_response_signature(result["public_id"], result["version"], result["signature"])
+
+
+def test_upload_large_without_a_public_id(sdk: LiveEmulator, tmp_path: Path) -> None:
+    data = jpeg(400, 300, quality=95)
+    path = tmp_path / "anon.jpg"
+    path.write_bytes(data)
+
+    result = cloudinary.uploader.upload_large(str(path), resource_type="image", chunk_size=len(data) // 3 + 1)
+
+    assert re.fullmatch(r"[a-z0-9]{20}", result["public_id"])
+    assert httpx.get(result["secure_url"]).content == data
+
+
+def test_unsupported_upload_parameter_is_refused_to_the_sdk(sdk: LiveEmulator) -> None:
+    with pytest.raises(cloudinary.exceptions.BadRequest, match="background_removal is not supported by the emulator"):
+        cloudinary.uploader.upload(jpeg(10, 10), background_removal="cloudinary_ai")

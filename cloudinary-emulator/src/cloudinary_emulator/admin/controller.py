@@ -1,10 +1,12 @@
 """The Admin API (HTTP Basic with the API key and secret): resources, their listings, moderation queues, update.
 
 `GET /v1_1/{cloud}/resources/image[/{type}[/{public_id}]]`, `GET .../resources/image/moderations/{kind}/{status}`,
-`POST .../resources/image/{type}/{public_id}` (the resource update; here only `moderation_status`).
+`POST .../resources/image/{type}/{public_id}` (the resource update; here only `moderation_status`),
+`GET .../resources/image/tags/{tag}`, `GET .../resources/image/context?key=&value=`, `GET .../resources/{asset_id}`.
 """
 
 import logging
+import re
 from email.utils import formatdate
 from typing import Any
 
@@ -30,7 +32,17 @@ DEFAULT_MAX_RESULTS = 10
 MAX_MAX_RESULTS = 500
 # What the emulator's resource update acts on; any other update parameter is refused rather than ignored, so a
 # test never passes with a change the emulator did not make. `invalidate` is accepted: there is no CDN.
+# What Cloudinary asset ids look like (32 lower-case hex digits), told apart from a resource type in the path.
+ASSET_ID = re.compile(r"[0-9a-f]{32}")
 UPDATE_PARAMETERS = frozenset({"moderation_status", "notification_url", "invalidate"})
+# The delivery types the emulator stores (uploads of type=upload only, see uploads/pipeline.py). Listing or getting
+# any other (`private`, `authenticated`, `fetch`, a made-up one) is refused: an empty list would pass by accident.
+# Listing types with routes of their own (tags, context, moderations) are matched before these handlers.
+EMULATED_TYPES = frozenset({"upload"})
+# Query parameters of listings the emulator honours; any other (`start_at`, `direction`, `fields`, ...) is refused.
+LIST_PARAMETERS = frozenset({"max_results", "next_cursor", "prefix", "tags", "context", "moderations", "type"})
+# Resource lookups: analyses the emulator does not compute are refused when asked for (a false value is fine).
+RESOURCE_PARAMETERS = frozenset({"max_results", "derived_next_cursor"})
 
 
 class AdminController(Controller):
@@ -43,8 +55,65 @@ class AdminController(Controller):
     async def list_all_types(
         self, request: Request[Any, Any, Any], state: State, cloud: FromPath[str], resource_type: FromPath[str]
     ) -> Response[Any]:
-        """List resources of every delivery type (`type` query parameter narrows it)."""
-        return await _list(request, state.emulator, cloud, resource_type, request.query_params.get("type"))
+        """List resources of every delivery type (`type` narrows it); `resources/{asset_id}` is one asset by id.
+
+        `resource_by_asset_id` puts the id where the resource type goes (SDK api.py), so a 32-hex segment that is
+        no resource type is read as an asset id.
+        """
+        emulator: Emulator = state.emulator
+        if ASSET_ID.fullmatch(resource_type):
+            check_cloud(cloud, emulator.account)
+            check_basic(request.headers.get("authorization"), emulator.account)
+            if (status := emulator.faults.take_admin_failure()) is not None:
+                raise CloudinaryError(status, "General Error")
+            asset = await anyio.to_thread.run_sync(emulator.storage.get_by_asset_id, resource_type)
+            if asset is None:
+                raise not_found(f"Resource not found - {resource_type}")
+            derived = await anyio.to_thread.run_sync(emulator.storage.list_derived, asset)
+            body = admin_resource(asset, cloud=cloud, base=emulator.base_url, derived=derived)
+            return Response(body, headers=_rate_limit_headers(emulator))
+        return await _list(request, emulator, cloud, resource_type, request.query_params.get("type"))
+
+    @get("/tags/{tag:str}")
+    async def by_tag(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        cloud: FromPath[str],
+        resource_type: FromPath[str],
+        tag: FromPath[str],
+    ) -> Response[Any]:
+        """Resources carrying `tag` (`resources_by_tag`), `max_results` at a time, every delivery type."""
+        emulator: Emulator = state.emulator
+        _authenticate(request, emulator, cloud, resource_type)
+        query = request.query_params
+        max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
+        page = await anyio.to_thread.run_sync(
+            emulator.storage.list_matching, None, lambda asset: tag in asset.tags, max_results, query.get("next_cursor")
+        )
+        return Response(_page_body(request, emulator, cloud, page), headers=_rate_limit_headers(emulator))
+
+    @get("/context")
+    async def by_context(
+        self, request: Request[Any, Any, Any], state: State, cloud: FromPath[str], resource_type: FromPath[str]
+    ) -> Response[Any]:
+        """Resources with context `key` (and, given `value`, that value): `resources_by_context`."""
+        emulator: Emulator = state.emulator
+        _authenticate(request, emulator, cloud, resource_type)
+        query = request.query_params
+        key = query.get("key")
+        if not key:
+            raise bad_request("Missing required parameter - key")
+        value = query.get("value")
+        max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
+
+        def match(asset: Asset) -> bool:
+            return key in asset.context and (value is None or asset.context[key] == value)
+
+        page = await anyio.to_thread.run_sync(
+            emulator.storage.list_matching, None, match, max_results, query.get("next_cursor")
+        )
+        return Response(_page_body(request, emulator, cloud, page), headers=_rate_limit_headers(emulator))
 
     @get("/moderations/{kind:str}/{status:str}")
     async def by_moderation(
@@ -95,6 +164,10 @@ class AdminController(Controller):
         """One resource with its derivatives."""
         emulator: Emulator = state.emulator
         _authenticate(request, emulator, cloud, resource_type)
+        check_delivery_type(delivery_type)
+        for key, value in request.query_params.items():
+            if key not in RESOURCE_PARAMETERS and value.lower() not in ("", "0", "false"):
+                raise bad_request(f"Resource parameter {key} is not supported by the emulator")
         public_id = public_id.lstrip("/")
         asset = await anyio.to_thread.run_sync(emulator.storage.get, public_id, delivery_type)
         if asset is None:
@@ -116,6 +189,7 @@ class AdminController(Controller):
         """Update a resource: `moderation_status` approved/rejected decides its manual moderation and notifies."""
         emulator: Emulator = state.emulator
         _authenticate(request, emulator, cloud, resource_type)
+        check_delivery_type(delivery_type)
         params = await _update_parameters(request)
         if unsupported := sorted(set(params) - UPDATE_PARAMETERS):
             raise bad_request(f"Unsupported update parameter {unsupported[0]} (the emulator updates moderation only)")
@@ -138,6 +212,12 @@ class AdminController(Controller):
         return Response(body, headers=_rate_limit_headers(emulator), background=background)
 
 
+def check_delivery_type(delivery_type: str) -> None:
+    """Refuse, naming it, a delivery or listing type the emulator does not emulate."""
+    if delivery_type not in EMULATED_TYPES:
+        raise bad_request(f"Listing or delivery type {delivery_type} is not supported by the emulator")
+
+
 def parse_max_results(raw: str) -> int:
     """`max_results` as Cloudinary takes it (1..500); its 400 otherwise."""
     # isdigit() alone takes "²", which int() refuses.
@@ -150,7 +230,11 @@ async def _list(
     request: Request[Any, Any, Any], emulator: Emulator, cloud: str, resource_type: str, delivery_type: str | None
 ) -> Response[Any]:
     _authenticate(request, emulator, cloud, resource_type)
+    if delivery_type is not None:
+        check_delivery_type(delivery_type)
     query = request.query_params
+    if unsupported := sorted(set(query) - LIST_PARAMETERS):
+        raise bad_request(f"Listing parameter {unsupported[0]} is not supported by the emulator")
     max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
     page = await anyio.to_thread.run_sync(
         emulator.storage.list_assets, delivery_type, query.get("prefix", ""), max_results, query.get("next_cursor")

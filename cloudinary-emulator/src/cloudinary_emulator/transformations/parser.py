@@ -21,6 +21,25 @@ FORMATS = frozenset({"jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff", "tif", 
 QUALITIES = frozenset({"auto", "auto:good", "auto:best", "auto:eco", "auto:low"})
 FLAGS = frozenset({"force_strip", "keep_iptc", "progressive", "lossy", "strip_profile", "preserve_transparency"})
 KEYS = frozenset({"c", "w", "h", "ar", "g", "q", "f", "r", "dpr", "x", "y", "fl", "b", "z"})
+# Cloudinary's own parameters, crop modes and flags that the emulator does not render
+# (https://cloudinary.com/documentation/transformation_reference). They are refused with a message naming them,
+# never ignored, so a derivative is never silently different from production. README "Refused, not emulated".
+UNSUPPORTED_KEYS = frozenset(
+    {
+        "a", "ac", "af", "bo", "br", "co", "cs", "d", "dl", "dn", "du", "e", "eo", "fn", "fps", "if", "ki",
+        "l", "o", "p", "pg", "so", "sp", "t", "u", "vc", "vs",
+    }
+)  # fmt: skip
+UNSUPPORTED_CROP_MODES = frozenset({"auto", "auto_pad", "fill_pad", "mpad", "imagga_crop", "imagga_scale"})
+UNSUPPORTED_FLAGS = frozenset(
+    {
+        "any_format", "animated", "apng", "attachment", "awebp", "c2pa", "clip", "clip_evenodd", "cutter",
+        "force_icc", "getinfo", "ignore_aspect_ratio", "ignore_mask_channels", "immutable_cache",
+        "keep_attribution", "keep_dar", "layer_apply", "no_overflow", "png8", "png24", "png32", "rasterize",
+        "region_relative", "relative", "replace_image", "sanitize", "splice", "text_disallow_overflow",
+        "text_no_trim", "tiff8_lzw", "tiled",
+    }
+)  # fmt: skip
 
 _PARAMETER = re.compile(r"^([a-z]+)_(.+)$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
@@ -49,7 +68,12 @@ class Component(msgspec.Struct, frozen=True, kw_only=True):
 def is_transformation_segment(segment: str) -> bool:
     """True if every comma-separated part of a URL path segment is a parameter this emulator knows."""
     parts = segment.split(",")
-    return all((m := _PARAMETER.match(part)) is not None and m.group(1) in KEYS for part in parts)
+    # Cloudinary's parameters the emulator refuses count too: `l_text:...` is a (refused) transformation,
+    # not a folder of the public id.
+    return all(
+        (m := _PARAMETER.match(part)) is not None and (m.group(1) in KEYS or m.group(1) in UNSUPPORTED_KEYS)
+        for part in parts
+    )
 
 
 def parse(text: str) -> list[Component]:
@@ -76,6 +100,8 @@ def parse_component(segment: str) -> Component:
     pairs: list[tuple[str, str]] = []
     for part in segment.split(","):
         match = _PARAMETER.match(part)
+        if match is not None and match.group(1) in UNSUPPORTED_KEYS:
+            raise bad_request(f"Transformation parameter {part} is not supported by the emulator")
         if match is None or match.group(1) not in KEYS:
             raise bad_request(f"Invalid transformation component - {part}")
         key, value = match.groups()
@@ -88,6 +114,8 @@ def parse_component(segment: str) -> Component:
 def _convert(key: str, value: str) -> dict[str, object]:
     match key:
         case "c":
+            if value in UNSUPPORTED_CROP_MODES:
+                raise bad_request(f"Crop mode {value} is not supported by the emulator")
             if value not in CROP_MODES:
                 raise bad_request(f"Invalid crop mode - {value}")
             return {"crop": value}
@@ -127,6 +155,8 @@ def _convert(key: str, value: str) -> dict[str, object]:
             return {key: int(value)}
         case "fl":
             flags = tuple(value.split("."))
+            if refused := [flag for flag in flags if flag in UNSUPPORTED_FLAGS]:
+                raise bad_request(f"Flag {refused[0]} is not supported by the emulator")
             if unknown := [flag for flag in flags if flag not in FLAGS]:
                 raise bad_request(f"Invalid flag - {unknown[0]}")
             return {"flags": flags}

@@ -14,9 +14,10 @@ from cloudinary_emulator.auth import basic_credentials, check_cloud, check_serve
 from cloudinary_emulator.context import Emulator
 from cloudinary_emulator.errors import CloudinaryError, bad_request
 from cloudinary_emulator.notifications import notification_context
-from cloudinary_emulator.resources import delivery_url, upload_response
+from cloudinary_emulator.resources import delivery_url, upload_response, url_pair
+from cloudinary_emulator.uploads.chunks import parse_content_range
 from cloudinary_emulator.uploads.files import read_file
-from cloudinary_emulator.uploads.options import read_form, signed_options, unsigned_options
+from cloudinary_emulator.uploads.options import check_supported, read_form, signed_options, unsigned_options
 from cloudinary_emulator.uploads.pipeline import EagerItem, UploadResult, run_eager, store_upload
 from service_kit.logs import request_id_var
 
@@ -54,7 +55,15 @@ class UploadController(Controller):
             options = signed_options(params, presets)
         else:
             options = unsigned_options(params, presets)
+        check_supported(options)
         data, original_filename = await read_file(form.file, emulator.settings.max_image_bytes)
+        chunked = (upload_id := request.headers.get("x-unique-upload-id")) is not None
+        if upload_id is not None:
+            chunk = parse_content_range(request.headers.get("content-range"))
+            progress = await anyio.to_thread.run_sync(emulator.chunks.add, upload_id, chunk, data)
+            if progress.data is None:
+                return Response(_chunk_progress(progress.received, options), status_code=200)
+            data = progress.data
         result = await anyio.to_thread.run_sync(store_upload, emulator, options, data, original_filename)
         eager = result.eager
         batch_id = None
@@ -71,6 +80,8 @@ class UploadController(Controller):
             eager=eager,
             existing=result.existing if options.get("overwrite", "").lower() in ("0", "false") else None,
         )
+        if chunked:
+            body["done"] = True
         logger.info(
             "upload stored",
             extra={"public_id": result.asset.public_id, "version": result.asset.version, "existing": result.existing},
@@ -113,12 +124,23 @@ def _check_resource_type(resource_type: str) -> None:
         raise bad_request(f"Invalid resource type {resource_type}; the emulator handles images only")
 
 
+def _chunk_progress(received: int, options: dict[str, str]) -> dict[str, Any]:
+    # What Cloudinary answers to a chunk that does not complete the file; fields not known yet are left out
+    # (Cloudinary's asset-management API models, NonFinalChunkUploadResponse). The SDK's upload_large passes the
+    # public_id back on the next chunk, so it is echoed only when the client chose it.
+    body: dict[str, Any] = {"done": False, "bytes": received, "resource_type": "image"}
+    if public_id := options.get("public_id"):
+        body["public_id"] = public_id
+    return body
+
+
 def _processing_entry(emulator: Emulator, result: UploadResult, item: EagerItem, batch_id: str) -> dict[str, Any]:
     transformation = item.transformation.rsplit("/", 1)[0] if item.format else item.transformation
     url = delivery_url(
         emulator.base_url, emulator.account.cloud_name, result.asset, transformation, item.format or result.asset.format
     )
-    return {"status": "processing", "batch_id": batch_id, "url": url, "secure_url": url}
+    url, secure_url = url_pair(url)
+    return {"status": "processing", "batch_id": batch_id, "url": url, "secure_url": secure_url}
 
 
 def _envelope(notification_type: str, request_id: str | None) -> dict[str, Any]:
