@@ -37,6 +37,10 @@ def notification_context(api_key: str) -> dict[str, Any]:
     }
 
 
+class InjectedFailureError(Exception):
+    """An attempt failed by the `notification_failures` fault."""
+
+
 class Attempt(msgspec.Struct):
     """One POST; `offset_s` is when it started, in seconds after the first attempt started."""
 
@@ -175,6 +179,7 @@ class Notifier:
             "X-Cld-Signature": notification.signature,
             "User-Agent": "cloudinary-emulator",
         }
+        failing = self._faults.take_notification_failure()
         started = time.monotonic()
         # The first attempt goes out at once; each wait is counted from the start of the previous attempt's end,
         # as a retry queue would.
@@ -185,8 +190,10 @@ class Notifier:
             at = datetime.now(UTC).isoformat(timespec="milliseconds")
             offset = round(time.monotonic() - started, 3)
             try:
+                if failing:
+                    raise InjectedFailureError("notification_failures fault: attempt not sent")
                 response = await self._client.post(notification.url, content=notification.body, headers=headers)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, InjectedFailureError) as exc:
                 notification.attempts.append(
                     Attempt(at=at, offset_s=offset, status_code=None, error=f"{type(exc).__name__}: {exc}")
                 )
