@@ -3,6 +3,7 @@
 waits out the whole schedule first (the grace outlasts it, as in production, at the same scale)."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -54,13 +55,11 @@ def test_a_notification_failing_every_attempt_is_applied_by_reconciliation(retry
     response = upload(ticket, image_bytes())
     assert response.status_code == 200, response.text
 
-    failed = wait_for(
-        "every notification of the upload given up",
-        lambda: (notes := notifications(retrying, ticket["public_id"]))
-        and all(n["status"] == "failed" for n in notes)
-        and notes,
-        timeout=30,
-    )
+    def given_up() -> list[dict[str, Any]] | None:
+        notes = notifications(retrying, ticket["public_id"])
+        return notes if notes and all(n["status"] == "failed" for n in notes) else None
+
+    failed = wait_for("every notification of the upload given up", given_up, timeout=30)
     # The whole schedule ran, at the scaled times, and reconciliation had not stepped in before its end.
     assert status(retrying, user, ticket)["status"] == "pending"
     upload_note = next(n for n in failed if n["notification_type"] == "upload")

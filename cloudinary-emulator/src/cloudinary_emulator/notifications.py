@@ -12,8 +12,8 @@ import asyncio
 import logging
 import time
 import uuid
-from http import HTTPStatus
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -198,7 +198,9 @@ class Notifier:
                     Attempt(at=at, offset_s=offset, status_code=None, error=f"{type(exc).__name__}: {exc}")
                 )
             else:
-                notification.attempts.append(Attempt(at=at, offset_s=offset, status_code=response.status_code, error=None))
+                notification.attempts.append(
+                    Attempt(at=at, offset_s=offset, status_code=response.status_code, error=None)
+                )
                 # Cloudinary counts only 200 as delivered (README "Notification retries").
                 if response.status_code == HTTPStatus.OK:
                     notification.status = "delivered"

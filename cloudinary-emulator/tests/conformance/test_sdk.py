@@ -1,6 +1,7 @@
 """The official `cloudinary` SDK against a live emulator, configured only through upload_prefix."""
 
 import io
+import itertools
 import re
 
 import cloudinary
@@ -123,7 +124,7 @@ def test_notifications_that_keep_failing_are_given_up(sdk: LiveEmulator) -> None
     assert all(attempt["error"] for attempt in attempts)
     # 3, 6 and 9 minutes apart at the tests' time scale of 1/2000: 0.09, 0.18, 0.27 s (plus each attempt's time).
     offsets = [attempt["offset_s"] for attempt in attempts]
-    gaps = [later - earlier for earlier, later in zip(offsets, offsets[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(offsets)]
     assert offsets[0] == 0
     assert all(expected <= gap < expected + 1.0 for gap, expected in zip(gaps, [0.09, 0.18, 0.27], strict=True))
 
