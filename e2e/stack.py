@@ -23,6 +23,9 @@ from devstack.secrets import ensure_aes_key, ensure_signing_key
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "e2e" / "artifacts"
 
+# Cloudinary's notification retry schedule (3, 6, 9 min) runs at this scale in e2e: attempts at 0, 0.36, 1.08
+# and 2.16 s; profile-service's reconciliation grace is scaled alike, so it outlasts the schedule as in production.
+NOTIFICATION_TIME_SCALE = 0.002
 CLOUD_NAME = "e2e-cloud"
 API_KEY = "614335564976464"
 # The service client a stand-in for another service (e2e/consumer.py, the fuzzer, the benchmarks) authenticates
@@ -99,6 +102,7 @@ class Stack:
                 "CLOUDINARY_URL": self.cloudinary_url,
                 "EMULATOR_PORT": str(self.ports["emulator"]),
                 "EMULATOR_DATA_DIR": str(self.work_dir / "emulator"),
+                "EMULATOR_NOTIFICATION_TIME_SCALE": str(NOTIFICATION_TIME_SCALE),
             },
             "auth": {
                 "MONGODB_URI": self.mongodb_uri,
@@ -125,6 +129,8 @@ class Stack:
                 "AUTH_ISSUER": self.issuer,
                 "AUTH_JWKS_URL": self.url("auth", "/.well-known/jwks.json"),
                 "PUBLIC_WEBHOOK_URL": self.url("profile", "/webhooks/cloudinary"),
+                # profile-service's default grace (1500 s), at the emulator's time scale.
+                "PROFILE_UPLOAD_GRACE_SECONDS": str(1500 * NOTIFICATION_TIME_SCALE),
             },
         }
 

@@ -49,7 +49,7 @@ ENV = {
         "PROFILE_MAX_OPEN_UPLOADS": "1000",
         "PROFILE_MAX_UPLOADS_PER_HOUR": "1000",
     },
-    "emulator": {"EMULATOR_NOTIFICATION_BACKOFF": "0.3", "EMULATOR_NOTIFICATION_RETRIES": "7"},
+    "emulator": {"EMULATOR_NOTIFICATION_TIME_SCALE": "0.07"},
 }
 CHAOS = {
     "notification_duplicate_percent": 10,

@@ -50,7 +50,7 @@ MODERATED_ENV = {
         "PROFILE_OUTBOX_BACKOFF_SECONDS": "0.2",
     },
     "auth": SERVICE_CLIENTS_ENV,
-    "emulator": {"EMULATOR_NOTIFICATION_BACKOFF": "0.3"},
+    "emulator": {"EMULATOR_NOTIFICATION_TIME_SCALE": "0.003"},
 }
 
 

@@ -34,7 +34,7 @@ def busy(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) ->
     """A stack with a brisk outbox."""
     env = {
         "profile": {"PROFILE_OUTBOX_POLL_SECONDS": "0.2", "PROFILE_OUTBOX_BACKOFF_SECONDS": "0.2"},
-        "emulator": {"EMULATOR_NOTIFICATION_BACKOFF": "0.2"},
+        "emulator": {"EMULATOR_NOTIFICATION_TIME_SCALE": "0.002"},
     }
     with running_stack(mongo_server, tmp_path_factory, **env) as running:
         yield running

@@ -35,7 +35,7 @@ from e2e.stack import Stack
 
 FAST = {
     "profile": {"PROFILE_OUTBOX_POLL_SECONDS": "0.2", "PROFILE_OUTBOX_BACKOFF_SECONDS": "0.2"},
-    "emulator": {"EMULATOR_NOTIFICATION_BACKOFF": "0.2"},
+    "emulator": {"EMULATOR_NOTIFICATION_TIME_SCALE": "0.002"},
 }
 
 

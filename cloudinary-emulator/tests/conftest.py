@@ -26,13 +26,13 @@ PRESETS = {
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test emulator: fast notification retries, one unsigned preset."""
+    """Settings for a test emulator: Cloudinary's notification retry schedule, scaled down, one unsigned preset."""
     values: dict[str, object] = {
         "cloudinary_url": TEST_CLOUDINARY_URL,
         "data_dir": str(data_dir),
         "upload_presets": PRESETS,
-        "notification_retries": 2,
-        "notification_backoff": 0.05,
+        # Cloudinary's 3/6/9-minute schedule at 1/2000: retries after 0.09, 0.18 and 0.27 s.
+        "notification_time_scale": 0.0005,
         "notification_timeout": 2.0,
         "log_level": "WARNING",
     }

@@ -14,6 +14,8 @@ PREFIX = "EMULATOR_"
 STANDARD_NAMES = ("CLOUDINARY_URL",)
 # Variables whose value is a JSON document rather than a scalar.
 JSON_NAMES = ("upload_presets", "faults")
+# Variables whose value is a comma-separated list.
+LIST_NAMES = ("notification_retry_delays",)
 
 
 class Account(msgspec.Struct, frozen=True):
@@ -41,10 +43,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     signature_algorithm: Literal["sha1", "sha256"] = "sha1"
     max_image_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10_485_760
     max_megapixels: Annotated[float, msgspec.Meta(gt=0)] = 25.0
-    # A notification is tried 1 + notification_retries times, waiting backoff * 2**n between tries.
-    notification_retries: Annotated[int, msgspec.Meta(ge=0, le=20)] = 4
-    notification_backoff: Annotated[float, msgspec.Meta(ge=0)] = 1.0
-    notification_timeout: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    # Cloudinary's schedule for a failed notification (README "Notification retries"): after the first attempt,
+    # one further attempt after each of these waits, in seconds; an attempt fails on anything but 200 or on no
+    # answer within notification_timeout seconds.
+    notification_retry_delays: tuple[Annotated[float, msgspec.Meta(ge=0)], ...] = (180.0, 360.0, 540.0)
+    notification_timeout: Annotated[float, msgspec.Meta(gt=0)] = 20.0
+    # Multiplies the retry waits (not the timeout, which bounds real HTTP calls): 0.001 runs the 18-minute
+    # schedule in about a second, so tests can watch every attempt.
+    notification_time_scale: Annotated[float, msgspec.Meta(ge=0, le=1000)] = 1.0
     # The account's global Notification URL: every upload is also notified here (empty: none).
     notification_url: str = ""
     # Fault injection at start-up, same shape as PUT /_emulator/faults.
@@ -53,7 +59,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Build settings from `EMULATOR_*` variables and `CLOUDINARY_URL`; raise SettingsError if invalid."""
-        settings = settings_from_env(cls, environ, prefix=PREFIX, standard_names=STANDARD_NAMES, json_fields=JSON_NAMES)
+        settings = settings_from_env(
+            cls, environ, prefix=PREFIX, standard_names=STANDARD_NAMES, json_fields=JSON_NAMES, list_fields=LIST_NAMES
+        )
         settings.account()  # fail at start-up, not on the first request
         return settings
 

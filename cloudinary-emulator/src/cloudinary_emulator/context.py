@@ -25,8 +25,8 @@ class Emulator:
         self.notifier = Notifier(
             secret=self.account.api_secret,
             algorithm=settings.signature_algorithm,
-            retries=settings.notification_retries,
-            backoff=settings.notification_backoff,
+            retry_delays=settings.notification_retry_delays,
+            time_scale=settings.notification_time_scale,
             timeout=settings.notification_timeout,
             faults=self.faults,
             tracing=self.tracing,

@@ -28,6 +28,8 @@ class FaultSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     notification_delay_ms: Annotated[int, msgspec.Meta(ge=0, le=60_000)] = 0
     notification_duplicate: Annotated[int, msgspec.Meta(ge=0)] = 0
     notification_reorder: bool = False
+    # The next N notifications fail every attempt of the retry schedule (not sent; each attempt logged as failed).
+    notification_failures: Annotated[int, msgspec.Meta(ge=0)] = 0
     # Each notification independently, with this probability in percent (drop wins over duplicate).
     notification_drop_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.0
     notification_duplicate_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.0
@@ -117,6 +119,16 @@ class Faults:
                     self._current, notification_duplicate=self._current.notification_duplicate - 1
                 )
             return drop, duplicate
+
+    def take_notification_failure(self) -> bool:
+        """Whether every attempt of this notification is to fail."""
+        with self._lock:
+            if self._current.notification_failures <= 0:
+                return False
+            self._current = msgspec.structs.replace(
+                self._current, notification_failures=self._current.notification_failures - 1
+            )
+            return True
 
     def take_notification_reorder(self) -> bool:
         """Whether to hold this notification back until the next one has been sent."""

@@ -1,4 +1,8 @@
-"""Webhook delivery: signed POSTs to notification URLs, after the API response, with bounded retries.
+"""Webhook delivery: signed POSTs to notification URLs, after the API response, retried on Cloudinary's schedule.
+
+A delivery succeeds only on a 200 answer within the timeout; anything else (another status, 2xx included, a
+connection error, a timeout) is a failed attempt, followed by one further attempt after each wait of the retry
+schedule (Cloudinary: 3, 6 and 9 minutes; see the README), scaled by the time-scale setting so tests can run it.
 
 Each notification is recorded in an in-memory log (`GET /_emulator/notifications`) with every attempt, so tests
 can wait for "delivered", "failed" or "dropped" instead of sleeping.
@@ -9,6 +13,7 @@ import logging
 import time
 import uuid
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -32,10 +37,15 @@ def notification_context(api_key: str) -> dict[str, Any]:
     }
 
 
+class InjectedFailureError(Exception):
+    """An attempt failed by the `notification_failures` fault."""
+
+
 class Attempt(msgspec.Struct):
-    """One POST."""
+    """One POST; `offset_s` is when it started, in seconds after the first attempt started."""
 
     at: str
+    offset_s: float
     status_code: int | None
     error: str | None
 
@@ -63,16 +73,16 @@ class Notifier:
         *,
         secret: str,
         algorithm: Algorithm,
-        retries: int,
-        backoff: float,
+        retry_delays: tuple[float, ...],
+        time_scale: float,
         timeout: float,
         faults: Faults,
         tracing: Tracing | None = None,
     ) -> None:
         self._secret = secret
         self._algorithm = algorithm
-        self._retries = retries
-        self._backoff = backoff
+        self._retry_delays = retry_delays
+        self._time_scale = time_scale
         self._timeout = timeout
         self._faults = faults
         self._tracing = tracing or Tracing.disabled()
@@ -169,15 +179,30 @@ class Notifier:
             "X-Cld-Signature": notification.signature,
             "User-Agent": "cloudinary-emulator",
         }
-        for attempt in range(1 + self._retries):
+        failing = self._faults.take_notification_failure()
+        started = time.monotonic()
+        # The first attempt goes out at once; each wait is counted from the start of the previous attempt's end,
+        # as a retry queue would.
+        waits = [0.0, *(delay * self._time_scale for delay in self._retry_delays)]
+        for attempt, wait in enumerate(waits):
+            if wait:
+                await asyncio.sleep(wait)
             at = datetime.now(UTC).isoformat(timespec="milliseconds")
+            offset = round(time.monotonic() - started, 3)
             try:
+                if failing:
+                    raise InjectedFailureError("notification_failures fault: attempt not sent")
                 response = await self._client.post(notification.url, content=notification.body, headers=headers)
-            except httpx.HTTPError as exc:
-                notification.attempts.append(Attempt(at=at, status_code=None, error=f"{type(exc).__name__}: {exc}"))
+            except (httpx.HTTPError, InjectedFailureError) as exc:
+                notification.attempts.append(
+                    Attempt(at=at, offset_s=offset, status_code=None, error=f"{type(exc).__name__}: {exc}")
+                )
             else:
-                notification.attempts.append(Attempt(at=at, status_code=response.status_code, error=None))
-                if response.is_success:
+                notification.attempts.append(
+                    Attempt(at=at, offset_s=offset, status_code=response.status_code, error=None)
+                )
+                # Cloudinary counts only 200 as delivered (README "Notification retries").
+                if response.status_code == HTTPStatus.OK:
                     notification.status = "delivered"
                     logger.info(
                         "notification delivered",
@@ -195,7 +220,5 @@ class Notifier:
                     "error": last.error,
                 },
             )
-            if attempt < self._retries:
-                await asyncio.sleep(self._backoff * 2**attempt)
         notification.status = "failed"
         logger.error("notification given up", extra={"url": notification.url, "id": notification.id})

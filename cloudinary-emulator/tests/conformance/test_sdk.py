@@ -1,6 +1,7 @@
 """The official `cloudinary` SDK against a live emulator, configured only through upload_prefix."""
 
 import io
+import itertools
 import re
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def test_async_eager_sends_an_eager_notification(sdk: LiveEmulator, receiver: Re
     )
 
 
-def test_failed_notifications_are_retried_with_backoff(sdk: LiveEmulator, receiver: Receiver) -> None:
+def test_failed_notifications_are_retried_on_cloudinarys_schedule(sdk: LiveEmulator, receiver: Receiver) -> None:
     receiver.statuses = [500, 503]
     cloudinary.uploader.upload(jpeg(100, 100), public_id="retried_1", notification_url=receiver.url)
 
@@ -119,8 +120,26 @@ def test_notifications_that_keep_failing_are_given_up(sdk: LiveEmulator) -> None
         lambda: [n for n in httpx.get(sdk.base_url + "/_emulator/notifications").json() if n["status"] == "failed"]
     )
 
-    assert len(log[0]["attempts"]) == 3  # 1 + notification_retries
-    assert all(attempt["error"] for attempt in log[0]["attempts"])
+    attempts = log[0]["attempts"]
+    assert len(attempts) == 4  # Cloudinary: the first attempt and three further ones
+    assert all(attempt["error"] for attempt in attempts)
+    # 3, 6 and 9 minutes apart at the tests' time scale of 1/2000: 0.09, 0.18, 0.27 s (plus each attempt's time).
+    offsets = [attempt["offset_s"] for attempt in attempts]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(offsets)]
+    assert offsets[0] == 0
+    assert all(expected <= gap < expected + 1.0 for gap, expected in zip(gaps, [0.09, 0.18, 0.27], strict=True))
+
+
+def test_only_200_counts_as_delivered(sdk: LiveEmulator, receiver: Receiver) -> None:
+    # Cloudinary retries any answer but 200, a 204 or 202 included (README "Notification retries").
+    receiver.statuses = [204, 202]
+    cloudinary.uploader.upload(jpeg(100, 100), public_id="non_200", notification_url=receiver.url)
+
+    log = wait_until(
+        lambda: [n for n in httpx.get(sdk.base_url + "/_emulator/notifications").json() if n["status"] == "delivered"]
+    )
+
+    assert [a["status_code"] for a in log[0]["attempts"]] == [204, 202, 200]
 
 
 def test_destroy_then_destroy_again(sdk: LiveEmulator) -> None:

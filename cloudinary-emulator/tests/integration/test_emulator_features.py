@@ -208,6 +208,26 @@ def test_fault_drop_and_duplicate_notifications(client: TestClient, receiver: Re
     assert notifications(client)[0]["status"] == "dropped"
 
 
+def test_fault_failing_notifications_run_the_whole_schedule(tmp_path: Path, receiver: Receiver) -> None:
+    # Cloudinary's 180/360/540 s waits at 1/100: the log shows attempts at about 0, 1.8, 5.4 and 10.8 s.
+    with TestClient(create_app(make_settings(tmp_path, notification_time_scale=0.01))) as client:
+        client.put("/_emulator/faults", json={"notification_failures": 1})
+        upload(client, {"public_id": "f1", "notification_url": receiver.url}, jpeg(5, 5))
+        upload(client, {"public_id": "f2", "notification_url": receiver.url}, jpeg(5, 5))
+
+        failed = wait_until(lambda: [n for n in notifications(client) if n["status"] == "failed"], timeout=20)
+
+        assert [n["public_id"] for n in failed] == ["f1"]
+        offsets = [a["offset_s"] for a in failed[0]["attempts"]]
+        assert len(offsets) == 4
+        for offset, expected in zip(offsets, [0.0, 1.8, 5.4, 10.8], strict=True):
+            assert expected <= offset < expected + 0.5
+        assert all("notification_failures" in a["error"] for a in failed[0]["attempts"])
+        # The fault was used up by f1: f2 was delivered at once, and only f2 ever reached the receiver.
+        assert [r.json()["public_id"] for r in receiver.received] == ["f2"]
+        assert client.get("/_emulator/faults").json()["notification_failures"] == 0
+
+
 def test_fault_reorder_notifications(client: TestClient, receiver: Receiver) -> None:  # type: ignore[type-arg]
     client.put("/_emulator/faults", json={"notification_reorder": True})
 

@@ -14,7 +14,7 @@ from tests.conftest import Receiver
 async def test_a_delivery_is_a_client_span_whose_traceparent_reaches_the_receiver(receiver: Receiver) -> None:
     tracing, exporter = Tracing.in_memory("cloudinary-emulator")
     notifier = Notifier(
-        secret="s", algorithm="sha1", retries=0, backoff=0.0, timeout=5.0, faults=Faults({}), tracing=tracing
+        secret="s", algorithm="sha1", retry_delays=(), time_scale=1.0, timeout=5.0, faults=Faults({}), tracing=tracing
     )
     await notifier.start()
     try:

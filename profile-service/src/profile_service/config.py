@@ -38,6 +38,11 @@ def moderation_problem(value: str) -> str | None:
 LIST_FIELDS = ("avatar_sizes", "avatar_formats")
 
 
+# Cloudinary retries a failed notification three times, 3, 6 and 9 minutes apart, 20 s per attempt (the emulator's
+# README, "Notification retries"): the last attempt gives up about 19 min 20 s after the upload.
+NOTIFICATION_RETRY_WINDOW_SECONDS = (3 + 6 + 9) * 60 + 4 * 20
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Everything the service can be configured with; secrets have no default."""
 
@@ -70,14 +75,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     avatar_max_dimension: Annotated[int, msgspec.Meta(ge=16)] = 2048
     avatar_min_dimension: Annotated[int, msgspec.Meta(ge=1)] = 64
     # Upload intents: how long signed parameters are accepted, and how long after that a late asset is awaited.
+    # The grace outlasts Cloudinary's notification retries (NOTIFICATION_RETRY_WINDOW_SECONDS) with margin, so
+    # reconciliation asks the Admin API only about uploads whose notification can no longer come.
     upload_ttl_seconds: Annotated[int, msgspec.Meta(ge=5, le=3000)] = 600
-    upload_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 60.0
+    upload_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 1500.0
     intent_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 30
     # Signing quotas per user, shared by every instance (state on the profile document): pending intents at once,
     # and signed grants per rolling hour. Signing is where a user spends the operator's Cloudinary money.
     max_open_uploads: Annotated[int, msgspec.Meta(ge=1)] = 5
     max_uploads_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 30
-    # Webhook freshness: X-Cld-Timestamp must be within [now - window, now + skew].
+    # Webhook freshness: X-Cld-Timestamp must be within [now - window, now + skew]. A retry carries the first
+    # attempt's timestamp, so the window must outlast NOTIFICATION_RETRY_WINDOW_SECONDS too.
     webhook_window_seconds: Annotated[int, msgspec.Meta(ge=1)] = 3600
     webhook_future_skew_seconds: Annotated[int, msgspec.Meta(ge=0)] = 60
     # Outbox (Cloudinary destroys).
@@ -94,8 +102,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Moderation of uploads: `none`, `manual`, Cloudinary add-ons by name, or several joined by `|` (manual last).
     moderation: str = "none"
     # Reconciliation asks Cloudinary about an upload awaiting moderation this long after it started waiting (and
-    # again every as long), in case the moderation notification was lost.
-    moderation_reconcile_seconds: Annotated[float, msgspec.Meta(ge=0)] = 600.0
+    # again every as long), in case the moderation notification was lost; past the retry window too, as above.
+    moderation_reconcile_seconds: Annotated[float, msgspec.Meta(ge=0)] = 1500.0
 
     # The change feed (`feed/`): how long changes are kept (an older cursor answers 410), and how long a reader
     # waits for a sequence number whose writer has not inserted its event before giving it up as lost.

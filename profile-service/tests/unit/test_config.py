@@ -1,7 +1,7 @@
 import pytest
 
 from profile_service.__main__ import main
-from profile_service.config import Settings
+from profile_service.config import NOTIFICATION_RETRY_WINDOW_SECONDS, Settings
 from service_kit.settings import SettingsError
 
 REQUIRED = {
@@ -111,8 +111,17 @@ def test_moderation_is_off_by_default() -> None:
     assert (settings.moderation, settings.signed_moderation, settings.moderation_reconcile_seconds) == (
         "none",
         None,
-        600.0,
+        1500.0,
     )
+
+
+def test_reconciliation_waits_out_cloudinarys_notification_retries() -> None:
+    settings = Settings.from_env(REQUIRED)
+
+    # With margin: reconciliation is the fallback for a notification that will not come, not a race with it.
+    assert settings.upload_grace_seconds >= NOTIFICATION_RETRY_WINDOW_SECONDS + 300
+    assert settings.moderation_reconcile_seconds >= NOTIFICATION_RETRY_WINDOW_SECONDS + 300
+    assert settings.webhook_window_seconds >= NOTIFICATION_RETRY_WINDOW_SECONDS + 300
 
 
 def test_the_service_refuses_to_start_with_a_bad_moderation_in_one_line(
