@@ -108,7 +108,7 @@ async def _parameters(
     await emulator.faults.slow()
     check_cloud(cloud, emulator.account)
     if resource_type != "image":
-        raise bad_request(f"Invalid resource type {resource_type}; the emulator handles images only")
+        raise bad_request(f"Resource type {resource_type} is not supported by the emulator (images only)")
     params = read_form(await request.form()).params
     # The SDK leaves these two out of the string to sign for these methods (uploader._NON_SIGNABLE_NOTIFICATION_PARAMS).
     signed = {key: value for key, value in params.items() if key not in NON_SIGNABLE}

@@ -7,6 +7,7 @@
 
 import logging
 import re
+from collections.abc import Mapping
 from email.utils import formatdate
 from typing import Any
 
@@ -40,7 +41,10 @@ UPDATE_PARAMETERS = frozenset({"moderation_status", "notification_url", "invalid
 # Listing types with routes of their own (tags, context, moderations) are matched before these handlers.
 EMULATED_TYPES = frozenset({"upload"})
 # Query parameters of listings the emulator honours; any other (`start_at`, `direction`, `fields`, ...) is refused.
-LIST_PARAMETERS = frozenset({"max_results", "next_cursor", "prefix", "tags", "context", "moderations", "type"})
+# Paging and the fields a listing can include; each listing adds its own filters.
+PAGE_PARAMETERS = frozenset({"max_results", "next_cursor", "tags", "context", "moderations"})
+LIST_PARAMETERS = PAGE_PARAMETERS | {"prefix", "type"}
+CONTEXT_PARAMETERS = PAGE_PARAMETERS | {"key", "value"}
 # Resource lookups: analyses the emulator does not compute are refused when asked for (a false value is fine).
 RESOURCE_PARAMETERS = frozenset({"max_results", "derived_next_cursor"})
 
@@ -87,6 +91,7 @@ class AdminController(Controller):
         emulator: Emulator = state.emulator
         _authenticate(request, emulator, cloud, resource_type)
         query = request.query_params
+        refuse_unsupported(query, PAGE_PARAMETERS)
         max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
         page = await anyio.to_thread.run_sync(
             emulator.storage.list_matching, None, lambda asset: tag in asset.tags, max_results, query.get("next_cursor")
@@ -101,6 +106,7 @@ class AdminController(Controller):
         emulator: Emulator = state.emulator
         _authenticate(request, emulator, cloud, resource_type)
         query = request.query_params
+        refuse_unsupported(query, CONTEXT_PARAMETERS)
         key = query.get("key")
         if not key:
             raise bad_request("Missing required parameter - key")
@@ -133,6 +139,7 @@ class AdminController(Controller):
         if status not in STATUSES:
             raise bad_request(f"Illegal moderation status: {status}")
         query = request.query_params
+        refuse_unsupported(query, PAGE_PARAMETERS)
         max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
         page = await anyio.to_thread.run_sync(
             emulator.storage.list_by_moderation, kind, status, max_results, query.get("next_cursor")
@@ -192,7 +199,9 @@ class AdminController(Controller):
         check_delivery_type(delivery_type)
         params = await _update_parameters(request)
         if unsupported := sorted(set(params) - UPDATE_PARAMETERS):
-            raise bad_request(f"Unsupported update parameter {unsupported[0]} (the emulator updates moderation only)")
+            raise bad_request(
+                f"Update parameter {unsupported[0]} is not supported by the emulator (it updates moderation_status only)"
+            )
         decision = params.get("moderation_status")
         if decision is not None and decision not in DECISIONS:
             raise bad_request(f"Illegal moderation status: {decision}")
@@ -226,6 +235,12 @@ def parse_max_results(raw: str) -> int:
     return int(raw)
 
 
+def refuse_unsupported(query: Mapping[str, str], allowed: frozenset[str]) -> None:
+    """A listing asked for a filter or a field the emulator does not give (e.g. `metadata`): refused, never ignored."""
+    if unsupported := sorted(set(query) - allowed):
+        raise bad_request(f"Listing parameter {unsupported[0]} is not supported by the emulator")
+
+
 async def _list(
     request: Request[Any, Any, Any], emulator: Emulator, cloud: str, resource_type: str, delivery_type: str | None
 ) -> Response[Any]:
@@ -233,8 +248,7 @@ async def _list(
     if delivery_type is not None:
         check_delivery_type(delivery_type)
     query = request.query_params
-    if unsupported := sorted(set(query) - LIST_PARAMETERS):
-        raise bad_request(f"Listing parameter {unsupported[0]} is not supported by the emulator")
+    refuse_unsupported(query, LIST_PARAMETERS)
     max_results = parse_max_results(query.get("max_results", str(DEFAULT_MAX_RESULTS)))
     page = await anyio.to_thread.run_sync(
         emulator.storage.list_assets, delivery_type, query.get("prefix", ""), max_results, query.get("next_cursor")

@@ -121,7 +121,7 @@ class UploadController(Controller):
 
 def _check_resource_type(resource_type: str) -> None:
     if resource_type not in RESOURCE_TYPES:
-        raise bad_request(f"Invalid resource type {resource_type}; the emulator handles images only")
+        raise bad_request(f"Resource type {resource_type} is not supported by the emulator (images only)")
 
 
 def _chunk_progress(received: int, options: dict[str, str]) -> dict[str, Any]:
