@@ -27,12 +27,15 @@ class Box(NamedTuple):
 
 
 _lock = threading.Lock()
+# OpenCV does not promise that one CascadeClassifier may run in several threads at once (derivatives render in
+# worker threads): detections take turns, which also keeps the cascade's buffers to one set.
+_detect_lock = threading.Lock()
 _cache: "OrderedDict[str, tuple[Box, ...]]" = OrderedDict()
 _classifier: Any = None
 
 
 def _cascade() -> Any:
-    """The frontal-face cascade that opencv-python-headless 4.x ships, loaded once (it is thread-safe to use)."""
+    """The frontal-face cascade that opencv-python-headless 4.x ships, loaded once (call with _detect_lock held)."""
     global _classifier
     if _classifier is None:
         import cv2
@@ -71,7 +74,8 @@ def _detect(image: Image.Image) -> tuple[Box, ...]:
     small = image.convert("L")
     small.thumbnail((DETECT_SIDE, DETECT_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
     width, height = small.size
-    found = _cascade().detectMultiScale(np.asarray(small), scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+    with _detect_lock:
+        found = _cascade().detectMultiScale(np.asarray(small), scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
     boxes = [Box(float(x) / width, float(y) / height, float(w) / width, float(h) / height) for (x, y, w, h) in found]
     return tuple(sorted(boxes, key=lambda box: box.w * box.h, reverse=True))
 
