@@ -42,6 +42,9 @@ class Asset(msgspec.Struct, kw_only=True):
     moderation: list[ModerationEntry] = []
     # The upload's notification_url: where a later moderation decision is notified.
     notification_url: str = ""
+    # The upload's custom_coordinates and face_coordinates (x, y, w, h boxes): they override face detection.
+    custom_coordinates: list[list[int]] = []
+    face_coordinates: list[list[int]] = []
 
 
 class Derived(msgspec.Struct, kw_only=True):

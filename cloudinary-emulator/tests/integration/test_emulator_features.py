@@ -274,3 +274,25 @@ def test_fault_notification_percentages(client: TestClient, receiver: Receiver) 
 def test_fault_notification_percentages_are_validated(client: TestClient) -> None:  # type: ignore[type-arg]
     assert client.put("/_emulator/faults", json={"notification_drop_percent": 101}).status_code == 400
     assert client.put("/_emulator/faults", json={"notification_reorder_percent": -1}).status_code == 400
+
+
+def test_custom_coordinates_are_stored_at_upload_and_drive_g_custom(client: TestClient) -> None:  # type: ignore[type-arg]
+    picture = Image.new("RGB", (800, 600), (200, 200, 200))
+    picture.paste((255, 0, 0), (50, 450, 150, 550))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+
+    params = {"public_id": "custom", "custom_coordinates": "50,450,100,100"}
+    body = upload(client, params, buffer.getvalue(), "c.png").json()
+    url = body["secure_url"].replace("/image/upload/", "/image/upload/c_thumb,g_custom,h_64,w_64/")
+    thumbnail = Image.open(io.BytesIO(client.get(path_of(url)).content)).convert("RGB")
+
+    assert thumbnail.size == (64, 64)
+    assert thumbnail.getpixel((32, 32)) == (255, 0, 0)  # centred on the stored box, not the image centre
+
+
+def test_malformed_custom_coordinates_are_a_400(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = upload(client, {"public_id": "bad", "custom_coordinates": "1,2,3"}, jpeg(100, 100))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Invalid custom_coordinates - 1,2,3"

@@ -5,6 +5,7 @@ Everything here is blocking and CPU-bound: callers run it in a worker thread. Or
 reduced scale (draft mode) whenever the first resize of the chain lets the output stay sharp.
 """
 
+import hashlib
 import io
 import math
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageOps, Unidentifie
 from pillow_heif import register_heif_opener
 
 from cloudinary_emulator.errors import bad_request
+from cloudinary_emulator.transformations import faces
 from cloudinary_emulator.transformations.parser import COMPASS, Component
 
 register_heif_opener()
@@ -76,6 +78,13 @@ class Probe(msgspec.Struct):
     height: int
 
 
+class Regions(msgspec.Struct, frozen=True):
+    """An asset's stored `custom_coordinates` and `face_coordinates` (x, y, w, h in the original's pixels)."""
+
+    custom: list[list[int]] = []
+    faces: list[list[int]] = []
+
+
 class Rendered(msgspec.Struct):
     """An encoded output image."""
 
@@ -117,16 +126,22 @@ def render(
     max_pixels: int,
     accept: str = "",
     keep_metadata: bool = False,
+    regions: Regions | None = None,
 ) -> Rendered:
     """Apply `chain` to the image in `data` and encode it as `output_format` (or what `f_` asks for).
 
     Metadata (EXIF incl. GPS, XMP, IPTC, ICC) is dropped unless keep_metadata, which only incoming
-    transformations without `fl_force_strip` use; orientation is always applied to the pixels.
+    transformations without `fl_force_strip` use; orientation is always applied to the pixels. `regions`
+    (the asset's stored coordinates) override face detection for the first component, whose input is the original.
     """
     image, probe = open_image(data, max_pixels)
     exif = image.getexif() if keep_metadata else None
     chain = list(chain)
-    if _draft(image, chain, probe):
+    # Faces are detected once per original (keyed by its digest, computed only if a face gravity asks), on a
+    # reduced decode of their own, so the working decode can be sized for the face's crop box.
+    key = _Digest(data)
+    first_focus = _Focus(_normalised(regions, probe), key, lambda: _detection_image(data))
+    if _draft(image, chain, probe, first_focus):
         chain[0] = _pinned(chain[0], probe)
     try:
         image.load()
@@ -137,8 +152,9 @@ def render(
     image = ImageOps.exif_transpose(image)
     fmt = output_format
     quality: str | None = None
-    focus = _Focus()
-    for component in chain:
+    for index, component in enumerate(chain):
+        # Detection results and stored coordinates describe the original: only the first component sees it.
+        focus = first_focus if index == 0 else _Focus()
         image = apply(image, component, focus)
         fmt = _format_for(component.format, accept, fmt, probe.format)
         quality = component.quality or quality
@@ -230,6 +246,10 @@ def _resize(
             crop_width, crop_height = _largest_box(source_width, source_height, component.aspect_ratio)
         left, top = _place(image, crop_width, crop_height, component, focus)
         return image.crop((left, top, left + crop_width, top + crop_height))
+    if mode == "thumb" and width and height and component.gravity is not None and component.gravity not in COMPASS:
+        region = focus.region(image, component.gravity)
+        if region is not None:
+            return _thumb(image, region, width, height, component.zoom or 1.0)
     if mode in ("fill", "lfill", "thumb"):
         if width and height:
             factor = max(width / source_width, height / source_height)
@@ -278,7 +298,7 @@ def _place(
     free_x, free_y = image.width - box_width, image.height - box_height
     gravity = component.gravity
     if gravity is not None and gravity not in COMPASS:
-        fx, fy = focus.point(image)
+        fx, fy = focus.point(image, gravity)
         left, top = fx * image.width - box_width / 2, fy * image.height - box_height / 2
     elif component.crop == "crop" and gravity is None and (component.x is not None or component.y is not None):
         left, top = float(component.x or 0), float(component.y or 0)
@@ -375,7 +395,21 @@ def _pinned(component: Component, probe: Probe) -> Component:
     )
 
 
-def _draft(image: Image.Image, chain: list[Component], probe: Probe) -> bool:
+def _thumb_decode_size(component: Component, probe: Probe, focus: "_Focus", size: tuple[int, int]) -> tuple[int, int]:
+    """c_thumb zooms into a face: decode large enough that the face's crop box still has the output's pixels."""
+    width, height = target_size(component, probe.width, probe.height)
+    assert component.gravity is not None  # noqa: S101 - the caller checked
+    region = focus.region(None, component.gravity)
+    if region is None or not width or not height:
+        return size
+    ratio = width / height
+    box_fraction = max(region.h, region.w * probe.width / probe.height / ratio) / THUMB_FACE_FRACTION
+    box_fraction /= component.zoom or 1.0
+    scale = min(1.0, height / (box_fraction * probe.height))
+    return max(size[0], math.ceil(probe.width * scale)), max(size[1], math.ceil(probe.height * scale))
+
+
+def _draft(image: Image.Image, chain: list[Component], probe: Probe, focus: "_Focus | None" = None) -> bool:
     """Ask libjpeg for a reduced-scale decode when the first component only shrinks the whole image."""
     if image.format not in ("JPEG", "MPO") or not chain:
         return False
@@ -386,6 +420,8 @@ def _draft(image: Image.Image, chain: list[Component], probe: Probe) -> bool:
     size = scaled_size(first, probe.width, probe.height)
     if size is None or size[0] >= probe.width or size[1] >= probe.height:
         return False
+    if focus is not None and first.crop == "thumb" and first.gravity is not None and first.gravity not in COMPASS:
+        size = _thumb_decode_size(first, probe, focus, size)
     if _orientation(image) in _TRANSPOSED:
         size = (size[1], size[0])
     # draft() keeps the decoded image at least this large, so the following Lanczos step stays sharp.
@@ -393,17 +429,125 @@ def _draft(image: Image.Image, chain: list[Component], probe: Probe) -> bool:
     return True
 
 
-class _Focus:
-    """The stand-in for face detection and g_auto: the centroid of edge energy, weighted towards the centre.
+# c_thumb: the face box takes this fraction of the thumbnail's side at z_1 (Cloudinary's default framing keeps
+# hair and chin with a little margin; a Haar box spans brows to mouth). z_ divides the crop box: z_2 is closer.
+THUMB_FACE_FRACTION = 0.62
 
-    Computed once per image on a 64 px greyscale copy, so it costs well under a millisecond of decoding time.
+
+def _thumb(image: Image.Image, region: faces.Box, width: int, height: int, zoom: float) -> Image.Image:
+    """c_thumb around a face (or custom) region: the region fills the thumbnail with a margin, then scaled."""
+    ratio = width / height
+    face_width, face_height = region.w * image.width, region.h * image.height
+    box_height = max(face_height, face_width / ratio) / THUMB_FACE_FRACTION / zoom
+    # Never smaller than the output (no enlarging when the photo has the pixels), never larger than the image.
+    box_height = max(box_height, min(height, image.height, image.width / ratio))
+    box_height = min(box_height, image.height, image.width / ratio)
+    box_width = box_height * ratio
+    centre_x = (region.x + region.w / 2) * image.width
+    centre_y = (region.y + region.h / 2) * image.height
+    left = min(max(centre_x - box_width / 2, 0.0), image.width - box_width)
+    top = min(max(centre_y - box_height / 2, 0.0), image.height - box_height)
+    return _resample(image, (width, height), (left, top, left + box_width, top + box_height))
+
+
+class _Normalised(msgspec.Struct, frozen=True):
+    custom: list[faces.Box]
+    faces: list[faces.Box]
+
+
+def _normalised(regions: Regions | None, probe: Probe) -> _Normalised | None:
+    if regions is None or not (regions.custom or regions.faces):
+        return None
+
+    def boxes(values: list[list[int]]) -> list[faces.Box]:
+        return [
+            faces.Box(x / probe.width, y / probe.height, w / probe.width, h / probe.height) for x, y, w, h in values
+        ]
+
+    return _Normalised(custom=boxes(regions.custom), faces=boxes(regions.faces))
+
+
+def _detection_image(data: bytes) -> Image.Image:
+    """The original as displayed, decoded at reduced scale (JPEG draft) for face detection."""
+    image = Image.open(io.BytesIO(data))
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)
+    image.draft("L", (faces.DETECT_SIDE, faces.DETECT_SIDE))
+    return ImageOps.exif_transpose(image)
+
+
+class _Digest:
+    """The original's digest, computed on first use only (hashing 3 MB costs a few ms)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._value: str | None = None
+
+    def __call__(self) -> str:
+        if self._value is None:
+            self._value = hashlib.blake2b(self._data, digest_size=16).hexdigest()
+        return self._value
+
+
+class _Focus:
+    """Where a content-aware gravity points: stored coordinates, detected faces, else the edge-energy stand-in.
+
+    The stand-in (centroid of edge energy of a 64 px greyscale copy, weighted towards the centre) is the fallback
+    when no face is found, and what `g_auto` uses on images without faces.
     """
 
-    def __init__(self, measure: Callable[[Image.Image], tuple[float, float]] | None = None) -> None:
+    def __init__(
+        self,
+        regions: _Normalised | None = None,
+        key: Callable[[], str] | None = None,
+        source: Callable[[], Image.Image] | None = None,
+        measure: Callable[[Image.Image], tuple[float, float]] | None = None,
+    ) -> None:
+        self._regions = regions
+        self._key = key
+        self._source = source
+        self._faces: tuple[faces.Box, ...] | None = None
         self._point: tuple[float, float] | None = None
         self._measure = measure or _edge_centroid
 
-    def point(self, image: Image.Image) -> tuple[float, float]:
+    def detected(self, image: Image.Image | None) -> tuple[faces.Box, ...]:
+        """Stored `face_coordinates` if any, else detected faces (largest first), on `source` if given."""
+        if self._faces is None:
+            if self._regions is not None and self._regions.faces:
+                self._faces = tuple(self._regions.faces)
+            else:
+                key = self._key() if self._key is not None else None
+                if key is not None and (hit := faces.cached(key)) is not None:
+                    self._faces = hit
+                else:
+                    target = self._source() if self._source is not None else image
+                    assert target is not None  # noqa: S101 - a focus without source is always given the image
+                    self._faces = faces.detect(target, key)
+        return self._faces
+
+    def region(self, image: Image.Image | None, gravity: str) -> faces.Box | None:
+        """The box `gravity` centres on, or None when there is none (no face, no custom coordinates)."""
+        custom = self._regions.custom if self._regions is not None else []
+        if gravity.startswith("custom") or gravity in ("auto", "auto:subject"):
+            # Custom coordinates win over detection for g_custom and g_auto [FACES].
+            if custom:
+                return faces.union(custom)
+            if gravity == "custom":
+                return None
+        found = self.detected(image)
+        if not found:
+            return None
+        if gravity in ("face", "face:center", "custom:face"):
+            return found[0]
+        return faces.union(found)
+
+    def point(self, image: Image.Image, gravity: str) -> tuple[float, float]:
+        """Centre of the region, else the centre (`g_custom` without coordinates) or the edge-energy centroid."""
+        region = self.region(image, gravity)
+        if region is not None:
+            return region.x + region.w / 2, region.y + region.h / 2
+        if gravity == "custom":
+            return 0.5, 0.5
         if self._point is None:
             self._point = self._measure(image)
         return self._point

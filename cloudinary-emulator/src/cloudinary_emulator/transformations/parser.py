@@ -15,8 +15,21 @@ CROP_MODES = frozenset({"scale", "fit", "limit", "mfit", "fill", "lfill", "thumb
 COMPASS = frozenset(
     {"center", "north", "south", "east", "west", "north_east", "north_west", "south_east", "south_west"}
 )
-# Content-aware gravities; the emulator has no face detector, see README ("Gravity stand-in").
-FOCUS_GRAVITIES = frozenset({"face", "faces", "auto", "face:center", "faces:center", "auto:subject", "auto:faces"})
+# Content-aware gravities: OpenCV face detection and stored coordinates, see README ("Faces and gravity").
+FOCUS_GRAVITIES = frozenset(
+    {
+        "face",
+        "faces",
+        "auto",
+        "face:center",
+        "faces:center",
+        "auto:subject",
+        "auto:faces",
+        "custom",
+        "custom:face",
+        "custom:faces",
+    }
+)
 FORMATS = frozenset({"jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff", "tif", "heic", "heif", "auto"})
 QUALITIES = frozenset({"auto", "auto:good", "auto:best", "auto:eco", "auto:low"})
 FLAGS = frozenset({"force_strip", "keep_iptc", "progressive", "lossy", "strip_profile", "preserve_transparency"})

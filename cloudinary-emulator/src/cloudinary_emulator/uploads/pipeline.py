@@ -22,10 +22,12 @@ from cloudinary_emulator.storage import Asset, Derived
 from cloudinary_emulator.transformations import parser
 from cloudinary_emulator.transformations.executor import (
     PIL_BY_EXTENSION,
+    Regions,
     delivered_format,
     open_image,
     render,
 )
+from cloudinary_emulator.transformations.faces import parse_coordinates
 from cloudinary_emulator.transformations.parser import Component
 from cloudinary_emulator.uploads.options import flag, parse_context, split_list
 
@@ -65,6 +67,8 @@ def store_upload(emulator: Emulator, options: dict[str, str], data: bytes, origi
     """Validate, transform, store, and (unless eager_async) derive the eager transformations."""
     eager_items = parse_eager_list(options.get("eager"))
     moderation = parse_moderation(options.get("moderation"))
+    custom_coordinates = _coordinates(options, "custom_coordinates")
+    face_coordinates = _coordinates(options, "face_coordinates")
     incoming = parser.parse(options.get("transformation", ""))
     delivery_type = options.get("type", "upload")
     if delivery_type != "upload":
@@ -117,6 +121,8 @@ def store_upload(emulator: Emulator, options: dict[str, str], data: bytes, origi
         file=file,
         moderation=moderation,
         notification_url=options.get("notification_url", ""),
+        custom_coordinates=custom_coordinates,
+        face_coordinates=face_coordinates,
     )
     # The file goes to its own (asset id, version id) path before the row that points at it.
     emulator.storage.write_file(file, stored)
@@ -150,7 +156,8 @@ def derive(emulator: Emulator, asset: Asset, chain: list[Component], fmt: str, a
     if (cached := emulator.storage.get_derived(asset, key)) is not None:
         return cached
     original = emulator.storage.read_file(asset.file)
-    rendered = render(original, chain, fmt, max_pixels=emulator.max_pixels, accept=accept)
+    regions = Regions(custom=asset.custom_coordinates, faces=asset.face_coordinates)
+    rendered = render(original, chain, fmt, max_pixels=emulator.max_pixels, accept=accept, regions=regions)
     digest = hashlib.sha1(key.encode()).hexdigest()[:20]  # noqa: S324 - a file name, not security
     derived = Derived(
         id=digest,
@@ -165,6 +172,14 @@ def derive(emulator: Emulator, asset: Asset, chain: list[Component], fmt: str, a
     emulator.storage.write_file(derived.file, rendered.data)
     emulator.storage.put_derived(asset, key, derived)
     return derived
+
+
+def _coordinates(options: dict[str, str], name: str) -> list[list[int]]:
+    """`x,y,w,h[|x,y,w,h...]`; malformed values are 400 as on Cloudinary."""
+    try:
+        return parse_coordinates(options.get(name))
+    except ValueError:
+        raise bad_request(f"Invalid {name} - {options[name]}") from None
 
 
 def _resolved_format(chain: list[Component], fmt: str, accept: str, source_format: str) -> str:
