@@ -200,7 +200,7 @@ class AdminController(Controller):
         params = await _update_parameters(request)
         if unsupported := sorted(set(params) - UPDATE_PARAMETERS):
             raise bad_request(
-                f"Update parameter {unsupported[0]} is not supported by the emulator (it updates moderation_status only)"
+                f"Update parameter {unsupported[0]} is not supported by the emulator (moderation_status only)"
             )
         decision = params.get("moderation_status")
         if decision is not None and decision not in DECISIONS:
