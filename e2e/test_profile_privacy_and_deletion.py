@@ -50,7 +50,9 @@ def stack(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -
     """A stack whose auth service knows two service clients: the internal audience, and another one."""
     env = {
         "auth": {"AUTH_SERVICE_CLIENTS": json.dumps(CLIENTS)},
-        "profile": {"PROFILE_OUTBOX_POLL_SECONDS": "0.2"},
+        # The deletion test keeps an upload pending (its notifications dropped): reconciliation must not apply it
+        # first, as it would after the stack's scaled grace of a few seconds.
+        "profile": {"PROFILE_OUTBOX_POLL_SECONDS": "0.2", "PROFILE_UPLOAD_GRACE_SECONDS": "600"},
     }
     with running_stack(mongo_server, tmp_path_factory, **env) as running:
         yield running
