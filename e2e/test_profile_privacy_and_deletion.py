@@ -116,10 +116,15 @@ def test_deletion_leaves_no_profile_and_no_asset_at_the_emulator(stack: Stack) -
     shown = sign(stack, user)
     assert upload(shown, image_bytes(seed=1)).status_code == 200
     wait_for_status(stack, user, shown, "applied")
+    # Its eager notification too, or that one would use up a drop meant for the next upload.
+    wait_for("the applied upload's notifications", lambda: len(notifications(stack, shown["public_id"])) >= 2)
     faults(stack, notification_drop=2)  # an upload whose notifications are lost: its intent stays pending
     pending = sign(stack, user)
     assert upload(pending, image_bytes(seed=2)).status_code == 200
-    wait_for("the dropped notifications", lambda: len(notifications(stack, pending["public_id"])) >= 2)
+    wait_for(
+        "the dropped notifications",
+        lambda: [n["status"] for n in notifications(stack, pending["public_id"])] == ["dropped", "dropped"],
+    )
     stray = httpx.post(  # an asset under the user's prefix that no intent knows (a crash, a manual upload)
         stack.url("emulator", f"/v1_1/{CLOUD_NAME}/image/upload"),
         data={"public_id": f"profiles/{user.id}/stray"},

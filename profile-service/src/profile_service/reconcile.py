@@ -2,7 +2,8 @@
 
 - Overdue intents (parameters lapsed, no notification): ask the Admin API. An asset that exists goes through
   the same apply path as a webhook (policy, ordering rule, the moderation gate: a pending asset waits in
-  awaiting_moderation); no asset means the upload never happened.
+  awaiting_moderation); no asset means the upload never happened (expired), or that a later upload won
+  (superseded, when the profile already shows a newer picture).
 - Uploads awaiting moderation longer than PROFILE_MODERATION_RECONCILE_SECONDS (a lost `moderation`
   notification): the Admin API resource's moderation array decides them through the same decision path as the
   notification and the admin routes; each is asked about at most once per that period.
@@ -110,12 +111,18 @@ class Reconciler:
 
     async def _overdue(self, intent: Intent) -> IntentStatus:
         asset = await self._assets.resource(intent.public_id)
-        if asset is None:
-            if await self._intents.transition(intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.PENDING,)):
-                # It had stopped counting when its parameters lapsed; this only tidies the profile's quota.
-                await self._profiles.release_upload(intent.user_id, intent.id)
-            return IntentStatus.EXPIRED
-        return await self._applier.apply(intent, asset, "reconcile")
+        if asset is not None:
+            return await self._applier.apply(intent, asset, "reconcile")
+        # No asset: never uploaded, or uploaded, shown and already replaced and destroyed while its intent stayed
+        # pending (the process lost MongoDB between the profile write and the intent's, and the notification's
+        # retries had not come back yet). A newer picture on the profile means a later upload won either way.
+        outcome = IntentStatus.EXPIRED
+        if await self._profiles.applied_seq(intent.user_id) > intent.seq:
+            outcome = IntentStatus.SUPERSEDED
+        if await self._intents.transition(intent.id, outcome, only_from=(IntentStatus.PENDING,)):
+            # It had stopped counting when its parameters lapsed; this only tidies the profile's quota.
+            await self._profiles.release_upload(intent.user_id, intent.id)
+        return outcome
 
     async def reconcile_awaiting(self, report: ReconcileReport) -> None:
         """Decide uploads whose moderation notification is overdue from what the Admin API reports now."""

@@ -390,6 +390,33 @@ def test_reconciliation_decides_awaiting_uploads_from_the_admin_api(
     assert intent(client, undecided["upload_id"]).checked_ms is not None
 
 
+def test_an_approved_upload_shown_then_replaced_while_its_status_write_was_lost_ends_superseded(
+    client: Client, token: TokenFactory, assets: FakeAssets
+) -> None:
+    bearer = token("u1", "alice")
+    older, newer = sign_upload(client, bearer), sign_upload(client, bearer)
+    uploaded(client, assets, older)
+    uploaded(client, assets, newer)
+    assert decide_at_cloudinary(client, assets, older["public_id"], "approved").status_code == 200
+    # MongoDB went away between the profile write and the intent's: shown, yet the intent still awaits review.
+    run(
+        client,
+        lambda: (
+            services(client)
+            .mongo.db["upload_intents"]
+            .update_one({"_id": older["upload_id"]}, {"$set": {"status": "awaiting_moderation"}})
+        ),
+    )
+    assert decide_at_cloudinary(client, assets, newer["public_id"], "approved").status_code == 200
+    assets.assets.pop(older["public_id"], None)  # replaced: destroyed by the outbox
+
+    report: ReconcileReport = run(client, services(client).reconciler.reconcile_overdue)
+
+    assert report.awaiting_outcomes == {"superseded": 1}
+    assert status_of(client, bearer, older)["status"] == "superseded"
+    assert me(client, bearer)["avatar"]["public_id"] == newer["public_id"]
+
+
 def test_an_overdue_upload_found_pending_at_cloudinary_waits_for_review(
     moderated: Settings, token: TokenFactory, assets: FakeAssets
 ) -> None:

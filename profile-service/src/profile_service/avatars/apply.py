@@ -326,12 +326,17 @@ class UploadApplier:
         return IntentStatus.REJECTED
 
     async def vanished(self, intent: Intent) -> IntentStatus:
-        """An upload awaiting moderation whose asset Cloudinary no longer holds: expired, no longer under review."""
+        """An upload awaiting moderation whose asset Cloudinary no longer holds: no longer under review. Superseded
+        when the profile already shows a newer picture (approved and shown, its intent's write lost, then replaced
+        and destroyed), else expired."""
+        outcome = IntentStatus.EXPIRED
+        if await self._profiles.applied_seq(intent.user_id) > intent.seq:
+            outcome = IntentStatus.SUPERSEDED
         if await self._intents.transition(
-            intent.id, IntentStatus.EXPIRED, only_from=(IntentStatus.AWAITING_MODERATION,), reason="asset missing"
+            intent.id, outcome, only_from=(IntentStatus.AWAITING_MODERATION,), reason="asset missing"
         ):
             await self._forget_pending(intent)
-            return IntentStatus.EXPIRED
+            return outcome
         current = await self._intents.get(intent.id)
         return intent.status if current is None else current.status
 

@@ -13,7 +13,8 @@ from service_kit.mongo import Database
 
 
 class IntentStatus(enum.StrEnum):
-    """Where an upload stands. `expired`: the parameters lapsed and Cloudinary never had the asset."""
+    """Where an upload stands. `expired`: the parameters lapsed, Cloudinary has no asset and no later upload won
+    (with a newer picture on the profile, reconciliation records `superseded` instead)."""
 
     PENDING = "pending"
     APPLIED = "applied"

@@ -543,6 +543,11 @@ class ProfileRepository:
         cursor = self._collection.find({"avatar.public_id": {"$in": public_ids}}, {"avatar": True})
         return {doc["avatar"]["public_id"] async for doc in cursor}
 
+    async def applied_seq(self, user_id: str) -> int:
+        """The sequence number of what the profile shows (0: nothing applied yet, or no profile)."""
+        doc = await self._collection.find_one({"_id": user_id}, {"applied_seq": True})
+        return int((doc or {}).get("applied_seq") or 0)
+
     async def current_public_id(self, user_id: str) -> str | None:
         """The public_id the user's profile shows, if any."""
         doc = await self._collection.find_one({"_id": user_id}, {"avatar": True})
