@@ -36,8 +36,14 @@ CHROMIUM_ARGS = [
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 
 
+_BUILT: list[Path] = []  # the build this test process made: every browser module serves the same sources
+
+
 def build_web() -> Path:
-    """`npm ci` when needed, then `npm run build`; fails the test with npm's output if either fails."""
+    """`npm ci` when needed, then `npm run build` once per test process; fails the test with npm's output if
+    either fails."""
+    if _BUILT:
+        return _BUILT[0]
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail("npm is not installed: the browser test needs it to build the web app")
@@ -46,7 +52,8 @@ def build_web() -> Path:
         done = subprocess.run(args, cwd=WEB, capture_output=True, text=True, timeout=600, check=False)
         if done.returncode != 0:
             pytest.fail(f"{' '.join(args[1:])} failed in web/:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return WEB / "dist"
+    _BUILT.append(WEB / "dist")
+    return _BUILT[0]
 
 
 @contextmanager
