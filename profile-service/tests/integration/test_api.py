@@ -118,6 +118,7 @@ def test_policy_is_published(client: Client, token: TokenFactory) -> None:
         "upload_ttl_seconds": 600,
         "max_open_uploads": 5,
         "max_uploads_per_hour": 30,
+        "upload_long_edge": 1024,
         "moderation": None,
     }
 
