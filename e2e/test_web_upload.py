@@ -14,38 +14,14 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
-from PIL import Image, ImageChops
+from PIL import Image
 from playwright.sync_api import Browser, Page, Request, expect
 
-from e2e.browser import assert_accessible
+from e2e.browser import assert_accessible, posted_bytes
+from e2e.photos import GPS_IFD, phone_photo
 from e2e.stack import ARTIFACTS, Stack
 
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
 TIMEOUT_MS = 30_000
-
-
-def phone_photo(path: Path) -> Path:
-    """4000x3000 stored pixels, EXIF orientation 6 (displayed 3000x4000) and GPS tags, several MB.
-
-    Stored left is red and stored right blue, so once turned the right way up the top is red and the
-    bottom blue; unturned, red and blue sit left and right.
-    """
-    width, height = 4000, 3000
-    ramp = Image.linear_gradient("L").rotate(90).resize((width, height))  # 0 at the left, 255 at the right
-    base = Image.merge("RGB", (ImageChops.invert(ramp), Image.new("L", (width, height), 90), ramp))
-    noise = Image.effect_noise((width, height), 12)
-    grain = Image.merge("RGB", (noise, noise.rotate(180), noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
-    photo = ImageChops.add(base, grain, scale=1.0, offset=-128)
-    exif = Image.Exif()
-    exif[ORIENTATION] = 6
-    exif[0x010F] = "PhoneMaker"
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (52.0, 22.0, 12.5), 3: "E", 4: (4.0, 53.0, 30.0)})
-    photo.save(path, "JPEG", quality=95, exif=exif.tobytes())
-    with Image.open(path) as check:
-        assert check.getexif().get_ifd(GPS_IFD), "the test photo must carry GPS tags"
-        assert check.getexif()[ORIENTATION] == 6
-    return path
 
 
 def shot(page: Page, name: str) -> None:
@@ -98,20 +74,6 @@ def avatar_image(page: Page, css: str) -> dict[str, object]:
         "(i) => ({src: i.currentSrc || i.src, srcset: i.srcset, w: i.naturalWidth, h: i.naturalHeight, alt: i.alt})"
     )
     return info
-
-
-def posted_bytes(request: Request) -> int:
-    """The request body's size: Playwright's copy of it when it has one, else what went on the wire.
-
-    Chromium does not hand a Blob/File body to the DevTools protocol, so for a multipart upload of a
-    file `post_data_buffer` is empty; the Content-Length the network stack sent is the same number.
-    """
-    body = request.post_data_buffer
-    if body:
-        return len(body)
-    length = request.all_headers().get("content-length")
-    assert length is not None, f"no body and no Content-Length recorded for {request.url}"
-    return int(length)
 
 
 def srcset_urls(srcset: str) -> list[str]:
