@@ -4,8 +4,8 @@ register → sign out → sign in → choose a 12-megapixel JPEG with EXIF orien
 progress reaches 100% → the avatar shows on the profile and home pages from the emulator, the right way
 up → the browser posted at most 8% of the file's bytes → the stored picture is the policy's 1024 px with no
 EXIF, the served ones have no GPS → it survives a reload → sign out → the profile page sends the visitor to
-sign in. Screenshots of each step, in light
-and dark, land in e2e/artifacts/web-*.png; axe-core checks the sign-in, home and profile pages.
+sign in. Screenshots of each step, in light and dark, land in e2e/artifacts/web-*.png; axe-core checks the
+sign-in, home and profile pages.
 """
 
 import io
