@@ -3,7 +3,8 @@
 A 12-megapixel JPEG as a phone stores it: 4000x3000 stored pixels, EXIF orientation 6 (displayed 3000x4000), GPS
 tags, about 6 MB. Its grain has detail at every scale from one pixel to ~64 (as a photo's texture has), so a
 downscaled re-encode costs what a real photo's does: a per-pixel-only grain averages away when the picture is
-downscaled and flatters every size measurement (such a file came to 0.6 MB at 2048 px where a photo comes to ~1.1).
+downscaled and flatters every size measurement (measured in chromium, WebP q0.82 at 2048 px: the per-pixel grain this
+replaced came to 0.59 MB, this photo to 0.97 MB, bench/upload_pipeline.py's noisy photo to 1.08 MB).
 """
 
 from pathlib import Path
