@@ -47,7 +47,7 @@ export const BYTES_PER_PIXEL = 0.35;
 
 /**
  * The budget is a wish, the server's `max_bytes` a rule: for the budget the ladder stops at this quality (SSIM of
- * the 512 px picture ~0.02-0.03 below q0.82's in the measurements above); only `max_bytes` takes it lower.
+ * the 512 px picture 0.01-0.03 below q0.82's in the measurements above); only `max_bytes` takes it lower.
  */
 export const BUDGET_FLOOR_QUALITY = 0.64;
 
