@@ -5,8 +5,8 @@ The real web app in Debian's chromium (Playwright, `e2e/browser.py`) against the
 
 1. as the service asks by default: `upload_long_edge` 1024 (twice the largest served size, 512), and
 2. the way every upload went before it: `PROFILE_AVATAR_UPLOAD_LONG_EDGE=2048` (the old MAX_EDGE). One code path,
-   two settings: the web app reads the edge from the policy; the ladder starts at the old 0.82 and the 2048 px
-   picture is within its byte budget, so it is encoded exactly as before (the JSON has the quality of each).
+   two settings: the web app reads the edge from the policy; the ladder starts at the old 0.82, and the 2048 px
+   picture (~0.23 B/px there) is within its byte budget of 0.35 B/px, so it is encoded exactly as before.
 
 Rows: bytes the browser posted to the emulator's upload endpoint (the multipart body: Content-Length as sent,
 `e2e.browser.posted_bytes`) / the photo's size, for each; and the SSIM of the 512 px avatar the emulator delivers
