@@ -118,20 +118,43 @@ def row(name: str, count: int, seconds: float, latencies: list[float], bare: flo
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pids(stack: Stack) -> dict[str, int]:
+    """profile-service's process and, when it is the stand-in, MongoDB's (its pid file)."""
+    found = {"service": stack.processes["profile"].pid}
+    pid_file = stack.work_dir / "mongo" / "nx" / "nx-27017.pid"
+    if pid_file.exists():
+        found["stand-in"] = int(pid_file.read_text().strip())
+    return found
+
+
+def cpu_per_notification(stack: Stack, count: int, before: dict[str, float]) -> dict[str, float]:
+    """CPU ms per notification of each process since `before`."""
+    after = {name: cpu_seconds(pid) for name, pid in pids(stack).items()}
+    return {f"{name}_cpu_ms": round((after[name] - before[name]) * 1000 / count, 2) for name in before}
+
+
 def spread(stack: Stack, users: list[User], bare: float, profile_dir: str | None) -> Row:
     """50 users, one sender each, their uploads in order."""
     tickets = sign_many(stack, users, SPREAD_UPLOADS)
     lanes = [[signed(stack, t, i) for i, t in enumerate(own)] for own in tickets]
     spy = None if not profile_dir else pyspy(stack, Path(profile_dir))
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids(stack).items()}
     try:
         seconds, latencies = asyncio.run(send_all(stack, lanes))
     finally:
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes what it has recorded
             spy.wait(timeout=60)
+    cpu = cpu_per_notification(stack, len(latencies), cpu_before)
     outcome = check(stack, users, tickets)
     name = f"webhook burst: {len(users)} users, {IN_FLIGHT} in flight"
-    return row(name, len(latencies), seconds, latencies, bare, outcome=outcome)
+    return row(name, len(latencies), seconds, latencies, bare, outcome=outcome, **cpu)
 
 
 def pyspy(stack: Stack, directory: Path) -> "subprocess.Popen[bytes]":
@@ -145,20 +168,25 @@ def pyspy(stack: Stack, directory: Path) -> "subprocess.Popen[bytes]":
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def hot(stack: Stack, users: list[User]) -> tuple[list[float], float, int]:
+def hot(stack: Stack, users: list[User]) -> tuple[list[float], float, int, dict[str, float]]:
     """HOT_WAVES waves of 5 users x 10 uploads, all 50 at once, shuffled; checked after each wave."""
     rng = random.Random(16)
     total_seconds, latencies, count = 0.0, [], 0
+    cpu = dict.fromkeys(pids(stack), 0.0)
     for _ in range(HOT_WAVES):
         tickets = sign_many(stack, users, HOT_UPLOADS)
         notes = [signed(stack, t, i) for own in tickets for i, t in enumerate(own)]
         rng.shuffle(notes)
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids(stack).items()}
         seconds, wave = asyncio.run(send_all(stack, [[note] for note in notes]))
+        for name, pid in pids(stack).items():
+            cpu[name] += cpu_seconds(pid) - cpu_before[name]
         check(stack, users, tickets)
         total_seconds += seconds
         latencies += wave
         count += len(notes)
-    return latencies, total_seconds, count
+    per_notification = {f"{name}_cpu_ms": round(spent * 1000 / count, 2) for name, spent in cpu.items()}
+    return latencies, total_seconds, count, per_notification
 
 
 def main() -> list[Row]:
@@ -172,14 +200,23 @@ def main() -> list[Row]:
         health = wrk(base + "/health")
         bare = health.per_second
         spread_row = spread(stack, users, bare, os.environ.get("BENCH_PYSPY"))
-        latencies, seconds, count = hot(stack, users[:HOT_USERS])
+        latencies, seconds, count, hot_cpu = hot(stack, users[:HOT_USERS])
         health_after = wrk(base + "/health")
     rows = [
         spread_row,
-        row(f"webhook burst: {HOT_USERS} users x {HOT_UPLOADS} uploads at once", count, seconds, latencies, bare),
+        row(
+            f"webhook burst: {HOT_USERS} users x {HOT_UPLOADS} uploads at once",
+            count,
+            seconds,
+            latencies,
+            bare,
+            **hot_cpu,
+        ),
     ]
     print(f"profile-service: /health drift over the run {health_after.per_second / bare:.2f}x")
     save("webhook_burst", {"health": health, "health_after": health_after, "rows": rows})
+    for measured in rows:
+        print(f"{measured.name}: {measured.extra}")
     return rows
 
 

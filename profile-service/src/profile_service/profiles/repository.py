@@ -1,5 +1,6 @@
 """Profiles in MongoDB: one document per user (`_id` = user id), every change a single-document update."""
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -62,6 +63,17 @@ class AvatarApplied:
         if self.replaced is None or self.replaced_intent is None:
             return {}
         return {self.replaced: self.replaced_intent}
+
+
+@dataclass
+class _Publication:
+    """A change written with its marker, waiting to be published into the feed."""
+
+    user_id: str
+    marker: dict[str, Any]
+    kinds: list[ChangeKind] | None
+    collection: AsyncCollection[dict[str, Any]]
+    done: "asyncio.Future[None]"
 
 
 _S = TypeVar("_S", bound=msgspec.Struct)
@@ -171,6 +183,9 @@ class ProfileRepository:
         # signing request starts its compare-and-set from them instead of reading the profile first. Only ever a
         # guess: a stale one matches nothing and the reservation reads afresh (`reserve_upload`).
         self._quotas: dict[str, tuple[str | None, QuotaState]] = {}
+        # Changes waiting to be published, and who publishes (`_publish`).
+        self._unpublished: list[_Publication] = []
+        self._publishing = asyncio.Lock()
 
     def _changed(self, user_id: str) -> None:
         if self._recent is not None:
@@ -195,10 +210,42 @@ class ProfileRepository:
         # Into the feed, then off the document; a crash in between leaves the marker to `publish_stranded`.
         if self._feed is None or marker is None:
             return
-        await self._feed.publish(user_id, marker, kinds)
+        # Group commit: changes that arrive while another request publishes wait for the lock and go out together
+        # in the next batch (three round trips for the batch). Each request still returns only once its own change
+        # is in the feed, as before; alone, a change costs what it did.
         target = self._collection if collection is None else collection
+        item = _Publication(user_id, marker, kinds, target, asyncio.get_running_loop().create_future())
+        self._unpublished.append(item)
+        async with self._publishing:
+            if not item.done.done():
+                batch, self._unpublished = self._unpublished, []
+                try:
+                    await self._publish_batch(batch)
+                except BaseException:
+                    # Ours failed with them: the others go back to the queue, and each waiter tries again itself.
+                    self._unpublished = [other for other in batch if other is not item] + self._unpublished
+                    raise
+                for other in batch:
+                    other.done.set_result(None)
+        item.done.result()
+
+    async def _publish_batch(self, batch: list["_Publication"]) -> None:
+        assert self._feed is not None  # noqa: S101 -- only called when there is a feed
+        if len(batch) == 1:
+            (item,) = batch
+            await self._feed.publish(item.user_id, item.marker, item.kinds)
+            await item.collection.update_one(
+                {"_id": item.user_id}, {"$unset": {f"feed_pending.{item.marker['id']}": ""}}
+            )
+            return
+        await self._feed.publish_many([(item.user_id, item.marker, item.kinds) for item in batch])
         # `feed_pending_ms` stays: the sweep clears it once no marker is left (it cannot tell from here).
-        await target.update_one({"_id": user_id}, {"$unset": {f"feed_pending.{marker['id']}": ""}})
+        by_collection: dict[str, tuple[AsyncCollection[dict[str, Any]], list[UpdateOne]]] = {}
+        for item in batch:
+            off = UpdateOne({"_id": item.user_id}, {"$unset": {f"feed_pending.{item.marker['id']}": ""}})
+            by_collection.setdefault(item.collection.name, (item.collection, []))[1].append(off)
+        for collection, updates in by_collection.values():
+            await collection.bulk_write(updates, ordered=False)
 
     async def publish_stranded(self, older_than_ms: int, limit: int = 500) -> int:
         """Publish the changes whose writer died before publishing them (markers older than `older_than_ms` on
