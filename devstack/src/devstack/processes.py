@@ -73,6 +73,11 @@ class ServerProcess:
             self._process.wait()
 
     @property
+    def pid(self) -> int | None:
+        """The process id (also its process group's, which its children share), once started."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def returncode(self) -> int | None:
         """The exit code once the process has ended."""
         return None if self._process is None else self._process.poll()
