@@ -181,8 +181,7 @@ def rows_for(label: str, mine: Phase, seed: Phase) -> list[Row]:
             name=f"seed: uploads/s at {IN_FLIGHT} in flight, ours / theirs ({label})",
             value=round(mine.per_second / seed.per_second, 3),
             unit="x theirs",
-            per_second=round(mine.per_second, 2),
-            baseline=f"theirs {seed.per_second:.2f}/s",
+            baseline=f"theirs {seed.per_second:.2f}/s, ours {mine.per_second:.2f}/s",
         ),
     ]
 
