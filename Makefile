@@ -58,7 +58,7 @@ test-web: install ## The web app's own tests
 	cd web && npm test
 
 test-e2e: install ## The whole stack as real processes, a real browser (Debian chromium), deploy-file checks
-	$(PYTEST) e2e deploy/tests
+	$(PYTEST) --durations=15 e2e deploy/tests
 
 fidelity: install ## The official SDKs' own tests against a fresh emulator: prints the table, writes fidelity/results.json and the README table
 	$(UV) run --frozen python cloudinary-emulator/fidelity/run.py

@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,25 +23,12 @@ from profile_service.profiles.schemas import ProfileChange
 from profile_service.services import Services, build, running
 from service_kit.clock import to_ms, utc_now
 from tests.conftest import API_SECRET, Client, TokenFactory, auth, wait_until_ready
-from tests.fakes import FakeAssets
+from tests.fakes import FakeAssets, MovableClock
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
 INTERNAL = "profile-service-internal"
 CHANGES = "/internal/profiles/changes"
 PENDING = [{"kind": "manual", "status": "pending"}]
-
-
-class MovableClock:
-    """The services' "now", standing still until a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,24 +24,11 @@ from profile_service.config import Settings
 from profile_service.services import Services, build, running
 from service_kit.clock import to_ms, utc_now
 from tests.conftest import Client, TokenFactory, auth
-from tests.fakes import FakeAssets
+from tests.fakes import FakeAssets, MovableClock
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
 RAPID = 300
 SIGN = "/profiles/me/avatar/uploads"
-
-
-class MovableClock:
-    """The services' "now", standing still until a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
