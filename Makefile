@@ -25,7 +25,12 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
-install: .venv/.synced web/node_modules/.installed ## Install Python and web dependencies (uv installs itself if missing)
+# The seeds' upload server that bench/seed_comparison.py measures beside ours (a comparison, not the product).
+bench/seed/node_modules/.installed: bench/seed/package.json bench/seed/package-lock.json
+	cd bench/seed && npm ci --no-audit --no-fund
+	@touch $@
+
+install: .venv/.synced web/node_modules/.installed bench/seed/node_modules/.installed ## Install Python and web dependencies (uv installs itself if missing)
 
 dev: install ## Run the whole stack locally (MongoDB stand-in, emulator, services, web on :8080)
 	$(UV) run --frozen python -m devstack dev
@@ -70,4 +75,4 @@ soak: install ## The full chaos soaks (1,000 uploads from 50 users under faults,
 	SOAK=1 $(PYTEST) e2e/test_chaos_soak.py -s
 
 clean: ## Remove build and test leftovers (keeps .data/, your dev data)
-	rm -rf .venv .tools web/node_modules web/dist e2e/artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools web/node_modules bench/seed/node_modules web/dist e2e/artifacts .pytest_cache .mypy_cache .ruff_cache
