@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 
 export interface Countdown {
   /** Whole seconds left, rounded up (as `formatWait` words them); 0 when nothing is being waited for. */
@@ -9,33 +9,40 @@ export interface Countdown {
 
 /**
  * The one countdown behind every "Please try again in 40 seconds": ticks once per whole second of a deadline
- * (so a timer that fires late never shows a second twice or skips one) and stops at 0.
+ * (so a timer that fires late never shows a second twice or skips one) and stops at 0. `onTick` hears every
+ * second after the start, 0 included: the place to re-word a message or clear it.
  */
-export function useCountdown(): Countdown {
+export function useCountdown(onTick?: (remaining: number) => void): Countdown {
   const [deadline, setDeadline] = useState<number | null>(null);
   const [remaining, setRemaining] = useState(0);
+  const latest = useRef(onTick);
+  useLayoutEffect(() => {
+    latest.current = onTick;
+  });
 
   useEffect(() => {
     if (deadline === null) return;
-    let timer: ReturnType<typeof setTimeout>;
-    const tick = () => {
-      const left = deadline - Date.now();
-      const seconds = Math.max(0, Math.ceil(left / 1000));
-      setRemaining(seconds);
-      if (seconds === 0) {
-        setDeadline(null);
-        return;
-      }
-      // Wake at the next whole second before the deadline.
-      timer = setTimeout(tick, left - (seconds - 1) * 1000);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const left = () => Math.max(0, deadline - Date.now());
+    // Wake when the whole seconds left drop by one (at the deadline itself for the last).
+    const schedule = () => {
+      timer = setTimeout(tick, left() - (Math.ceil(left() / 1000) - 1) * 1000);
     };
-    tick();
+    const tick = () => {
+      const seconds = Math.ceil(left() / 1000);
+      setRemaining(seconds);
+      latest.current?.(seconds);
+      if (seconds === 0) setDeadline(null);
+      else schedule();
+    };
+    schedule();
     return () => clearTimeout(timer);
   }, [deadline]);
 
   const start = useCallback((seconds: number) => {
-    setRemaining(Math.max(0, Math.ceil(seconds)));
-    setDeadline(seconds > 0 ? Date.now() + seconds * 1000 : null);
+    const whole = Math.max(0, Math.ceil(seconds));
+    setRemaining(whole);
+    setDeadline(whole > 0 ? Date.now() + seconds * 1000 : null);
   }, []);
 
   return { remaining, start };

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useLayoutEffect, useRef, useState } from "react";
 import { ApiError } from "../api/problem";
 import { useCountdown } from "./useCountdown";
 
@@ -32,19 +32,17 @@ export function useSubmit<E, A extends unknown[] = []>(
   useLayoutEffect(() => {
     latest.current = { action, describe };
   });
-  const { remaining, start } = useCountdown();
   const throttled = useRef<ApiError | null>(null);
-
-  useEffect(() => {
+  const { remaining, start } = useCountdown((left) => {
     const refused = throttled.current;
     if (refused === null) return;
-    if (remaining > 0) {
-      setError(latest.current.describe(refused.withRetryAfter(remaining)));
+    if (left > 0) {
+      setError(latest.current.describe(refused.withRetryAfter(left)));
     } else {
       throttled.current = null;
       setError(null);
     }
-  }, [remaining]);
+  });
 
   const run = useCallback(
     async (...args: A) => {
