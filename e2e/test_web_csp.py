@@ -68,6 +68,9 @@ def test_the_upload_flow_runs_without_a_csp_violation(stack: Stack, web: str, br
     page.set_default_timeout(TIMEOUT_MS)
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text) if is_csp_message(m) else None)
+    # An unknown Permissions-Policy feature name is a console error on every page.
+    policy_errors: list[str] = []
+    page.on("console", lambda m: policy_errors.append(m.text) if "Permissions-Policy" in m.text else None)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
@@ -100,6 +103,7 @@ def test_the_upload_flow_runs_without_a_csp_violation(stack: Stack, web: str, br
 
     assert violations(page) == []
     assert console == []
+    assert policy_errors == []
     assert errors == []
 
     # The listener is live: an inline script and an image from a host the policy does not name are refused
