@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 from devstack.mongo import free_port
 from devstack.processes import ServerProcess
@@ -133,3 +133,17 @@ def assert_accessible(page: Page, name: str) -> None:
     violations = axe_violations(page)
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(violations, indent=2))
     assert violations == [], f"axe-core found serious problems on {name}:\n{json.dumps(violations, indent=2)}"
+
+
+def posted_bytes(request: Request) -> int:
+    """The request body's size: Playwright's copy of it when it has one, else what went on the wire.
+
+    Chromium does not hand a Blob/File body to the DevTools protocol, so for a multipart upload of a
+    file `post_data_buffer` is empty; the Content-Length the network stack sent is the same number.
+    """
+    body = request.post_data_buffer
+    if body:
+        return len(body)
+    length = request.all_headers().get("content-length")
+    assert length is not None, f"no body and no Content-Length recorded for {request.url}"
+    return int(length)
