@@ -47,6 +47,8 @@ def test_a_spent_quota_shows_the_wait_in_the_uploader(stack: Stack, web: str, br
 
     # The grant was made moments ago, so it leaves the rolling hour in (just under) an hour.
     expect(page.get_by_test_id("upload-error")).to_have_text("Too many uploads right now. Try again in 1 hour.")
+    # "Try again" waits for the countdown (an hour here).
+    expect(page.get_by_test_id("upload-retry")).to_be_disabled()
     page.screenshot(path=str(ARTIFACTS / "web-upload-quota.png"), full_page=True)
     assert uploads == []
     context.close()

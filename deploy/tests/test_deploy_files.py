@@ -147,13 +147,53 @@ def test_nginx_and_vite_send_each_path_to_the_same_service(url: str) -> None:
     assert vite_route(config, url) == ONE_ORIGIN_ROUTES[url], "vite"
 
 
-def test_github_workflow_is_valid_and_tests_against_real_mongodb() -> None:
-    workflow = load_yaml(ROOT / ".github" / "workflows" / "ci.yml")
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    workflow = load_yaml(path)
     # YAML 1.1 reads the bare key `on` as the boolean True; GitHub reads it as "on".
     workflow["on"] = workflow.pop(True)  # type: ignore[call-overload]
-    jsonschema.validate(workflow, schema("github-workflows"))
+    return workflow
+
+
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)
+def test_every_github_workflow_follows_the_workflow_schema(path: Path) -> None:
+    jsonschema.validate(load_workflow(path), schema("github-workflows"))
+
+
+def test_the_workflow_schema_check_can_fail() -> None:
+    workflow = load_workflow(WORKFLOWS / "advisories.yml")
+    workflow["jobs"]["npm"]["steps"][0]["uses"] = ["not", "a", "string"]
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(workflow, schema("github-workflows"))
+
+
+def test_github_workflow_is_valid_and_tests_against_real_mongodb() -> None:
+    workflow = load_workflow(WORKFLOWS / "ci.yml")
 
     job = workflow["jobs"]["test"]
     assert job["services"]["mongodb"]["image"] == "mongo:8"
     assert job["env"]["MONGODB_URI"].startswith("mongodb://")
     assert any(step.get("run") == "make test" for step in job["steps"])
+
+
+def test_advisories_workflow_audits_both_locks_with_the_exceptions_file() -> None:
+    workflow = load_workflow(WORKFLOWS / "advisories.yml")
+    runs = {name: "\n".join(step.get("run", "") for step in job["steps"]) for name, job in workflow["jobs"].items()}
+    exceptions = ".github/advisory-exceptions.toml"
+
+    assert "schedule" in workflow["on"], "advisories appear without a change: run on a schedule too"
+    # Python: the whole locked workspace, exported from uv.lock, audited as it is, less the accepted ids.
+    assert "uv export --frozen --all-packages --all-groups --no-emit-workspace" in runs["python"]
+    assert f"scripts/advisories.py pip-args {exceptions}" in runs["python"]
+    assert "pip-audit --requirement" in runs["python"] and "--disable-pip" in runs["python"]
+    assert "$ignored" in runs["python"]
+    # npm: the audit's report, filtered by the same file, failing at moderate and above.
+    npm = workflow["jobs"]["npm"]
+    (audit,) = [step for step in npm["steps"] if "npm audit" in step.get("run", "")]
+    assert audit["working-directory"] == "web"
+    assert "npm audit --json" in audit["run"]
+    assert f"advisories.py npm-check ../{exceptions}" in audit["run"] and "--level moderate" in audit["run"]
+    assert (ROOT / exceptions).is_file()

@@ -36,6 +36,11 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
   }
 
+  /** The same error with `seconds` left to wait: a countdown re-words its message as the wait runs down. */
+  withRetryAfter(seconds: number): ApiError {
+    return new ApiError(this.problem, seconds);
+  }
+
   /** Messages per form field, from `errors[].key` and the 409's `field`. */
   fieldMessages(): Record<string, string> {
     const out: Record<string, string> = {};

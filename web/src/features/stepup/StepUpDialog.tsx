@@ -6,9 +6,11 @@
  */
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { StepUpCancelled } from "../../api/auth";
+import { ApiError } from "../../api/problem";
 import type { AccessToken } from "../../api/types";
 import { Field } from "../../components/Field";
 import { FormAlert } from "../../components/FormAlert";
+import { useCountdown } from "../../hooks/useCountdown";
 import { useSession } from "../../session";
 import { reauthErrors } from "../account/messages";
 import { stepUpMethods, subscribeStepUpMethods } from "./methods";
@@ -38,6 +40,15 @@ interface Pending {
 
 type Proof = "password" | "code";
 
+/** A failed proof's messages: on the field in use for a wrong code or password, else for the whole form. */
+function errorsFor(error: unknown, field: Proof | null, describe?: (error: unknown) => string): Record<string, string> {
+  if (describe) return { form: describe(error) };
+  const found = reauthErrors(error);
+  // A wrong code or password is shown on the field in use, whichever the server named.
+  if (field && (found.password || found.code)) return { [field]: found.password ?? found.code ?? "" };
+  return { form: found.form ?? Object.values(found)[0] ?? "That didn't work." };
+}
+
 export function StepUpDialog() {
   const { auth, user } = useSession();
   const methods = useSyncExternalStore(subscribeStepUpMethods, stepUpMethods);
@@ -49,6 +60,20 @@ export function StepUpDialog() {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const mfa = user?.mfa_enabled === true;
+  // A 429 (too many wrong passwords or codes): its wait counts down in the message, Continue stays disabled.
+  const throttled = useRef<{ error: ApiError; field: Proof | null; describe?: (error: unknown) => string } | null>(
+    null,
+  );
+  const { remaining, start } = useCountdown((left) => {
+    const refused = throttled.current;
+    if (refused === null) return;
+    if (left > 0) {
+      setErrors(errorsFor(refused.error.withRetryAfter(left), refused.field, refused.describe));
+    } else {
+      throttled.current = null;
+      setErrors({});
+    }
+  });
 
   useEffect(() => {
     auth.setStepUpHandler(
@@ -97,14 +122,11 @@ export function StepUpDialog() {
       finish({ token: await prove() });
     } catch (error) {
       setBusy(false);
-      if (describe) {
-        setErrors({ form: describe(error) });
-        return;
+      if (error instanceof ApiError && error.status === 429 && error.retryAfter !== null && error.retryAfter > 0) {
+        throttled.current = { error, field, describe };
+        start(error.retryAfter);
       }
-      const found = reauthErrors(error);
-      // A wrong code or password is shown on the field in use, whichever the server named.
-      if (field && (found.password || found.code)) setErrors({ [field]: found.password ?? found.code ?? "" });
-      else setErrors({ form: found.form ?? Object.values(found)[0] ?? "That didn't work." });
+      setErrors(errorsFor(error, field, describe));
     }
   };
 
@@ -174,7 +196,7 @@ export function StepUpDialog() {
             />
           )}
           <div className="actions">
-            <button type="submit" className="button" disabled={busy}>
+            <button type="submit" className="button" disabled={busy || remaining > 0}>
               {busy ? "Checking…" : "Continue"}
             </button>
             <button type="button" className="button button-quiet" onClick={cancel} disabled={busy}>
@@ -202,7 +224,7 @@ export function StepUpDialog() {
                   key={method.label}
                   type="button"
                   className="button button-quiet"
-                  disabled={busy}
+                  disabled={busy || remaining > 0}
                   onClick={() => void attempt(method.run, null, method.describe)}
                 >
                   {method.label}

@@ -11,7 +11,7 @@ function EmailChange() {
   const { user, account } = useSession();
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState<string | null>(null);
-  const { busy, error, setError, run } = useSubmit(
+  const { busy, waiting, error, setError, run } = useSubmit(
     async () => {
       // A stale sign-in answers step-up: the request layer asks for the password and retries.
       await account.requestEmailChange(email.trim());
@@ -54,7 +54,7 @@ function EmailChange() {
           onChange={(e) => setEmail(e.target.value)}
         />
         <div className="actions">
-          <button type="submit" className="button" disabled={busy}>
+          <button type="submit" className="button" disabled={busy || waiting > 0}>
             {busy ? "Sending…" : "Send confirmation link"}
           </button>
         </div>
@@ -70,7 +70,7 @@ function DeleteAccount() {
   const { user, account, signOut } = useSession();
   const [open, setOpen] = useState(false);
   const [understood, setUnderstood] = useState(false);
-  const { busy, error, setError, run } = useSubmit(async () => {
+  const { busy, waiting, error, setError, run } = useSubmit(async () => {
     // A stale sign-in answers step-up: the request layer asks for the password (or a code) and retries.
     await account.deleteAccount();
     // The server already ended every sign-in: leave for the goodbye page, then forget this one.
@@ -124,7 +124,7 @@ function DeleteAccount() {
             <span>I understand that my account and pictures will be deleted permanently.</span>
           </label>
           <div className="actions">
-            <button type="submit" className="button button-danger" disabled={busy || !understood}>
+            <button type="submit" className="button button-danger" disabled={busy || waiting > 0 || !understood}>
               {busy ? "Deleting…" : "Delete my account permanently"}
             </button>
             <button type="button" className="button button-quiet" onClick={close} disabled={busy}>

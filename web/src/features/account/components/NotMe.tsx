@@ -14,7 +14,7 @@ export function NotMe() {
   const location = useLocation();
   const token = new URLSearchParams(location.slice(location.indexOf("?") + 1 || location.length)).get("token") ?? "";
   const [done, setDone] = useState(false);
-  const { busy, error, run } = useSubmit(async () => {
+  const { busy, waiting, error, run } = useSubmit(async () => {
     await account.reportSignIn(token);
     setDone(true);
   }, linkMessage);
@@ -52,7 +52,12 @@ export function NotMe() {
           choose a new password.
         </p>
         <div className="actions">
-          <button type="button" className="button button-danger" disabled={busy} onClick={() => void run()}>
+          <button
+            type="button"
+            className="button button-danger"
+            disabled={busy || waiting > 0}
+            onClick={() => void run()}
+          >
             {busy ? "Signing it out…" : "Sign that device out"}
           </button>
         </div>

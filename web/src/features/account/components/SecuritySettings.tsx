@@ -76,15 +76,15 @@ function Enrolment({
 }) {
   const { account } = useSession();
   const [code, setCode] = useState("");
-  const { busy, error, run } = useSubmit(
-    async () => {
+  const { busy, waiting, error, run } = useSubmit(async () => {
+    try {
       onEnabled(await account.confirmTotp(code));
-    },
-    (e) => {
+    } catch (e) {
+      // Cleared here, not in the describe step: that runs again on every second of a wait.
       setCode("");
-      return reauthErrors(e);
-    },
-  );
+      throw e;
+    }
+  }, reauthErrors);
   const errors = error ?? {};
   const heading = useRef<HTMLHeadingElement>(null);
   const qr = qrImageSource(enrollment.qr_svg);
@@ -150,7 +150,7 @@ function Enrolment({
               onChange={(e) => setCode(e.target.value.replace(/\D/g, ""))}
             />
             <div className="actions">
-              <button type="submit" className="button" disabled={busy || code.length !== 6}>
+              <button type="submit" className="button" disabled={busy || waiting > 0 || code.length !== 6}>
                 {busy ? "Checking…" : "Turn on two-step verification"}
               </button>
               <button type="button" className="button button-quiet" onClick={onCancel}>
@@ -167,7 +167,7 @@ function Enrolment({
 function DisableMfa({ onCancel, onDisabled }: { onCancel: () => void; onDisabled: () => void }) {
   const { account } = useSession();
   const heading = useRef<HTMLHeadingElement>(null);
-  const { busy, error, run } = useSubmit(async () => {
+  const { busy, waiting, error, run } = useSubmit(async () => {
     // A stale sign-in answers step-up: the request layer asks for a code (or the password) and retries.
     await account.disableTotp();
     onDisabled();
@@ -181,7 +181,12 @@ function DisableMfa({ onCancel, onDisabled }: { onCancel: () => void; onDisabled
       <p className="muted">Turning it off makes your account easier to break into. Every other device is signed out.</p>
       <FormAlert message={error?.form} />
       <div className="actions">
-        <button type="button" className="button button-danger" disabled={busy} onClick={() => void run()}>
+        <button
+          type="button"
+          className="button button-danger"
+          disabled={busy || waiting > 0}
+          onClick={() => void run()}
+        >
           {busy ? "Turning off…" : "Turn off two-step verification"}
         </button>
         <button type="button" className="button button-quiet" onClick={onCancel}>
@@ -202,7 +207,7 @@ function TwoStep() {
   const { user, account, reloadUser } = useSession();
   const [state, setState] = useState<MfaState>({ step: "idle" });
   const [notice, setNotice] = useState<string | null>(null);
-  const { busy, error, run } = useSubmit(
+  const { busy, waiting, error, run } = useSubmit(
     async () => {
       setState({ step: "enrolling", enrollment: await account.enrollTotp() });
     },
@@ -267,7 +272,7 @@ function TwoStep() {
             Turn off two-step verification
           </button>
         ) : (
-          <button type="button" className="button" onClick={start} disabled={busy}>
+          <button type="button" className="button" onClick={start} disabled={busy || waiting > 0}>
             {busy ? "Preparing…" : "Set up two-step verification"}
           </button>
         ))}
@@ -281,7 +286,7 @@ function PasswordChange() {
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
   const [done, setDone] = useState<string | null>(null);
-  const { busy, error, setError, run } = useSubmit(
+  const { busy, waiting, error, setError, run } = useSubmit(
     async () => {
       await account.changePassword(current, password);
       setCurrent("");
@@ -325,7 +330,7 @@ function PasswordChange() {
           errors={errors}
         />
         <div className="actions">
-          <button type="submit" className="button" disabled={busy}>
+          <button type="submit" className="button" disabled={busy || waiting > 0}>
             {busy ? "Changing…" : "Change password"}
           </button>
           <span role="status" className="status-line success">

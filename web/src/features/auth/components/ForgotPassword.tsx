@@ -11,7 +11,7 @@ export function ForgotPassword() {
   const { account } = useSession();
   const [email, setEmail] = useState("");
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const { busy, error, setError, run } = useSubmit(
+  const { busy, waiting, error, setError, run } = useSubmit(
     async (address: string) => {
       await account.requestPasswordReset(address);
       setSentTo(address);
@@ -70,7 +70,7 @@ export function ForgotPassword() {
                 value={email}
                 onChange={(e) => setEmail(e.target.value)}
               />
-              <button className="button button-block" type="submit" disabled={busy || !email.trim()}>
+              <button className="button button-block" type="submit" disabled={busy || waiting > 0 || !email.trim()}>
                 {busy ? "Sending…" : "Send reset link"}
               </button>
             </form>

@@ -14,7 +14,7 @@ export function Register() {
   const [email, setEmail] = useState("");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const { busy, error, setError, run } = useSubmit(
+  const { busy, waiting, error, setError, run } = useSubmit(
     () => register({ email: email.trim(), username, password }),
     registerErrors,
   );
@@ -79,7 +79,7 @@ export function Register() {
             error={errors.password}
             onChange={(e) => setPassword(e.target.value)}
           />
-          <button className="button button-block" type="submit" disabled={busy}>
+          <button className="button button-block" type="submit" disabled={busy || waiting > 0}>
             {busy ? "Creating account…" : "Create account"}
           </button>
         </form>

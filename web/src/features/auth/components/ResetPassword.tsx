@@ -22,7 +22,7 @@ export function ResetPassword() {
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
   const [done, setDone] = useState(false);
-  const { busy, error, setError, run } = useSubmit(async () => {
+  const { busy, waiting, error, setError, run } = useSubmit(async () => {
     await account.resetPassword(token, password);
     // Every sign-in of the account was revoked, this browser's too.
     if (status === "signed-in") await signOut();
@@ -79,7 +79,7 @@ export function ResetPassword() {
             onRepeat={setRepeat}
             errors={errors}
           />
-          <button className="button button-block" type="submit" disabled={busy}>
+          <button className="button button-block" type="submit" disabled={busy || waiting > 0}>
             {busy ? "Saving…" : "Set new password"}
           </button>
         </form>

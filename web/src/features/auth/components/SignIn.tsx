@@ -13,13 +13,15 @@ function MfaStep({ mfaToken, onRestart }: { mfaToken: string; onRestart: () => v
   const { completeMfa } = useSession();
   const [recovery, setRecovery] = useState(false);
   const [code, setCode] = useState("");
-  const { busy, error, setError, run } = useSubmit(
-    () => completeMfa(mfaToken, recovery ? code.trim().toLowerCase() : code.replace(/\s+/g, "")),
-    (e) => {
+  const { busy, waiting, error, setError, run } = useSubmit(async () => {
+    try {
+      await completeMfa(mfaToken, recovery ? code.trim().toLowerCase() : code.replace(/\s+/g, ""));
+    } catch (e) {
+      // A refused code is cleared here, not in the describe step: that runs again on every second of a wait.
       setCode("");
-      return mfaSignInMessage(e);
-    },
-  );
+      throw e;
+    }
+  }, mfaSignInMessage);
   const input = useRef<HTMLInputElement>(null);
   const alert = useRef<HTMLParagraphElement>(null);
 
@@ -65,7 +67,7 @@ function MfaStep({ mfaToken, onRestart }: { mfaToken: string; onRestart: () => v
           value={code}
           onChange={(e) => setCode(recovery ? e.target.value : e.target.value.replace(/\D/g, ""))}
         />
-        <button className="button button-block" type="submit" disabled={busy || code.trim().length < 6}>
+        <button className="button button-block" type="submit" disabled={busy || waiting > 0 || code.trim().length < 6}>
           {busy ? "Checking…" : "Verify and sign in"}
         </button>
       </form>
@@ -96,7 +98,7 @@ export function SignIn() {
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
   const [mfaToken, setMfaToken] = useState<string | null>(null);
-  const { busy, error, run } = useSubmit(async () => {
+  const { busy, waiting, error, run } = useSubmit(async () => {
     const result = await signIn(login.trim(), password);
     if (result.mfaRequired) {
       setMfaToken(result.mfaToken);
@@ -153,7 +155,7 @@ export function SignIn() {
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
-          <button className="button button-block" type="submit" disabled={busy || !login || !password}>
+          <button className="button button-block" type="submit" disabled={busy || waiting > 0 || !login || !password}>
             {busy ? "Signing in…" : "Sign in"}
           </button>
         </form>

@@ -1,6 +1,8 @@
 import { type DragEvent, type KeyboardEvent, useCallback, useEffect, useId, useReducer, useRef } from "react";
+import { formatWait } from "../../../api/wait";
+import { useCountdown } from "../../../hooks/useCountdown";
 import { useSession } from "../../../session";
-import { UploadError } from "../upload/errors";
+import { UploadError, messageFor } from "../upload/errors";
 import { realClock, uploadAvatar } from "../upload/flow";
 import { formatBytes, policyFrom } from "../upload/policy";
 import { type Prepared, decodeFile, prepareUpload, release } from "../upload/prepare";
@@ -28,6 +30,8 @@ export function AvatarUploader() {
   const input = useRef<HTMLInputElement>(null);
   const controller = useRef<AbortController | null>(null);
   const hintId = useId();
+  // A spent signing quota: its wait counts down in the message, and "Try again" waits for 0.
+  const wait = useCountdown();
   const photo = photoOf(step);
   const source = photo?.source ?? null;
   const busy = isBusy(step);
@@ -92,6 +96,7 @@ export function AvatarUploader() {
       dispatch({ type: "uploaded", review: outcome.underReview });
     } catch (e) {
       const failure = asUploadError(e);
+      if (failure.kind === "quota" && failure.retryAfter !== null) wait.start(failure.retryAfter);
       dispatch(failure.kind === "cancelled" ? { type: "cancelled" } : { type: "failed", error: failure });
     } finally {
       controller.current = null;
@@ -130,6 +135,12 @@ export function AvatarUploader() {
   const prepared = step.kind === "done" ? step.prepared : (photo?.prepared ?? null);
   const offer = actions(step);
   const error = step.kind === "failed" ? step.error : null;
+  const errorText =
+    error?.kind === "quota" && error.retryAfter !== null && error.retryAfter > 0
+      ? wait.remaining > 0
+        ? messageFor("quota", formatWait(wait.remaining))
+        : "The wait is over: you can try the upload again now."
+      : error?.message;
 
   return (
     <div className="uploader">
@@ -215,7 +226,7 @@ export function AvatarUploader() {
       </p>
       {error && (
         <p className="alert alert-error" role="alert" data-testid="upload-error">
-          {error.message}
+          {errorText}
         </p>
       )}
 
@@ -237,7 +248,13 @@ export function AvatarUploader() {
           </button>
         )}
         {offer.retry && (
-          <button type="button" className="button" onClick={() => void retry()} data-testid="upload-retry">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void retry()}
+            disabled={wait.remaining > 0}
+            data-testid="upload-retry"
+          >
             Try again
           </button>
         )}

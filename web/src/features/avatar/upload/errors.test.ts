@@ -45,6 +45,8 @@ describe("messages", () => {
     expect(quotaError(3600).message).toBe("Too many uploads right now. Try again in 1 hour.");
     expect(quotaError(null).message).toBe("Too many uploads right now. Try again in a moment.");
     expect(quotaError(60).retryable).toBe(true); // the same file can go once the wait is over
+    expect(quotaError(40).retryAfter).toBe(40); // the uploader counts it down
+    expect(quotaError(null).retryAfter).toBeNull();
   });
 
   it("says which failures a retry can fix", () => {

@@ -18,6 +18,8 @@ export class UploadError extends Error {
   constructor(
     readonly kind: UploadErrorKind,
     readonly detail: string | null = null,
+    /** A spent quota's wait in seconds (the 429's Retry-After), for the countdown; null when not said. */
+    readonly retryAfter: number | null = null,
   ) {
     super(messageFor(kind, detail));
     this.name = "UploadError";
@@ -32,7 +34,7 @@ export class UploadError extends Error {
 
 /** The signing quota is spent: `retryAfter` (seconds, from the 429's Retry-After) becomes the wait in words. */
 export function quotaError(retryAfter: number | null): UploadError {
-  return new UploadError("quota", formatWait(retryAfter));
+  return new UploadError("quota", formatWait(retryAfter), retryAfter);
 }
 
 export function messageFor(kind: UploadErrorKind, detail: string | null = null): string {

@@ -25,7 +25,7 @@ function AddPasskey({
   onCancel: () => void;
 }) {
   const [name, setName] = useState("");
-  const { busy, error, run } = useSubmit(
+  const { busy, waiting, error, run } = useSubmit(
     async () => onAdded(await client.add(name.trim() || undefined)),
     (e) => passkeyMessage(e, "add"),
   );
@@ -47,7 +47,7 @@ function AddPasskey({
         onChange={(e) => setName(e.target.value)}
       />
       <div className="actions">
-        <button type="submit" className="button" disabled={busy}>
+        <button type="submit" className="button" disabled={busy || waiting > 0}>
           {busy ? "Waiting for your device…" : "Create passkey"}
         </button>
         <button type="button" className="button button-quiet" onClick={onCancel}>
@@ -70,7 +70,7 @@ function RenamePasskey({
   onCancel: () => void;
 }) {
   const [name, setName] = useState(passkey.name);
-  const { busy, error, run } = useSubmit(
+  const { busy, waiting, error, run } = useSubmit(
     async () => onRenamed(await client.rename(passkey.id, name.trim())),
     (e) => passkeyMessage(e, "manage"),
   );
@@ -92,7 +92,7 @@ function RenamePasskey({
         onChange={(e) => setName(e.target.value)}
       />
       <div className="actions">
-        <button type="submit" className="button" disabled={busy || !name.trim()}>
+        <button type="submit" className="button" disabled={busy || waiting > 0 || !name.trim()}>
           {busy ? "Saving…" : "Save name"}
         </button>
         <button type="button" className="button button-quiet" onClick={onCancel}>
@@ -114,7 +114,7 @@ function RemovePasskey({
   onRemoved: () => void;
   onCancel: () => void;
 }) {
-  const { busy, error, run } = useSubmit(
+  const { busy, waiting, error, run } = useSubmit(
     async () => {
       // Removing is a dangerous action: after a while signed in, the request layer's step-up dialog asks first.
       await client.remove(passkey.id);
@@ -132,7 +132,12 @@ function RemovePasskey({
         while ago, you are first asked to confirm it's you.
       </p>
       <div className="actions">
-        <button type="button" className="button button-danger" disabled={busy} onClick={() => void run()}>
+        <button
+          type="button"
+          className="button button-danger"
+          disabled={busy || waiting > 0}
+          onClick={() => void run()}
+        >
           {busy ? "Removing…" : "Remove passkey"}
         </button>
         <button type="button" className="button button-quiet" onClick={onCancel}>

@@ -10,7 +10,7 @@ import { passkeysSupported } from "../webauthn";
 export function SignInWithPasskey() {
   const { auth, completeSignIn } = useSession();
   const client = useMemo(() => new PasskeyClient(auth), [auth]);
-  const { busy, error, run } = useSubmit(
+  const { busy, waiting, error, run } = useSubmit(
     async () => {
       await client.signIn();
       await completeSignIn();
@@ -21,7 +21,12 @@ export function SignInWithPasskey() {
   return (
     <div className="passkey-sign-in">
       <FormAlert message={error} />
-      <button type="button" className="button button-quiet button-block" disabled={busy} onClick={() => void run()}>
+      <button
+        type="button"
+        className="button button-quiet button-block"
+        disabled={busy || waiting > 0}
+        onClick={() => void run()}
+      >
         {busy ? "Waiting for your passkey…" : "Sign in with a passkey"}
       </button>
     </div>

@@ -31,7 +31,7 @@ function ProfileForm() {
     setWebsite(stored[3]);
   }
   const [saved, setSaved] = useState<string | null>(null);
-  const { busy, error, setError, run } = useSubmit(
+  const { busy, waiting, error, setError, run } = useSubmit(
     async (site: string | null) => {
       const updated = await profiles.update({
         ...(displayName.trim() ? { display_name: displayName.trim() } : {}),
@@ -120,7 +120,7 @@ function ProfileForm() {
         </p>
       )}
       <div className="actions">
-        <button type="submit" className="button" disabled={busy}>
+        <button type="submit" className="button" disabled={busy || waiting > 0}>
           {busy ? "Saving…" : "Save"}
         </button>
         <span role="status" className="muted">
