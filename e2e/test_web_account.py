@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pyotp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from e2e.browser import assert_accessible
+from e2e.browser import WatchedBrowser, assert_accessible
 from e2e.stack import ARTIFACTS, Stack
 
 TIMEOUT_MS = 15_000
@@ -64,8 +64,8 @@ def register(stack: Stack, prefix: str) -> dict[str, str]:
     return user
 
 
-def new_page(browser: Browser, scheme: str = "light") -> tuple[BrowserContext, Page, list[str]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
+def new_page(browser: WatchedBrowser, scheme: str = "light") -> tuple[BrowserContext, Page, list[str]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
@@ -111,7 +111,7 @@ def link_in(message: dict[str, Any], web: str, path: str) -> str:
     return f"{web}{path}?token={token}"
 
 
-def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str, browser: Browser) -> None:
+def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "mfa")
     # Ten more sign-ins through the API, so the activity list has more than one page.
     for _ in range(10):
@@ -227,7 +227,7 @@ def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str
     context.close()
 
 
-def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: Browser) -> None:
+def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "reset")
     context, page, errors = new_page(browser, "dark")
 
@@ -273,7 +273,7 @@ def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: B
     context.close()
 
 
-def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser: Browser) -> None:
+def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     owner = register(stack, "priv")
     other = register(stack, "other")
     context, page, errors = new_page(browser)
@@ -365,7 +365,7 @@ def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser
         ctx.close()
 
 
-def test_email_change_and_account_deletion(stack: Stack, web: str, browser: Browser) -> None:
+def test_email_change_and_account_deletion(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "bye")
     new_email = f"new-{user['email']}"
     context, page, errors = new_page(browser)

@@ -16,10 +16,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from devstack.mongo import MongoServer
-from e2e.browser import assert_accessible
+from e2e.browser import WatchedBrowser, assert_accessible
 from e2e.conftest import running_stack
 from e2e.stack import ARTIFACTS, Stack
 from e2e.test_web_account import PASSWORD, link_in, new_page, register, sign_in, wait_for_mail
@@ -55,7 +55,9 @@ def open_security(page: Page, web: str) -> None:
     expect(page.get_by_role("heading", name="Security", level=1)).to_be_visible()
 
 
-def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(stack: Stack, web: str, browser: Browser) -> None:
+def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(
+    stack: Stack, web: str, browser: WatchedBrowser
+) -> None:
     user = register(stack, "sess")
     first_context, first, first_errors = new_page(browser)
     other_context, other, other_errors = new_page(browser)
@@ -141,7 +143,7 @@ def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(stack: Stack, w
     other_context.close()
 
 
-def test_a_new_device_mail_and_its_not_me_link(stack: Stack, web: str, browser: Browser) -> None:
+def test_a_new_device_mail_and_its_not_me_link(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "notme")
     context, page, errors = new_page(browser)
     phone: BrowserContext = browser.new_context(user_agent=ANDROID)
