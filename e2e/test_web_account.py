@@ -119,6 +119,7 @@ def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str
             stack.url("auth", "/auth/login"), json={"login": user["username"], "password": PASSWORD}, timeout=10.0
         )
         assert response.status_code == 200, response.text
+    browser.expect_status(r"/auth/login/mfa$", 401)  # the wrong code
     context, page, errors = new_page(browser)
 
     sign_in(page, web, user["username"], next_path="/settings/security")
@@ -229,6 +230,8 @@ def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str
 
 def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "reset")
+    browser.expect_status(r"/auth/password-reset/confirm$", 410)  # the link used a second time
+    browser.expect_status(r"/auth/login$", 401)  # the old password
     context, page, errors = new_page(browser, "dark")
 
     page.goto(f"{web}/sign-in")
@@ -276,6 +279,8 @@ def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: W
 def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     owner = register(stack, "priv")
     other = register(stack, "other")
+    # The private profile, for the signed-out visitor and for another signed-in user.
+    browser.expect_status(rf"/profiles/{owner['username']}$", 404)
     context, page, errors = new_page(browser)
     visitor_context, visitor, visitor_errors = new_page(browser)
     profile_url = f"{web}/u/{owner['username']}"
@@ -368,6 +373,8 @@ def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser
 def test_email_change_and_account_deletion(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "bye")
     new_email = f"new-{user['email']}"
+    browser.expect_status(r"/auth/login$", 401)  # the deleted account's sign-in
+    browser.expect_status(rf"/profiles/{user['username']}$", 404)  # its profile, gone
     context, page, errors = new_page(browser)
 
     sign_in(page, web, user["username"], next_path="/settings/account")

@@ -58,6 +58,8 @@ def web(stack: Stack, web_port: int) -> Iterator[str]:
 
 def test_register_a_passkey_sign_out_and_sign_in_with_it(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "passkey")
+    browser.expect_status(r"/auth/passkeys/(?!login$)[\w-]+$", 401)  # removing it with a stale sign-in: step up first
+    browser.expect_status(r"/auth/passkeys/login$", 401)  # signing in with the removed passkey
     context, page, errors = new_page(browser)
     cdp = context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")

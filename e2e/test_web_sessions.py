@@ -59,6 +59,9 @@ def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(
     stack: Stack, web: str, browser: WatchedBrowser
 ) -> None:
     user = register(stack, "sess")
+    browser.expect_status(r"/auth/refresh$", 401)  # the device signed out from elsewhere, on its next page load
+    browser.expect_status(r"/auth/me$", 401)  # the deletion with a stale sign-in: step up first
+    browser.expect_status(r"/auth/reauthenticate$", 401)  # the wrong password in the step-up dialog
     first_context, first, first_errors = new_page(browser)
     other_context, other, other_errors = new_page(browser)
 
@@ -145,6 +148,8 @@ def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(
 
 def test_a_new_device_mail_and_its_not_me_link(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "notme")
+    browser.expect_status(r"/auth/refresh$", 401)  # the phone, signed out by the link, on its next page load
+    browser.expect_status(r"/auth/sessions/not-me$", 400)  # the link used a second time
     context, page, errors = new_page(browser)
     phone: BrowserContext = browser.new_context(user_agent=ANDROID)
     phone_page = phone.new_page()

@@ -33,6 +33,7 @@ def test_a_spent_quota_shows_the_wait_in_the_uploader(
 ) -> None:
     user = register(stack)
     sign(stack, user)  # the hour's one upload
+    browser.expect_status(r"/profiles/me/avatar/uploads$", 429)  # the signing request past the quota
     photo = tmp_path / "photo.png"
     photo.write_bytes(image_bytes(400, 400))
 

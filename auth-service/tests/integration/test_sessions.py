@@ -130,6 +130,21 @@ def test_refresh_with_an_unknown_cookie_is_401(client: TestClient) -> None:  # t
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_a_refused_refresh_clears_the_cookie_so_the_next_visit_is_204(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, first = login(client)
+    refresh(client, first)
+
+    replayed = refresh(client, first)
+
+    assert replayed.status_code == 401
+    cookie = replayed.headers["set-cookie"]
+    assert cookie.startswith("refresh_token=")
+    assert "Max-Age=0" in cookie
+    assert "Path=/auth" in cookie
+    assert "HttpOnly" in cookie
+
+
 def test_refresh_after_logout_is_401_not_204(client: TestClient) -> None:  # type: ignore[type-arg]
     register(client)
     _, refresh_token = login(client)

@@ -22,6 +22,7 @@ from auth_service.tokens import AccessToken, CurrentUser
 from auth_service.users.schemas import Credentials
 from auth_service.users.suspension import SUSPENDED_REASON
 from service_kit.clock import Clock
+from service_kit.errors import Unauthorized
 from service_kit.openapi import BEARER, problems
 
 COOKIE = "refresh_token"
@@ -132,7 +133,7 @@ class SessionController(Controller):
             ),
             **problems(
                 {
-                    401: "the refresh cookie is empty, unknown, expired, rotated or revoked.",
+                    401: "the refresh cookie is empty, unknown, expired, rotated or revoked; the answer clears it.",
                     403: SUSPENDED_REASON,
                 }
             ),
@@ -149,7 +150,14 @@ class SessionController(Controller):
         """
         if refresh_token is None:
             return Response(None, status_code=204, headers=NO_STORE)
-        return _with_cookie(state, await sessions.refresh(refresh_token))  # type: ignore[return-value]
+        try:
+            issued = await sessions.refresh(refresh_token)
+        except Unauthorized as refused:
+            # A refused refresh token never works again: clearing it makes this browser's next page load a plain
+            # "no session" (204) instead of the same 401 on every visit.
+            refused.headers["Set-Cookie"] = _cookie(state, "", 0).to_header(header="")
+            raise
+        return _with_cookie(state, issued)  # type: ignore[return-value]
 
     @post("/logout", operation_id="logout", status_code=204)
     async def logout(

@@ -2891,7 +2891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized: the refresh cookie is empty, unknown, expired, rotated or revoked. */
+            /** @description Unauthorized: the refresh cookie is empty, unknown, expired, rotated or revoked; the answer clears it. */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -83,7 +83,7 @@ export function PublicProfilePage({ username }: { username: string }) {
         </p>
       )}
       <article className="card public-profile" aria-labelledby="public-name" data-testid="public-profile">
-        <Avatar avatar={p.avatar} name={name} size={160} className="profile-avatar" />
+        <Avatar avatar={p.avatar} name={name} size={160} className="profile-avatar" priority />
         <div>
           <h1 id="public-name">{name}</h1>
           <p className="muted">@{p.username}</p>
