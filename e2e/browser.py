@@ -8,6 +8,7 @@ A browser test gets a `WatchedBrowser` (the `browser` fixture): every context it
 uncaught page errors, failed requests and responses >= 400, and the test fails at teardown on any of them it did
 not declare with `expect_status(url, status)`, `expect_failed_request(url)` or `expect_console(pattern)`. A
 declaration that nothing matched fails it too, so the declarations stay a true list of what each test provokes.
+A request the browser aborts because its page went on to a new document meanwhile is not a failure.
 """
 
 import json
@@ -184,13 +185,30 @@ class ConsoleWatch:
 
     events: list[Event] = field(default_factory=list)
     expected: list[Expectation] = field(default_factory=list)
+    # Requests in the order they were sent, and each page's navigations (new documents) in that order.
+    _sent: dict[Request, int] = field(default_factory=dict)
+    _navigations: dict[Page, list[int]] = field(default_factory=dict)
 
     def watch(self, context: BrowserContext) -> None:
         """Record `context`'s console errors, page errors, failed requests and responses >= 400."""
         context.on("console", self._console)
         context.on("weberror", self._page_error)
+        context.on("request", self._request)
         context.on("requestfailed", self._request_failed)
         context.on("response", self._response)
+
+    def _request(self, request: Request) -> None:
+        self._sent[request] = order = len(self._sent)
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self._navigations.setdefault(request.frame.page, []).append(order)
+
+    def _left_behind(self, request: Request) -> bool:
+        """Aborted because its page went to a new document after sending it (a `goto` while it was in flight):
+        the browser cancels it and prints nothing, and the person has moved on."""
+        if request.failure != "net::ERR_ABORTED" or request.is_navigation_request():
+            return False
+        sent = self._sent.get(request, -1)
+        return any(order > sent for order in self._navigations.get(request.frame.page, []))
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -201,6 +219,8 @@ class ConsoleWatch:
         self.events.append(Event("pageerror", url, error.error.message))
 
     def _request_failed(self, request: Request) -> None:
+        if self._left_behind(request):
+            return
         self.events.append(Event("requestfailed", request.url, request.failure or "failed"))
 
     def _response(self, response: Response) -> None:

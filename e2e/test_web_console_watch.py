@@ -26,6 +26,8 @@ def page_running(browser: WatchedBrowser, script: str) -> Page:
             route.fulfill(status=200, content_type="application/json", body="{}")
         elif path == "/down":
             route.abort("connectionrefused")
+        elif path == "/never":
+            pass  # left unanswered: in flight until the page goes somewhere else
         else:
             route.fulfill(status=404, content_type="application/json", body="{}")
 
@@ -100,3 +102,13 @@ def test_console_errors_and_uncaught_errors_are_reported_unless_declared(chromiu
     assert f"unexpected console {ORIGIN}/: boom in the console" in undeclared
     assert f"unexpected pageerror {ORIGIN}/: uncaught boom" in undeclared
     assert declared == []
+
+
+def test_a_request_aborted_by_leaving_the_page_is_not_a_failure(chromium_browser: Browser) -> None:
+    watched = WatchedBrowser(chromium_browser)
+    page = page_running(watched, "fetch('/never').catch(() => null);")
+
+    page.goto(f"{ORIGIN}/")
+    expect(page).to_have_title("done")
+
+    assert watched.close() == []
