@@ -25,7 +25,12 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
-install: .venv/.synced web/node_modules/.installed ## Install Python and web dependencies (uv installs itself if missing)
+# The seeds' upload server that bench/seed_comparison.py measures beside ours (a comparison, not the product).
+bench/seed/node_modules/.installed: bench/seed/package.json bench/seed/package-lock.json
+	cd bench/seed && npm ci --no-audit --no-fund
+	@touch $@
+
+install: .venv/.synced web/node_modules/.installed bench/seed/node_modules/.installed ## Install Python and web dependencies (uv installs itself if missing)
 
 dev: install ## Run the whole stack locally (MongoDB stand-in, emulator, services, web on :8080)
 	$(UV) run --frozen python -m devstack dev
@@ -53,7 +58,7 @@ test-web: install ## The web app's own tests
 	cd web && npm test
 
 test-e2e: install ## The whole stack as real processes, a real browser (Debian chromium), deploy-file checks
-	$(PYTEST) e2e deploy/tests
+	$(PYTEST) --durations=15 e2e deploy/tests
 
 fidelity: install ## The official SDKs' own tests against a fresh emulator: prints the table, writes fidelity/results.json and the README table
 	$(UV) run --frozen python cloudinary-emulator/fidelity/run.py
@@ -73,4 +78,4 @@ lighthouse: install ## Lighthouse on the production build's public pages (mobile
 	$(UV) run --frozen python -m e2e.lighthouse
 
 clean: ## Remove build and test leftovers (keeps .data/, your dev data)
-	rm -rf .venv .tools web/node_modules web/dist e2e/artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools web/node_modules bench/seed/node_modules web/dist e2e/artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.measure import RESULTS, Row, save, table
 
 HERE = Path(__file__).resolve().parent
-HELPERS = {"measure"}
+HELPERS = {"cpu", "measure"}
 
 
 def main() -> int:

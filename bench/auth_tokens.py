@@ -13,10 +13,12 @@ import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from bench.measure import CONNECTIONS, Row, save, versus, wrk
+from bench.cpu import CpuMeter
+from bench.measure import CONNECTIONS, Rate, Row, save, versus, wrk
 from devstack.mongo import free_port, start_mongodb
 from devstack.processes import ServerProcess
 from devstack.secrets import ensure_signing_key
@@ -40,25 +42,46 @@ def sign_ins(base_url: str, count: int) -> list[tuple[str, str]]:
         return list(pool.map(login, range(count)))
 
 
-def run(base_url: str, work: Path) -> tuple[list[Row], dict[str, object]]:
-    """Measure the bare endpoint, verification and rotation against a running auth-service."""
+def _phase(pids: dict[str, int], cpu: dict[str, dict[str, float]], name: str, url: str, **options: Any) -> Rate:
+    """One wrk phase; `cpu[name]` gets each server process's CPU microseconds per request over it."""
+    meter = CpuMeter(pids).start()
+    rate = wrk(url, **options)
+    meter.stop()
+    cpu[name] = meter.per(rate.requests)
+    return rate
+
+
+def run(base_url: str, work: Path, pids: dict[str, int]) -> tuple[list[Row], dict[str, object]]:
+    """Measure the bare endpoint, verification and rotation against a running auth-service.
+
+    `pids` names the server processes (auth-service, the MongoDB stand-in) whose CPU per request each phase
+    reports: what bounds a rate on this machine is their sum, not the latency wrk sees.
+    """
     families = sign_ins(base_url, SIGN_INS)
     access, refresh = work / "access", work / "refresh"
     access.write_text("".join(f"{a}\n" for a, _ in families))
     refresh.write_text("".join(f"{r}\n" for _, r in families))
     wrk(base_url + "/health", seconds=1)  # warm-up
-    raw = {"health": wrk(base_url + "/health")}
-    raw["verify"] = wrk(base_url + "/auth/me", script="bearer", env={"BENCH_TOKENS": str(access)})
-    raw["rotate"] = wrk(
-        base_url + "/auth/refresh", script="rotate", threads=SIGN_INS, env={"BENCH_TOKENS": str(refresh)}
+    cpu: dict[str, dict[str, float]] = {}
+    bare = _phase(pids, cpu, "health", base_url + "/health")
+    verify = _phase(pids, cpu, "verify", base_url + "/auth/me", script="bearer", env={"BENCH_TOKENS": str(access)})
+    rotate = _phase(
+        pids,
+        cpu,
+        "rotate",
+        base_url + "/auth/refresh",
+        script="rotate",
+        threads=SIGN_INS,
+        env={"BENCH_TOKENS": str(refresh)},
     )
+    raw: dict[str, object] = {"health": bare, "verify": verify, "rotate": rotate}
     raw["health_after"] = wrk(base_url + "/health")
-    bare = raw["health"]
+    raw["cpu_us_per_request"] = cpu
     rows = [
-        versus("auth GET /auth/me (access tokens verified)", raw["verify"], bare, "auth /health"),
-        versus("auth POST /auth/refresh (rotations)", raw["rotate"], bare, "auth /health"),
+        versus("auth GET /auth/me (access tokens verified)", verify, bare, "auth /health", cpu_us=cpu["verify"]),
+        versus("auth POST /auth/refresh (rotations)", rotate, bare, "auth /health", cpu_us=cpu["rotate"]),
     ]
-    return rows, dict(raw)
+    return rows, raw
 
 
 def main() -> list[Row]:
@@ -88,11 +111,12 @@ def main() -> list[Row]:
         )
         try:
             server.start()
-            rows, raw = run(base_url, root)
+            pids = {"auth-service": server.pid, "mongodb": mongo.pid}
+            rows, raw = run(base_url, root, {name: pid for name, pid in pids.items() if pid is not None})
         finally:
             server.stop()
             mongo.stop()
-    print(f"auth-service: MongoDB {mongo.backend}")
+    print(f"auth-service: MongoDB {mongo.backend}; CPU µs per request: {raw['cpu_us_per_request']}")
     save("auth_tokens", {"mongodb": mongo.backend, "raw": raw, "rows": rows})
     return rows
 

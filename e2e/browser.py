@@ -54,8 +54,14 @@ CHROMIUM_ARGS = [
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 
 
+_BUILT: list[Path] = []  # the build this test process made: every browser module serves the same sources
+
+
 def build_web() -> Path:
-    """`npm ci` when needed, then `npm run build`; fails the test with npm's output if either fails."""
+    """`npm ci` when needed, then `npm run build` once per test process; fails the test with npm's output if
+    either fails."""
+    if _BUILT:
+        return _BUILT[0]
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail("npm is not installed: the browser test needs it to build the web app")
@@ -64,7 +70,8 @@ def build_web() -> Path:
         done = subprocess.run(args, cwd=WEB, capture_output=True, text=True, timeout=600, check=False)
         if done.returncode != 0:
             pytest.fail(f"{' '.join(args[1:])} failed in web/:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return WEB / "dist"
+    _BUILT.append(WEB / "dist")
+    return _BUILT[0]
 
 
 @contextmanager
@@ -137,6 +144,20 @@ def assert_accessible(page: Page, name: str) -> None:
     violations = axe_violations(page)
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(violations, indent=2))
     assert violations == [], f"axe-core found serious problems on {name}:\n{json.dumps(violations, indent=2)}"
+
+
+def posted_bytes(request: Request) -> int:
+    """The request body's size: Playwright's copy of it when it has one, else what went on the wire.
+
+    Chromium does not hand a Blob/File body to the DevTools protocol, so for a multipart upload of a
+    file `post_data_buffer` is empty; the Content-Length the network stack sent is the same number.
+    """
+    body = request.post_data_buffer
+    if body:
+        return len(body)
+    length = request.all_headers().get("content-length")
+    assert length is not None, f"no body and no Content-Length recorded for {request.url}"
+    return int(length)
 
 
 # Chromium prints every failed response and request to the console as well ("Failed to load resource: the server

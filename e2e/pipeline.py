@@ -122,6 +122,15 @@ def wait_for_status(
     return wait_for(f"upload {ticket['upload_id']} to be {wanted}", reached, timeout)
 
 
+def wait_for_eager_notification(stack: Stack, public_id: str) -> None:
+    """Wait until the emulator has sent (or dropped) the upload's eager notification: it goes out after the
+    upload's own, once the derived images are made, and a fault switched on before it would be used up by it."""
+    wait_for(
+        f"the eager notification of {public_id}",
+        lambda: any(n["notification_type"] == "eager" for n in notifications(stack, public_id)),
+    )
+
+
 def profile(stack: Stack, user: User) -> dict[str, Any]:
     """GET /profiles/me."""
     response = httpx.get(stack.url("profile", "/profiles/me"), headers=user.headers, timeout=30)

@@ -11,12 +11,12 @@ from e2e.pipeline import (
     exists,
     faults,
     image_bytes,
-    notifications,
     register,
     resources,
     sign,
     upload,
     wait_for,
+    wait_for_eager_notification,
     wait_for_status,
 )
 from e2e.stack import Stack
@@ -36,7 +36,7 @@ def test_account_deletion_removes_the_profile_and_every_asset_of_the_user(stack:
     wait_for_status(stack, user, applied, "applied")
     # A second upload whose notifications (upload and eager) are lost: an asset at Cloudinary that no profile
     # points to yet. The first upload's eager notification goes out first, or it would use up a drop.
-    wait_for("the applied upload's notifications", lambda: len(notifications(stack, applied["public_id"])) >= 2)
+    wait_for_eager_notification(stack, applied["public_id"])
     faults(stack, notification_drop=2)
     pending = sign(stack, user)
     assert upload(pending, image_bytes(seed=2)).status_code == 200

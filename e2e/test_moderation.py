@@ -38,6 +38,7 @@ from e2e.pipeline import (
     status,
     upload,
     wait_for,
+    wait_for_eager_notification,
     wait_for_status,
 )
 from e2e.stack import API_KEY, CLOUD_NAME, Stack
@@ -87,6 +88,7 @@ def pending_upload(stack: Stack, user: User, seed: int = 0) -> tuple[dict[str, A
     asset: dict[str, Any] = response.json()
     assert asset["moderation"] == [{"kind": "manual", "status": "pending"}], asset
     wait_for_status(stack, user, ticket, "awaiting_moderation")
+    wait_for_eager_notification(stack, ticket["public_id"])  # before a test switches a notification fault on
     return ticket, asset
 
 

@@ -25,6 +25,7 @@ from e2e.pipeline import (
     sign,
     upload,
     wait_for,
+    wait_for_eager_notification,
     wait_for_status,
 )
 from e2e.stack import API_KEY, CLOUD_NAME, Stack
@@ -87,6 +88,7 @@ def under_review(stack: Stack, user: User, seed: int = 0) -> tuple[dict[str, Any
     cloudinary: dict[str, Any] = response.json()
     assert cloudinary["moderation"] == [{"kind": "manual", "status": "pending"}]
     wait_for_status(stack, user, ticket, "awaiting_moderation")
+    wait_for_eager_notification(stack, ticket["public_id"])  # before a test switches a notification fault on
     return ticket, cloudinary
 
 

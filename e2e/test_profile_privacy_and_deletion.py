@@ -23,6 +23,7 @@ from e2e.pipeline import (
     sign,
     upload,
     wait_for,
+    wait_for_eager_notification,
     wait_for_status,
 )
 from e2e.stack import API_KEY, CLOUD_NAME, Stack
@@ -117,7 +118,7 @@ def test_deletion_leaves_no_profile_and_no_asset_at_the_emulator(stack: Stack) -
     assert upload(shown, image_bytes(seed=1)).status_code == 200
     wait_for_status(stack, user, shown, "applied")
     # Its eager notification too, or that one would use up a drop meant for the next upload.
-    wait_for("the applied upload's notifications", lambda: len(notifications(stack, shown["public_id"])) >= 2)
+    wait_for_eager_notification(stack, shown["public_id"])
     faults(stack, notification_drop=2)  # an upload whose notifications are lost: its intent stays pending
     pending = sign(stack, user)
     assert upload(pending, image_bytes(seed=2)).status_code == 200

@@ -1,8 +1,10 @@
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pymongo import MongoClient
 
+from devstack import mongo
 from devstack.mongo import MongoServer, docker_available, start_mongodb, start_nx
 
 
@@ -74,3 +76,29 @@ def test_without_a_uri_the_launcher_uses_docker_when_it_answers_else_the_stand_i
             assert server.data_dir == tmp_path / "nx"
     finally:
         server.stop()
+
+
+def test_free_port_never_hands_out_a_port_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kernel offering the same ephemeral port again and again, as it may right after a close.
+    offered = iter([40001, 40001, 40001, 40002])
+
+    class Socket:
+        def __init__(self, *args: object) -> None:
+            self.port = next(offered)
+
+        def __enter__(self) -> "Socket":
+            return self
+
+        def __exit__(self, *args: object) -> None:
+            return None
+
+        def bind(self, address: tuple[str, int]) -> None:
+            return None
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr("devstack.mongo.socket.socket", Socket)
+    monkeypatch.setattr(mongo, "_handed_out", set())
+
+    assert [mongo.free_port(), mongo.free_port()] == [40001, 40002]

@@ -1,12 +1,13 @@
 """Hand-written fakes with the same methods as the real collaborators (for controller unit tests only)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
 from profile_service.avatars.cloudinary import Asset
 from profile_service.profiles.repository import ProfileRepository
 from profile_service.profiles.schemas import Profile, ProfileChange, PublicProfile
+from service_kit.clock import utc_now
 from service_kit.errors import NotFound
 
 
@@ -104,3 +105,16 @@ class FakeAssets:
             if any(m.get("kind") == kind and m.get("status") == status for m in asset.moderation or [])
         ]
         return found, None
+
+
+class MovableClock:
+    """The services' "now", standing still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)

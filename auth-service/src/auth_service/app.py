@@ -19,7 +19,7 @@ from auth_service.config import Settings
 from auth_service.keys import JwksController
 from auth_service.mfa.controller import MfaController
 from auth_service.passkeys.controller import PasskeyController
-from auth_service.services import Services, build, mongo_ready, running
+from auth_service.services import Services, build, metrics_registry, mongo_ready, running
 from auth_service.sessions.controller import SessionController, SessionListController
 from auth_service.sessions.schemas import document_reauthentication
 from auth_service.stepup import provide_fresh_user_claims
@@ -28,6 +28,7 @@ from auth_service.users.controller import UserController
 from service_kit.errors import EXCEPTION_HANDLERS
 from service_kit.health import health_controller
 from service_kit.logs import install_request_context, logging_config
+from service_kit.metrics import metrics_controller
 from service_kit.openapi import SECURITY_SCHEMES, StrictRequest, allow_every_method, document_api
 
 # Every body this service accepts is a few hundred bytes; anything near this is abuse (413).
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = Litestar(
         route_handlers=[
             health_controller(mongo_ready, "MongoDB is not answering."),
+            metrics_controller(metrics_registry),
             JwksController,
             UserController,
             SessionController,

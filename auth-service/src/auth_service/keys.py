@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import msgspec
@@ -74,9 +75,14 @@ class KeySet:
             raise RuntimeError("this process was built without signing keys")
         return self.keys[-1]
 
+    @cached_property
+    def _public_keys(self) -> dict[str, Ed25519PublicKey]:
+        # Built once: deriving the public half from the private key on every verification cost a key object each.
+        return {key.kid: key.public_key for key in self.keys}
+
     def public_key(self, kid: str) -> Ed25519PublicKey | None:
         """The published key with this id, if any."""
-        return next((key.public_key for key in self.keys if key.kid == kid), None)
+        return self._public_keys.get(kid)
 
     def jwks(self) -> Jwks:
         """The public halves as a JWK Set."""

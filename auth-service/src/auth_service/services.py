@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import httpx
 from litestar.datastructures import State
+from prometheus_client import CollectorRegistry
 
 from auth_service.account import tokens as action_tokens
 from auth_service.account.deletion import AccountDeleter
@@ -92,6 +93,8 @@ class Services:
     workers: Mapping[str, JobWorker[OutboxJob]]
     http: httpx.AsyncClient
     tracing: Tracing
+    # What `/metrics` serves: the Mongo client's command counter.
+    metrics: CollectorRegistry
 
     def ready(self) -> "Services":
         """These services, once the indexes exist; 503 before (writes could slip past a unique index)."""
@@ -239,6 +242,8 @@ def build(
         name: JobWorker(name, queues[name], perform, retry, wake=wakes[name], log_fields=log_fields, tracing=tracing)
         for name, perform in performers.items()
     }
+    metrics = CollectorRegistry()
+    metrics.register(mongo.commands)
     return Services(
         settings=settings,
         clock=clock,
@@ -257,6 +262,7 @@ def build(
         workers=workers,
         http=http,
         tracing=tracing,
+        metrics=metrics,
     )
 
 
@@ -285,6 +291,12 @@ async def _work(mongo: Mongo, worker: JobWorker[OutboxJob]) -> None:
     # A job claimed before the indexes exist would be performed against collections still being set up.
     await mongo.indexes_ready.wait()
     await worker.run()
+
+
+def metrics_registry(state: State) -> CollectorRegistry:
+    """What `/metrics` serves."""
+    services: Services = state.services
+    return services.metrics
 
 
 async def mongo_ready(state: State) -> bool:

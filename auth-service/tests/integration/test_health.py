@@ -76,3 +76,21 @@ def test_ready_is_503_while_mongodb_is_down_and_recovers(settings: Settings, mon
         while client.get("/ready").status_code != 200:
             assert time.monotonic() < deadline, "the service did not recover after MongoDB came back"
             time.sleep(0.05)
+
+
+FINDS = 'mongodb_commands_total{command="find"}'
+
+
+def test_metrics_count_the_mongodb_commands_sent(client: TestClient) -> None:  # type: ignore[type-arg]
+    def finds() -> float:
+        text = client.get("/metrics").text
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(FINDS))
+
+    before = finds()
+    assert client.get("/ready").status_code == 200  # a `ping`, not a find
+    unknown = client.post("/auth/login", json={"login": "nobody@example.com", "password": "not the password"})
+    after = finds()
+
+    assert unknown.status_code == 401
+    # The login looked the account up: at least one more `find`, counted by the service's own client.
+    assert after > before

@@ -93,6 +93,18 @@ async def test_claiming_a_refresh_token_is_a_compare_and_set_that_succeeds_once(
     assert second is None
 
 
+async def test_of_concurrent_claims_of_one_refresh_token_exactly_one_succeeds(db: Database) -> None:
+    tokens = RefreshTokenRepository(db["refresh_tokens"])
+    now = utc_now()
+    await tokens.insert(
+        RefreshToken(id="h", family_id="f", user_id="u", created_at=now, expires_at=now + timedelta(days=1))
+    )
+
+    claims = await asyncio.gather(*(tokens.claim("h", now) for _ in range(10)))
+
+    assert [claim.id for claim in claims if claim is not None] == ["h"]
+
+
 async def test_an_expired_refresh_token_cannot_be_claimed(db: Database) -> None:
     tokens = RefreshTokenRepository(db["refresh_tokens"])
     now = utc_now()
@@ -346,6 +358,20 @@ async def test_a_used_family_reads_back_its_last_use_as_an_aware_datetime(db: Da
 
     assert used is not None
     assert used.last_used_at == now + timedelta(seconds=7)
+
+
+async def test_a_revoked_family_is_not_used_and_keeps_its_last_use(db: Database) -> None:
+    families = FamilyRepository(db["sessions"])
+    now = utc_now().replace(microsecond=0)
+    await families.create(Family(id="f", user_id="u", created_at=now, expires_at=now + timedelta(days=1)))
+    await families.revoke("f", now)
+
+    used = await families.used("f", now + timedelta(seconds=7))
+
+    assert used is None
+    family = await families.get("f")
+    assert family is not None
+    assert family.last_used_at is None
 
 
 async def test_devices_keep_first_seen_and_a_real_datetime_last_seen_across_sightings(db: Database) -> None:

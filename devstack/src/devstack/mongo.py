@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,12 +31,23 @@ NX_VERSION = "0.8.1"
 MONGO_IMAGE = "mongo:8"
 
 
+# Ports this process has handed out: the kernel may offer a just-closed port again at once, and two processes of one
+# stack given the same port fail to start (seen in CI: profile-service on the emulator's port).
+_handed_out: set[int] = set()
+_handed_out_lock = threading.Lock()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port on 127.0.0.1 that nobody listens on right now, and not one this process handed out before."""
+    with _handed_out_lock:
+        for _ in range(1000):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind(("127.0.0.1", 0))
+                port: int = sock.getsockname()[1]
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+    raise RuntimeError("no free TCP port on 127.0.0.1 that was not handed out already")
 
 
 def wait_for_ping(uri: str, timeout: float = 20.0, process: "subprocess.Popen[bytes] | None" = None) -> None:

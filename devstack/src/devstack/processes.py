@@ -73,6 +73,13 @@ class ServerProcess:
             self._process.wait()
 
     @property
+    def pid(self) -> int:
+        """The process id (a profiler attaches to it); the process must have been started."""
+        if self._process is None:
+            raise RuntimeError(f"{self.name} was never started")
+        return self._process.pid
+
+    @property
     def returncode(self) -> int | None:
         """The exit code once the process has ended."""
         return None if self._process is None else self._process.poll()

@@ -15,12 +15,12 @@ from profile_service.avatars.controller import AvatarController
 from profile_service.avatars.webhook import CloudinaryWebhookController
 from profile_service.config import Settings
 from profile_service.feed.controller import InternalProfilesController, document_lookup
-from profile_service.metrics import MetricsController
 from profile_service.profiles.controller import InternalController, ProfileController
 from profile_service.profiles.freshness import mark_writes
 from profile_service.services import (
     Services,
     build,
+    metrics_registry,
     mongo_ready,
     provide_account,
     provide_applier,
@@ -33,11 +33,13 @@ from profile_service.services import (
     provide_outbox,
     provide_profiles,
     provide_settings,
+    refresh_metrics,
     running,
 )
 from service_kit.errors import EXCEPTION_HANDLERS
 from service_kit.health import health_controller
 from service_kit.logs import install_request_context, logging_config
+from service_kit.metrics import metrics_controller
 from service_kit.openapi import SECURITY_SCHEMES, StrictRequest, allow_every_method, document_api
 
 
@@ -48,7 +50,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = Litestar(
         route_handlers=[
             health_controller(mongo_ready, "MongoDB is not answering."),
-            MetricsController,
+            metrics_controller(metrics_registry, refresh_metrics),
             ProfileController,
             AvatarController,
             CloudinaryWebhookController,

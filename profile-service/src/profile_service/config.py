@@ -74,6 +74,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     avatar_max_bytes: Annotated[int, msgspec.Meta(ge=1)] = 5_000_000
     avatar_max_dimension: Annotated[int, msgspec.Meta(ge=16)] = 2048
     avatar_min_dimension: Annotated[int, msgspec.Meta(ge=1)] = 64
+    # The long edge the browser crops and encodes to before uploading (published in the policy); unset, twice the
+    # largest served size (`upload_long_edge` below). More pixels than that never reach a viewer, only their wait.
+    avatar_upload_long_edge: Annotated[int, msgspec.Meta(ge=16)] | None = None
     # Upload intents: how long signed parameters are accepted, and how long after that a late asset is awaited.
     # The grace outlasts Cloudinary's notification retries (NOTIFICATION_RETRY_WINDOW_SECONDS) with margin, so
     # reconciliation asks the Admin API only about uploads whose notification can no longer come.
@@ -119,10 +122,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError("PROFILE_AVATAR_MIN_DIMENSION exceeds PROFILE_AVATAR_MAX_DIMENSION")
         if not self.avatar_sizes or any(not 8 <= s <= self.avatar_max_dimension for s in self.avatar_sizes):
             raise ValueError("PROFILE_AVATAR_SIZES must be between 8 and PROFILE_AVATAR_MAX_DIMENSION")
+        edge, lowest = self.avatar_upload_long_edge, max(self.avatar_min_dimension, *self.avatar_sizes)
+        if edge is not None and not lowest <= edge <= self.avatar_max_dimension:
+            # Below the largest size Cloudinary would upscale every served picture; above the maximum the asset is
+            # refused (below the minimum, too).
+            raise ValueError(
+                "PROFILE_AVATAR_UPLOAD_LONG_EDGE must be between the largest of PROFILE_AVATAR_SIZES (and "
+                "PROFILE_AVATAR_MIN_DIMENSION) and PROFILE_AVATAR_MAX_DIMENSION"
+            )
         if (problem := moderation_problem(self.moderation)) is not None:
             raise ValueError(f"PROFILE_MODERATION={self.moderation!r}: {problem}")
         if not self.avatar_formats or any(not re.fullmatch(r"[a-z0-9]+", f) for f in self.avatar_formats):
             raise ValueError("PROFILE_AVATAR_FORMATS must be lowercase format names")
+
+    @property
+    def upload_long_edge(self) -> int:
+        """The long edge browsers should send: the setting, else twice the largest served size (a 2x display's
+        sharpest picture), never above the maximum dimension nor below the minimum."""
+        if self.avatar_upload_long_edge is not None:
+            return self.avatar_upload_long_edge
+        return min(self.avatar_max_dimension, max(self.avatar_min_dimension, 2 * max(self.avatar_sizes)))
 
     @property
     def signed_moderation(self) -> str | None:

@@ -4,9 +4,7 @@ at scrape time (so every instance reports the same shared numbers)."""
 import logging
 from collections.abc import Iterator
 
-from litestar import Controller, MediaType, Response, get
-from litestar.di import NamedDependency
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 from pymongo.errors import PyMongoError
@@ -40,7 +38,8 @@ class ReadCacheCollector(Collector):
 
 
 class Metrics:
-    """One registry per app, so tests can build many apps in one process; the gauges read `intents` and `outbox`."""
+    """One registry per app, so tests can build many apps in one process; the gauges read `intents` and `outbox`;
+    `commands` is the Mongo client's command counter (`mongodb_commands_total{command}`)."""
 
     def __init__(
         self,
@@ -50,6 +49,7 @@ class Metrics:
         outbox: OutboxRepository,
         grace_seconds: float,
         clock: Clock,
+        commands: Collector,
     ) -> None:
         self._intents = intents
         self._outbox = outbox
@@ -57,6 +57,7 @@ class Metrics:
         self._clock = clock
         self.registry = CollectorRegistry()
         self.registry.register(ReadCacheCollector(recent))
+        self.registry.register(commands)
         self.sign_to_applied = Histogram(
             "profile_avatar_sign_to_applied_seconds",
             "Time from signing upload parameters to the avatar being applied",
@@ -132,17 +133,10 @@ class Metrics:
         self.dead_letters.set(jobs.get(DEAD, 0))
 
 
-class MetricsController(Controller):
-    """The Prometheus scrape endpoint."""
-
-    tags = ["operations"]
-
-    @get("/metrics", media_type=MediaType.TEXT, include_in_schema=False)
-    async def metrics(self, metrics: NamedDependency[Metrics]) -> Response[bytes]:
-        """Prometheus text format."""
-        try:
-            await metrics.refresh_gauges()
-        except PyMongoError as exc:
-            # Still serve the in-process counters; the gauges keep their last values.
-            logger.warning("metrics: database unavailable (%s)", type(exc).__name__)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+async def refresh_gauges(metrics: Metrics) -> None:
+    """Read the gauges before a scrape; without the database, still serve the in-process counters (the gauges
+    keep their last values)."""
+    try:
+        await metrics.refresh_gauges()
+    except PyMongoError as exc:
+        logger.warning("metrics: database unavailable (%s)", type(exc).__name__)

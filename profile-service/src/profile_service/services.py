@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 from litestar.datastructures import State
+from prometheus_client import CollectorRegistry
 from pymongo.errors import PyMongoError
 
 from profile_service.admin import audit as audit_module
@@ -36,7 +37,7 @@ from profile_service.avatars.policy import AvatarPolicy
 from profile_service.config import Settings
 from profile_service.feed import repository as feed_module
 from profile_service.feed.repository import ChangeFeed
-from profile_service.metrics import Metrics
+from profile_service.metrics import Metrics, refresh_gauges
 from profile_service.outbox import repository as outbox_module
 from profile_service.outbox.repository import DestroyJob, OutboxRepository
 from profile_service.outbox.worker import Destroyer, outbox_worker
@@ -113,7 +114,14 @@ def build(
     recent = RecentProfiles(settings.read_cache_seconds)
     intents = IntentRepository(db, clock)
     outbox = OutboxRepository(JobQueue(db["outbox"], DestroyJob, clock, wake))
-    metrics = Metrics(recent, intents=intents, outbox=outbox, grace_seconds=settings.upload_grace_seconds, clock=clock)
+    metrics = Metrics(
+        recent,
+        intents=intents,
+        outbox=outbox,
+        grace_seconds=settings.upload_grace_seconds,
+        clock=clock,
+        commands=mongo.commands,
+    )
     feed = ChangeFeed(
         db,
         clock,
@@ -289,6 +297,16 @@ def provide_db(state: State) -> Database:
 def provide_metrics(state: State) -> Metrics:
     """The app's metrics."""
     return services_of(state).metrics
+
+
+def metrics_registry(state: State) -> CollectorRegistry:
+    """What `/metrics` serves."""
+    return services_of(state).metrics.registry
+
+
+async def refresh_metrics(state: State) -> None:
+    """Read the gauges from MongoDB before a scrape."""
+    await refresh_gauges(services_of(state).metrics)
 
 
 def provide_account(state: State) -> CloudinaryAccount:

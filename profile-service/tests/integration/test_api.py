@@ -2,6 +2,7 @@ import re
 import time
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -118,8 +119,19 @@ def test_policy_is_published(client: Client, token: TokenFactory) -> None:
         "upload_ttl_seconds": 600,
         "max_open_uploads": 5,
         "max_uploads_per_hour": 30,
+        "upload_long_edge": 1024,
         "moderation": None,
     }
+
+
+def test_policy_publishes_the_configured_upload_edge(settings: Settings, token: TokenFactory) -> None:
+    wider = msgspec.structs.replace(settings, avatar_upload_long_edge=2048)
+
+    with TestClient(create_app(wider)) as client:
+        wait_until_ready(client)
+        response = client.get("/profiles/me/avatar/policy", headers=auth(token("u1")))
+
+    assert response.json()["upload_long_edge"] == 2048
 
 
 def me(client: Client, bearer: str) -> dict[str, Any]:
@@ -297,6 +309,9 @@ def test_metrics_are_served_in_prometheus_format(client: Client, token: TokenFac
     assert "profile_outbox_dead_letters" in text
     assert "profile_orphans_found_total" in text
     assert "profile_upload_intents_stuck_pending" in text
+    # The service's own MongoDB client counts its commands: the sign inserted an intent, the apply read it.
+    assert 'mongodb_commands_total{command="insert"}' in text
+    assert 'mongodb_commands_total{command="find"}' in text
 
 
 def test_a_json_number_is_not_a_boolean_in_a_preferences_change(client: Client, token: TokenFactory) -> None:

@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,25 +23,12 @@ from profile_service.profiles.schemas import ProfileChange
 from profile_service.services import Services, build, running
 from service_kit.clock import to_ms, utc_now
 from tests.conftest import API_SECRET, Client, TokenFactory, auth, wait_until_ready
-from tests.fakes import FakeAssets
+from tests.fakes import FakeAssets, MovableClock
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
 INTERNAL = "profile-service-internal"
 CHANGES = "/internal/profiles/changes"
 PENDING = [{"kind": "manual", "status": "pending"}]
-
-
-class MovableClock:
-    """The services' "now", standing still until a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -428,3 +414,66 @@ async def test_an_account_deletion_interrupted_after_the_profile_went_is_publish
         page = await feed.page(None, 100, 0)
 
     assert [(c.user_id, c.kind) for c in page.changes] == [("u1", "account_deleted")]
+
+
+async def publishing_held_until(services: Services, count: int) -> AsyncIterator[None]:
+    """Hold the publishing turn until `count` changes wait for it, then let them go (as one batch)."""
+    async with services.profiles._publishing:
+        deadline = time.monotonic() + 10
+        while len(services.profiles._unpublished) < count:
+            assert time.monotonic() < deadline, "the changes never queued"
+            await asyncio.sleep(0.005)
+        yield
+
+
+async def test_changes_published_at_once_go_out_in_one_batch_each_once(settings: Settings) -> None:
+    users = [f"u{index:02}" for index in range(30)]
+    async with running(build(settings), background=False) as services:
+        profiles, feed, commands = services.profiles, services.feed, services.mongo.commands
+        for user_id in users:
+            await profiles.ensure(user_id, f"name{user_id}")
+        await profiles.change(users[0], ProfileChange(display_name="first"))  # creates the feed's counter
+        writes = [asyncio.create_task(profiles.change(u, ProfileChange(display_name=f"Name {u}"))) for u in users]
+        async for _ in publishing_held_until(services, len(users)):
+            before = dict(commands.counts)
+        await asyncio.gather(*writes)
+        after = dict(commands.counts)
+        page = await feed.page(None, 100, 0)
+        docs = await services.mongo.db["profiles"].find({}, {"feed_pending": True}).to_list()
+
+    assert sorted(c.user_id for c in page.changes) == sorted([users[0], *users])
+    assert all(c.kind == "display_name" for c in page.changes)
+    assert all(not doc.get("feed_pending") for doc in docs)
+    # One batch: the numbers in one `$inc`, the events in one insert, the markers off in one bulk write.
+    grown = {name: after[name] - before.get(name, 0) for name in after if after[name] != before.get(name, 0)}
+    assert grown == {"findAndModify": 1, "insert": 1, "update": 1}
+
+
+async def test_a_failed_batch_fails_its_publisher_and_the_others_publish(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(build(settings), background=False) as services:
+        profiles, feed = services.profiles, services.feed
+        for user_id in ("u1", "u2", "u3"):
+            await profiles.ensure(user_id, user_id)
+        real = feed.publish_many
+        broken = [True]
+
+        async def once_broken(changes: list[Any]) -> None:
+            if broken.pop() if broken else False:
+                raise DiesBeforePublishing
+            await real(changes)
+
+        monkeypatch.setattr(feed, "publish_many", once_broken)
+        writes = [
+            asyncio.create_task(profiles.change(u, ProfileChange(display_name=f"N{u}"))) for u in ("u1", "u2", "u3")
+        ]
+        async for _ in publishing_held_until(services, 3):
+            pass
+        results = await asyncio.gather(*writes, return_exceptions=True)
+        page = await feed.page(None, 100, 0)
+
+    # The request that published the broken batch answers the error (its marker stays for the sweep); the others
+    # went back to the queue and published in the next batch.
+    assert sum(isinstance(r, DiesBeforePublishing) for r in results) == 1
+    assert len(page.changes) == 2

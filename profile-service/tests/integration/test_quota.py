@@ -9,8 +9,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime, timedelta
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -22,27 +21,15 @@ from pymongo import AsyncMongoClient, monitoring
 from profile_service.app import create_app
 from profile_service.avatars.quota import QuotaExceeded, QuotaLimits
 from profile_service.config import Settings
+from profile_service.profiles.freshness import COOKIE
 from profile_service.services import Services, build, running
 from service_kit.clock import to_ms, utc_now
 from tests.conftest import Client, TokenFactory, auth
-from tests.fakes import FakeAssets
+from tests.fakes import FakeAssets, MovableClock
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
 RAPID = 300
 SIGN = "/profiles/me/avatar/uploads"
-
-
-class MovableClock:
-    """The services' "now", standing still until a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -301,9 +288,10 @@ async def test_reconciliation_expiring_an_upload_drops_it_from_the_open_ones(
 
 class Commands(monitoring.CommandListener):
     """The commands sent to one database's request-path collections while armed (registered once per process:
-    PyMongo's global listeners attach to every client created afterwards and cannot be removed)."""
+    PyMongo's global listeners attach to every client created afterwards and cannot be removed). The outbox is
+    left out: its worker polls it on its own schedule."""
 
-    COLLECTIONS = ("profiles", "upload_intents", "deleted_users")
+    COLLECTIONS = ("profiles", "upload_intents", "deleted_users", "counters", "profile_changes")
 
     def __init__(self) -> None:
         self.database: str | None = None
@@ -319,34 +307,120 @@ class Commands(monitoring.CommandListener):
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
 
+    @contextmanager
+    def counting(self, database: str) -> Iterator[list[str]]:
+        """The commands sent to `database` inside the block."""
+        self.database, self.seen = database, []
+        try:
+            yield self.seen
+        finally:
+            self.database = None
+
 
 COMMANDS = Commands()
 monitoring.register(COMMANDS)
 
 
-def test_signing_is_three_round_trips_and_a_refusal_one(settings: Settings, token: TokenFactory) -> None:
-    # Its own client, created after the listener was registered (the outbox worker's commands go elsewhere).
-    app = create_app(services=build(limited(settings, open_uploads=2, per_hour=1000)))
-    bearer = token("u1", "alice")
+@contextmanager
+def ready_client(app: Any) -> Iterator[TestClient[Any]]:
     with TestClient(app) as client:
         deadline = time.monotonic() + 10
         while client.get("/ready").status_code != 200:
             assert time.monotonic() < deadline, "the app never became ready"
             time.sleep(0.02)
-        sign_upload(client, bearer)  # the profile exists from here on: the common case
-        COMMANDS.database, COMMANDS.seen = settings.database, []
-        try:
-            sign_upload(client, bearer)
-            granted = list(COMMANDS.seen)
-            COMMANDS.seen = []
-            assert client.post(SIGN, headers=auth(bearer)).status_code == 429
-            refused = list(COMMANDS.seen)
-        finally:
-            COMMANDS.database = None
+        yield client
 
-    # The profile read (with the quota fields), the reservation (which also takes the sequence), the intent.
-    assert granted == ["find", "update", "insert"]
+
+def test_signing_is_two_round_trips_and_a_refusal_one(settings: Settings, token: TokenFactory) -> None:
+    # Its own client, created after the listener was registered (the outbox worker's commands go elsewhere).
+    app = create_app(services=build(limited(settings, open_uploads=2, per_hour=1000)))
+    bearer = token("u1", "alice")
+    with ready_client(app) as client:
+        sign_upload(client, bearer)  # the profile exists from here on, and this instance knows its quota state
+        with COMMANDS.counting(settings.database) as granted:
+            sign_upload(client, bearer)
+        with COMMANDS.counting(settings.database) as refused:
+            assert client.post(SIGN, headers=auth(bearer)).status_code == 429
+
+    # The reservation (compare-and-set from the state this instance wrote last, taking the sequence), the intent.
+    assert granted == ["update", "insert"]
+    # The guess would refuse, so the profile is read before refusing: a refusal is always decided on a read.
     assert refused == ["find"]
+
+
+def test_signing_on_an_instance_that_never_saw_the_user_reads_first(settings: Settings, token: TokenFactory) -> None:
+    bearer = token("u1", "alice")
+    quotas = limited(settings, open_uploads=10, per_hour=1000)
+    with ready_client(create_app(services=build(quotas))) as client:
+        sign_upload(client, bearer)
+    # Another instance (its own repository, nothing known): read, reserve, insert. Its stale-free read wins.
+    with ready_client(create_app(services=build(quotas))) as client:
+        with COMMANDS.counting(settings.database) as granted:
+            ticket = sign_upload(client, bearer)
+        # This instance's state is now the one it wrote; the first instance's would be stale (CAS misses, re-reads).
+        with COMMANDS.counting(settings.database) as again:
+            sign_upload(client, bearer)
+
+    assert granted == ["find", "update", "insert"]
+    assert again == ["update", "insert"]
+    assert ticket["upload_id"]
+
+
+def test_a_stale_quota_guess_costs_a_read_and_never_a_wrong_answer(settings: Settings, token: TokenFactory) -> None:
+    bearer = token("u1", "alice")
+    quotas = limited(settings, open_uploads=2, per_hour=1000)
+    with ready_client(create_app(services=build(quotas))) as first:
+        sign_upload(first, bearer)
+        with ready_client(create_app(services=build(quotas))) as second:
+            sign_upload(second, bearer)  # the first instance's state is stale now, and the quota is spent
+        with COMMANDS.counting(settings.database) as refused:
+            response = first.post(SIGN, headers=auth(bearer))
+
+    # The guess (one open upload) would grant: its compare-and-set misses, the read shows two open, refused.
+    assert response.status_code == 429
+    assert response.json()["reason"] == "open_uploads"
+    assert refused == ["update", "find"]
+
+
+def test_round_trips_per_read_and_per_notification(settings: Settings, token: TokenFactory) -> None:
+    app = create_app(services=build(limited(settings, open_uploads=10, per_hour=1000)))
+    bearer = token("u1", "alice")
+    # The owner's write marker: the read skips the instance's cache and goes to MongoDB.
+    fresh = {**auth(bearer), "Cookie": f"{COOKIE}={int(time.time() * 1000) + 60_000}"}
+    with ready_client(app) as client:
+        # Another user's picture first: the first change in a database creates the change feed's counter.
+        warm = sign_upload(client, token("u0", "zoe"))
+        assert post_notification(client, upload_notification(warm["public_id"])).status_code == 200
+        with COMMANDS.counting(settings.database) as first_read:
+            assert client.get("/profiles/me", headers=auth(bearer)).status_code == 200
+        with COMMANDS.counting(settings.database) as later_read:
+            assert client.get("/profiles/me", headers=fresh).status_code == 200
+        older, newer = sign_upload(client, bearer), sign_upload(client, bearer)
+        with COMMANDS.counting(settings.database) as applied:
+            assert post_notification(client, upload_notification(newer["public_id"], 1700000002)).status_code == 200
+        with COMMANDS.counting(settings.database) as duplicate:
+            assert post_notification(client, upload_notification(newer["public_id"], 1700000002)).status_code == 200
+        with COMMANDS.counting(settings.database) as superseded:
+            answer = post_notification(client, upload_notification(older["public_id"], 1700000001))
+        assert answer.json()["intent_status"] == "superseded"
+        latest = sign_upload(client, bearer)
+        with COMMANDS.counting(settings.database) as replacing:
+            assert post_notification(client, upload_notification(latest["public_id"], 1700000003)).status_code == 200
+
+    # The profile's read; on a miss the tombstone check, the creating upsert (its document known: no re-read).
+    assert first_read == ["find", "find", "update"]
+    assert later_read == ["find"]
+    # The intent, the ordering read, its compare-and-set (returning what is left to hand over: nothing), the
+    # change feed (number, event, marker off), the intent marked applied.
+    assert applied == ["find", "find", "findAndModify", "findAndModify", "insert", "update", "update"]
+    # The intent and the ordering read: already shown, already marked, nothing to hand over.
+    assert duplicate == ["find", "find"]
+    # The intent, the ordering read (a newer one is shown), the intent marked superseded, its quota slot freed
+    # (the destroy goes to the outbox, not counted here).
+    assert superseded == ["find", "find", "update", "findAndModify"]
+    # A new picture's apply, then the hand-over of the one it replaced: its intent (named by the replaced avatar,
+    # not looked up) marked superseded after its destroy is in the outbox, then forgotten on the profile.
+    assert replacing == [*applied, "update", "update"]
 
 
 async def test_signing_racing_avatar_deletions_never_shares_a_sequence(

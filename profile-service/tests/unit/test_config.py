@@ -56,6 +56,31 @@ def test_sizes_larger_than_the_maximum_dimension_are_refused() -> None:
         Settings.from_env({**REQUIRED, "PROFILE_AVATAR_SIZES": "64,4096"})
 
 
+def test_the_upload_long_edge_defaults_to_twice_the_largest_served_size() -> None:
+    assert Settings.from_env(REQUIRED).upload_long_edge == 1024
+    assert Settings.from_env({**REQUIRED, "PROFILE_AVATAR_SIZES": "64,200"}).upload_long_edge == 400
+
+
+def test_the_default_upload_long_edge_stays_within_the_dimension_limits() -> None:
+    capped = Settings.from_env({**REQUIRED, "PROFILE_AVATAR_SIZES": "64,1500"})
+    raised = Settings.from_env({**REQUIRED, "PROFILE_AVATAR_SIZES": "64", "PROFILE_AVATAR_MIN_DIMENSION": "300"})
+
+    assert capped.upload_long_edge == 2048
+    assert raised.upload_long_edge == 300
+
+
+def test_the_upload_long_edge_setting_overrides_the_default() -> None:
+    settings = Settings.from_env({**REQUIRED, "PROFILE_AVATAR_UPLOAD_LONG_EDGE": "2048"})
+
+    assert settings.upload_long_edge == 2048
+
+
+@pytest.mark.parametrize("value", ["511", "2049", "wide"])
+def test_an_upload_long_edge_outside_the_served_sizes_and_the_maximum_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="PROFILE_AVATAR_UPLOAD_LONG_EDGE"):
+        Settings.from_env({**REQUIRED, "PROFILE_AVATAR_UPLOAD_LONG_EDGE": value})
+
+
 def test_upload_ttl_cannot_exceed_what_the_back_dated_timestamp_allows() -> None:
     with pytest.raises(SettingsError, match="PROFILE_UPLOAD_TTL_SECONDS"):
         Settings.from_env({**REQUIRED, "PROFILE_UPLOAD_TTL_SECONDS": "7200"})

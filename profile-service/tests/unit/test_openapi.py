@@ -38,3 +38,11 @@ def test_the_lookup_documents_the_pattern_of_each_user_id(settings: Settings) ->
     # Without it the document allowed `[""]`, which the server refuses with 400 (found by schema fuzzing).
     assert user_ids["items"]["pattern"].startswith("^[A-Za-z0-9_-]{1,64}")
     assert (user_ids["minItems"], user_ids["maxItems"]) == (1, 100)
+
+
+def test_the_avatar_policy_describes_every_field(settings: Settings) -> None:
+    policy = schema(settings)["components"]["schemas"]["AvatarPolicy"]
+
+    assert "upload_long_edge" in policy["required"]
+    undescribed = [name for name, field in policy["properties"].items() if not field.get("description")]
+    assert undescribed == []

@@ -15,6 +15,7 @@ POLICY = AvatarPolicy(
     upload_ttl_seconds=600,
     max_open_uploads=5,
     max_uploads_per_hour=30,
+    upload_long_edge=1024,
 )
 
 

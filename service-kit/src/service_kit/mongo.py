@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from service_kit.errors import ServiceUnavailable
+from service_kit.metrics import MongoCommandCounter
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ IndexCreator = Callable[[Database], Awaitable[None]]
 
 
 class Mongo:
-    """The client, the service's database, its index creators, and whether the indexes exist yet."""
+    """The client, the service's database, its index creators, whether the indexes exist yet, and the count of
+    commands sent (`commands`, a Prometheus collector for the service's registry)."""
 
     def __init__(
         self,
@@ -36,6 +38,8 @@ class Mongo:
         listeners: Sequence[monitoring.CommandListener] = (),
     ) -> None:
         """`listeners`: PyMongo command listeners (the tracing's command spans, `Tracing.mongo_listeners()`)."""
+        # Registered here, the one place every service's client is built, so no service can forget it.
+        self.commands = MongoCommandCounter()
         # No I/O here: the client connects lazily, so the service starts even while MongoDB is down.
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             uri,
@@ -43,7 +47,7 @@ class Mongo:
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
             appname=appname,
-            event_listeners=list(listeners),
+            event_listeners=[self.commands, *listeners],
         )
         self.db: Database = self.client[database]
         self.indexes = tuple(indexes)

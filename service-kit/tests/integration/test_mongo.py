@@ -60,3 +60,20 @@ async def test_an_unreachable_server_is_not_ready_and_keeps_retrying() -> None:
     finally:
         retrying.cancel()
         await mongo.client.close()
+
+
+async def test_the_client_counts_every_command_it_sends(mongodb_uri: str, database_name: str) -> None:
+    mongo = Mongo(mongodb_uri, database_name, appname="kit-test", timeout_ms=2000, indexes=[])
+    async with mongo.running():
+        await asyncio.wait_for(mongo.indexes_ready.wait(), timeout=10)
+        before = dict(mongo.commands.counts)
+        await mongo.db["things"].insert_one({"_id": "t1"})
+        await mongo.db["things"].find_one({"_id": "t1"})
+        await mongo.db["things"].find_one({"_id": "t2"})
+        after = dict(mongo.commands.counts)
+        await mongo.client.drop_database(database_name)
+
+    assert {name: after[name] - before.get(name, 0) for name in after if after[name] != before.get(name, 0)} == {
+        "insert": 1,
+        "find": 2,
+    }

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
 from auth_service.db import utc_datetimes
@@ -54,9 +54,17 @@ class FamilyRepository:
         return family
 
     async def used(self, family_id: str, now: datetime) -> Family | None:
-        """Note a refresh on a live family and read it back; None if it is gone (the caller checks `revoked_at`)."""
-        await self._collection.update_one({"_id": family_id, "revoked_at": None}, {"$set": {"last_used_at": now}})
-        return await self.get(family_id)
+        """Note a refresh on a live family and read it back; None if it is gone or revoked.
+
+        One round trip: the update answers the document it wrote, and a revoked family matches nothing.
+        """
+        doc = await self._collection.find_one_and_update(
+            {"_id": family_id, "revoked_at": None},
+            {"$set": {"last_used_at": now}},
+            return_document=ReturnDocument.AFTER,
+        )
+        family: Family | None = _from_doc(doc, Family)
+        return family
 
     async def live_for(self, user_id: str, now: datetime) -> list[Family]:
         """The user's sessions that still work (not revoked, not expired), newest first."""
@@ -110,11 +118,18 @@ class RefreshTokenRepository:
         await self._collection.insert_one(_to_doc(token))
 
     async def claim(self, token_hash: str, now: datetime) -> RefreshToken | None:
-        """Mark an unused, unexpired token as rotated; only one of several concurrent claims succeeds."""
-        result = await self._collection.update_one(
-            {"_id": token_hash, "rotated_at": None, "expires_at": {"$gt": now}}, {"$set": {"rotated_at": now}}
+        """Mark an unused, unexpired token as rotated; only one of several concurrent claims succeeds.
+
+        The compare-and-set and the read of what it claimed are one command: the filter (`rotated_at: None`) is
+        evaluated and the `$set` applied atomically on the one document, so of two claims only one gets a document.
+        """
+        doc = await self._collection.find_one_and_update(
+            {"_id": token_hash, "rotated_at": None, "expires_at": {"$gt": now}},
+            {"$set": {"rotated_at": now}},
+            return_document=ReturnDocument.AFTER,
         )
-        return await self.get(token_hash) if result.modified_count == 1 else None
+        token: RefreshToken | None = _from_doc(doc, RefreshToken)
+        return token
 
     async def get(self, token_hash: str) -> RefreshToken | None:
         """The token with this hash, in whatever state."""

@@ -192,7 +192,7 @@ class SessionService:
         if user is not None:
             # Before the family check: suspending revoked the family, and the person should learn why.
             refuse_suspended(user)
-        if family is None or family.revoked_at is not None or user is None or user.status == DELETING:
+        if family is None or user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
         return await self._issue(user, family)
 

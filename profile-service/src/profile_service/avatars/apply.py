@@ -174,13 +174,21 @@ class UploadApplier:
             await self._profiles.release_upload(intent.user_id, intent.id)
             await self._forget_pending(intent)
             return IntentStatus.SUPERSEDED
-        if await self._intents.transition(intent.id, IntentStatus.APPLIED, only_from=DECIDABLE, version=asset.version):
+        # A duplicate of an upload recorded as applied has nothing left to mark (no status leads back to DECIDABLE).
+        duplicate = result.verdict is Verdict.ALREADY_APPLIED and intent.status is IntentStatus.APPLIED
+        if not duplicate and await self._intents.transition(
+            intent.id, IntentStatus.APPLIED, only_from=DECIDABLE, version=asset.version
+        ):
             self._metrics.outcomes.labels("applied", source).inc()
             self._metrics.sign_to_applied.labels(source).observe(
                 max(0.0, (self._clock() - intent.created_at).total_seconds())
             )
             logger.info("avatar applied", extra={**log, "replaced": result.replaced, "version": asset.version})
-        await self.hand_over_retired(intent.user_id, traceparent=intent.traceparent)
+        # What is left to hand over came back with the profile's read or write: no read of its own (a duplicate
+        # still hands over what a crash left, as before).
+        await self.hand_over_retired(
+            intent.user_id, traceparent=intent.traceparent, retired=result.retired, known=result.replaced_intents
+        )
         return IntentStatus.APPLIED
 
     async def _moderated(self, intent: Intent, asset: Asset, source: str) -> IntentStatus | None:
@@ -363,25 +371,32 @@ class UploadApplier:
         seq = await self._profiles.next_seq(user_id)
         result = await self._profiles.apply_avatar(user_id, seq=seq, avatar=None, public_id=None)
         logger.info("avatar deleted", extra={"user_id": user_id, "replaced": result.replaced})
-        await self.hand_over_retired(user_id)
+        await self.hand_over_retired(user_id, retired=result.retired, known=result.replaced_intents)
 
-    async def hand_over_retired(self, user_id: str, *, traceparent: str | None = None) -> None:
+    async def hand_over_retired(
+        self,
+        user_id: str,
+        *,
+        traceparent: str | None = None,
+        retired: tuple[str, ...] | None = None,
+        known: dict[str, str] | None = None,
+    ) -> None:
         """Move replaced assets recorded on the profile into the outbox, then forget them there.
 
         `traceparent`: what replaced them (the applied upload's signing request); by default the current span.
+        `retired`: the profile's `retired` as a read or write just returned it; read here when not given.
+        `known`: intent ids of some of them by public_id (the picture just replaced names its own), not looked up.
 
         Another instance may hand over the same asset concurrently; no evidence of existence is passed, so if
         its destroy already ran the job stays finished instead of destroying the asset twice.
         """
-        for public_id in await self._profiles.retired(user_id):
-            old = await self._intents.by_public_id(public_id)
+        for public_id in await self._profiles.retired(user_id) if retired is None else retired:
+            old_id = (known or {}).get(public_id)
+            if old_id is None and (old := await self._intents.by_public_id(public_id)) is not None:
+                old_id = old.id
             await self._outbox.schedule_destroy(
-                public_id,
-                reason="replaced",
-                user_id=user_id,
-                intent_id=None if old is None else old.id,
-                traceparent=traceparent,
+                public_id, reason="replaced", user_id=user_id, intent_id=old_id, traceparent=traceparent
             )
-            if old is not None:
-                await self._intents.transition(old.id, IntentStatus.SUPERSEDED, only_from=(IntentStatus.APPLIED,))
+            if old_id is not None:
+                await self._intents.transition(old_id, IntentStatus.SUPERSEDED, only_from=(IntentStatus.APPLIED,))
             await self._profiles.forget_retired(user_id, public_id)

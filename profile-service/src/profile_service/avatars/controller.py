@@ -9,7 +9,7 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from profile_service.auth import Caller, UserId
+from profile_service.auth import Caller, Claims, UserId
 from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import AssetStore, CloudinaryAccount, CloudinaryUnavailable
 from profile_service.avatars.intents import Intent, IntentRepository, new_intent
@@ -93,11 +93,14 @@ class AvatarController(Controller):
             raise Forbidden("This account cannot upload pictures (unsupported user id).")
         upload_id = secrets.token_hex(12)
         public_id = f"{settings.avatar_prefix}/{caller.sub}/{upload_id}"
-        # Three round trips: the profile read (with the quota fields), the reservation, the intent.
+        # Two round trips, the reservation and the intent, when this instance knows the user's quota state (it
+        # read or wrote the profile before); else the profile read (with the quota fields) comes first.
         async with profiles.signing_turns.of(caller.sub):
-            quota = await profiles.ensure_for_signing(caller.sub, caller.username)
+            quota, guessed = await profiles.signing_state(caller.sub, caller.username)
             created_at = intents.now()
-            seq = await _reserve(profiles, metrics, settings, caller.sub, upload_id, quota, to_ms(created_at))
+            seq = await _reserve(
+                profiles, metrics, settings, caller, upload_id, quota, to_ms(created_at), guessed=guessed
+            )
         intent = new_intent(
             intent_id=upload_id,
             user_id=caller.sub,
@@ -220,12 +223,15 @@ async def _reserve(
     profiles: ProfileRepository,
     metrics: Metrics,
     settings: Settings,
-    user_id: str,
+    caller: Claims,
     upload_id: str,
     quota: QuotaState,
     created_ms: int,
+    *,
+    guessed: bool,
 ) -> int:
     """The upload's sequence, counted against the user's quotas; 429 (nothing signed, nothing recorded) if spent."""
+    user_id = caller.sub
     try:
         return await profiles.reserve_upload(
             user_id,
@@ -233,6 +239,8 @@ async def _reserve(
             expires_ms=created_ms + settings.upload_ttl_seconds * 1000,
             limits=QuotaLimits.from_settings(settings),
             state=quota,
+            guessed=guessed,
+            username=caller.username,
         )
     except QuotaExceeded as exc:
         refused = exc.refusal

@@ -1,5 +1,6 @@
 """Profiles in MongoDB: one document per user (`_id` = user id), every change a single-document update."""
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -38,14 +39,41 @@ MAX_CAS_ATTEMPTS = 50
 QUOTA_STALLS = 20
 # The quota fields, read again after a lost reservation (sub-documents whole: dotted projections fail on the stand-in).
 _QUOTA_FIELDS = {"_id": False, "avatar_seq": True, "quota_rev": True, "open_uploads": True, "upload_grants": True}
+# What an applied avatar's write returns: the quota fields and the replaced pictures left to hand over.
+_AFTER_APPLY_FIELDS = {**_QUOTA_FIELDS, "username": True, "retired": True}
+# Users whose last known quota state this instance keeps for signing (`ProfileRepository.signing_state`).
+KNOWN_QUOTAS = 10_000
 
 
 @dataclass(frozen=True)
 class AvatarApplied:
-    """The outcome of `apply_avatar`: the verdict, and the public_id it replaced (when it replaced one)."""
+    """The outcome of `apply_avatar`: the verdict, the public_id it replaced (when it replaced one), and the
+    replaced public_ids the profile records as not yet handed to the outbox (`retired`), as the decisive read or
+    the write itself returned them, so the hand-over need not read them again."""
 
     verdict: Verdict
     replaced: str | None = None
+    retired: tuple[str, ...] = ()
+    # The replaced picture's intent, as its avatar document names it (None for one written without).
+    replaced_intent: str | None = None
+
+    @property
+    def replaced_intents(self) -> dict[str, str]:
+        """The replaced public_id's intent id, when known."""
+        if self.replaced is None or self.replaced_intent is None:
+            return {}
+        return {self.replaced: self.replaced_intent}
+
+
+@dataclass
+class _Publication:
+    """A change written with its marker, waiting to be published into the feed."""
+
+    user_id: str
+    marker: dict[str, Any]
+    kinds: list[ChangeKind] | None
+    collection: AsyncCollection[dict[str, Any]]
+    done: "asyncio.Future[None]"
 
 
 _S = TypeVar("_S", bound=msgspec.Struct)
@@ -60,6 +88,10 @@ def _preferences(raw: object) -> Preferences:
     except msgspec.ValidationError:
         logger.warning("stored preferences unreadable; serving defaults")
         return Preferences()
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _is_private(doc: dict[str, Any]) -> bool:
@@ -147,10 +179,22 @@ class ProfileRepository:
         self.signing_turns = Turns()
         # Every write that changes a public view appends to the change feed after it (`feed/repository.py`).
         self._feed = feed
+        # The quota fields (and username) each user's profile had when this instance last read or wrote them: a
+        # signing request starts its compare-and-set from them instead of reading the profile first. Only ever a
+        # guess: a stale one matches nothing and the reservation reads afresh (`reserve_upload`).
+        self._quotas: dict[str, tuple[str | None, QuotaState]] = {}
+        # Changes waiting to be published, and who publishes (`_publish`).
+        self._unpublished: list[_Publication] = []
+        self._publishing = asyncio.Lock()
 
     def _changed(self, user_id: str) -> None:
         if self._recent is not None:
             self._recent.forget(user_id)
+
+    def _remember_quota(self, user_id: str, doc: dict[str, Any]) -> None:
+        if len(self._quotas) >= KNOWN_QUOTAS:
+            self._quotas.clear()  # a bound, not an LRU: a forgotten user pays one read on their next sign
+        self._quotas[user_id] = (doc.get("username"), QuotaState.from_document(doc))
 
     def _marker(self, *kinds: ChangeKind) -> dict[str, Any] | None:
         # Stored by the write that makes the change (`pending_fields`): the change and its record commit together.
@@ -166,10 +210,42 @@ class ProfileRepository:
         # Into the feed, then off the document; a crash in between leaves the marker to `publish_stranded`.
         if self._feed is None or marker is None:
             return
-        await self._feed.publish(user_id, marker, kinds)
+        # Group commit: changes that arrive while another request publishes wait for the lock and go out together
+        # in the next batch (three round trips for the batch). Each request still returns only once its own change
+        # is in the feed, as before; alone, a change costs what it did.
         target = self._collection if collection is None else collection
+        item = _Publication(user_id, marker, kinds, target, asyncio.get_running_loop().create_future())
+        self._unpublished.append(item)
+        async with self._publishing:
+            if not item.done.done():
+                batch, self._unpublished = self._unpublished, []
+                try:
+                    await self._publish_batch(batch)
+                except BaseException:
+                    # Ours failed with them: the others go back to the queue, and each waiter tries again itself.
+                    self._unpublished = [other for other in batch if other is not item] + self._unpublished
+                    raise
+                for other in batch:
+                    other.done.set_result(None)
+        item.done.result()
+
+    async def _publish_batch(self, batch: list["_Publication"]) -> None:
+        assert self._feed is not None  # noqa: S101 -- only called when there is a feed
+        if len(batch) == 1:
+            (item,) = batch
+            await self._feed.publish(item.user_id, item.marker, item.kinds)
+            await item.collection.update_one(
+                {"_id": item.user_id}, {"$unset": {f"feed_pending.{item.marker['id']}": ""}}
+            )
+            return
+        await self._feed.publish_many([(item.user_id, item.marker, item.kinds) for item in batch])
         # `feed_pending_ms` stays: the sweep clears it once no marker is left (it cannot tell from here).
-        await target.update_one({"_id": user_id}, {"$unset": {f"feed_pending.{marker['id']}": ""}})
+        by_collection: dict[str, tuple[AsyncCollection[dict[str, Any]], list[UpdateOne]]] = {}
+        for item in batch:
+            off = UpdateOne({"_id": item.user_id}, {"$unset": {f"feed_pending.{item.marker['id']}": ""}})
+            by_collection.setdefault(item.collection.name, (item.collection, []))[1].append(off)
+        for collection, updates in by_collection.values():
+            await collection.bulk_write(updates, ordered=False)
 
     async def publish_stranded(self, older_than_ms: int, limit: int = 500) -> int:
         """Publish the changes whose writer died before publishing them (markers older than `older_than_ms` on
@@ -222,6 +298,14 @@ class ProfileRepository:
         """`ensure`, answering the quota fields of the same read (signing needs them, not the profile)."""
         return QuotaState.from_document(await self._ensure_document(user_id, username))
 
+    async def signing_state(self, user_id: str, username: str | None) -> tuple[QuotaState, bool]:
+        """The quota state a signing request starts from, and whether it is this instance's last known one (a
+        guess `reserve_upload` checks with its compare-and-set) rather than `ensure_for_signing`'s fresh read."""
+        known = self._quotas.get(user_id)
+        if known is not None and (username is None or known[0] == username):
+            return known[1], True
+        return await self.ensure_for_signing(user_id, username), False
+
     async def _ensure_document(self, user_id: str, username: str | None) -> dict[str, Any]:
         doc = await self._collection.find_one({"_id": user_id})
         if doc is None and await self.is_deleted(user_id):
@@ -244,7 +328,8 @@ class ProfileRepository:
                     "quota_rev": 0,
                     "pending_avatar": None,
                     "pending_seq": 0,
-                    "created_at": self._clock(),
+                    # Milliseconds, as the database stores it: the document answered from this write reads the same.
+                    "created_at": _to_millisecond(self._clock()),
                 }
             }
             if username is not None:
@@ -253,15 +338,21 @@ class ProfileRepository:
             marker = self._marker("username") if doc is not None else None
             if marker is not None:
                 update["$set"] = {**update.get("$set", {}), **pending_fields(marker)}
-            # update_one(upsert) then read: the stand-in drops $setOnInsert inside find_one_and_update.
+            # update_one(upsert): the stand-in drops $setOnInsert inside find_one_and_update.
             # DuplicateKeyError: a concurrent first access created it; the read below sees that document.
+            created = None
             with contextlib.suppress(DuplicateKeyError):
-                await self._collection.update_one({"_id": user_id}, update, upsert=True)
+                created = (await self._collection.update_one({"_id": user_id}, update, upsert=True)).upserted_id
             self._changed(user_id)
             await self._publish(user_id, marker)
-            doc = await self._collection.find_one({"_id": user_id})
+            if created is not None:
+                # This write inserted the document, so it is exactly what the write held: no read back.
+                doc = {"_id": user_id, **update["$setOnInsert"], **update.get("$set", {})}
+            else:
+                doc = await self._collection.find_one({"_id": user_id})
         if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
             raise NotFound("no profile")
+        self._remember_quota(user_id, doc)
         return doc
 
     async def mine(self, user_id: str, username: str | None, *, fresh: bool = False) -> Profile:
@@ -381,7 +472,15 @@ class ProfileRepository:
         return int(doc["avatar_seq"])
 
     async def reserve_upload(
-        self, user_id: str, *, upload_id: str, expires_ms: int, limits: QuotaLimits, state: QuotaState
+        self,
+        user_id: str,
+        *,
+        upload_id: str,
+        expires_ms: int,
+        limits: QuotaLimits,
+        state: QuotaState,
+        guessed: bool = False,
+        username: str | None = None,
     ) -> int:
         """Count one more signed upload against the user's quotas and allocate its sequence; QuotaExceeded if
         either quota is spent (then nothing is written).
@@ -392,11 +491,18 @@ class ProfileRepository:
         last `max_per_hour` kept), all computed from that state. When anything changed them in between (another
         reservation or a release on any instance, an avatar deletion taking a sequence) it matches nothing and we
         decide again on a fresh read, so concurrent requests can never exceed a limit or share a sequence.
+
+        `guessed`: `state` is this instance's last known one (`signing_state`), not a read. The compare-and-set
+        checks it all the same; a guess that is stale, or that would refuse, is replaced by `ensure_for_signing`'s
+        read (as the caller `username`) before anything is decided, so a refusal is always decided on a read.
         """
         stalls = 0
         while True:
             now_ms = to_ms(self._clock())
             if (refused := refusal(state, limits, now_ms)) is not None:
+                if guessed:
+                    state, guessed = await self.ensure_for_signing(user_id, username), False
+                    continue
                 raise QuotaExceeded(refused)
             values = state.reserved(upload_id, expires_ms, now_ms, keep=limits.max_per_hour)
             # A profile from before quotas has no `quota_rev`: this write creates it, so that match happens once.
@@ -407,7 +513,19 @@ class ProfileRepository:
                 "avatar_seq": missing if state.seq is None else state.seq,
             }
             if (await self._collection.update_one(pinned, {"$set": values})).matched_count == 1:
+                reserved = QuotaState(
+                    rev=int(values["quota_rev"]),
+                    open_uploads=dict(values["open_uploads"]),
+                    grants=tuple(values["upload_grants"]),
+                    seq=int(values["avatar_seq"]),
+                )
+                known = self._quotas.get(user_id)
+                self._quotas[user_id] = (known[0] if known is not None else username, reserved)
                 return int(values["avatar_seq"])
+            if guessed:
+                # The guess was stale (another instance, a release, a deletion): decide on a read, as without one.
+                state, guessed = await self.ensure_for_signing(user_id, username), False
+                continue
             fresh = await self._collection.find_one({"_id": user_id}, _QUOTA_FIELDS)
             if fresh is None:
                 raise NotFound("There is no profile for this user.")
@@ -422,9 +540,14 @@ class ProfileRepository:
 
     async def release_upload(self, user_id: str, upload_id: str) -> None:
         """Stop counting an upload as open (it was rejected, superseded or expired); idempotent."""
-        await self._collection.update_one(
-            {"_id": user_id}, {"$unset": {f"open_uploads.{upload_id}": ""}, "$inc": {"quota_rev": 1}}
+        written = await self._collection.find_one_and_update(
+            {"_id": user_id},
+            {"$unset": {f"open_uploads.{upload_id}": ""}, "$inc": {"quota_rev": 1}},
+            projection={**_QUOTA_FIELDS, "username": True},
+            return_document=ReturnDocument.AFTER,
         )
+        if written is not None:
+            self._remember_quota(user_id, written)
 
     async def apply_avatar(
         self,
@@ -448,7 +571,7 @@ class ProfileRepository:
         last_seen: tuple[int, int | None] | None = None
         while stalls < MAX_CAS_ATTEMPTS:
             doc = await self._collection.find_one(
-                {"_id": user_id}, {"applied_seq": True, "avatar": True, "pending_seq": True}
+                {"_id": user_id}, {"applied_seq": True, "avatar": True, "pending_seq": True, "retired": True}
             )
             if doc is None:
                 raise NotFound("There is no profile for this user.")
@@ -463,7 +586,7 @@ class ProfileRepository:
             current_id: str | None = current.get("public_id")
             verdict = decide(applied_seq=applied_seq, applied_public_id=current_id, seq=seq, public_id=public_id)
             if verdict is not Verdict.APPLY:
-                return AvatarApplied(verdict)
+                return AvatarApplied(verdict, retired=tuple(doc.get("retired") or ()))
             values: dict[str, Any] = {"avatar": avatar, "applied_seq": seq, "updated_ms": to_ms(self._clock())}
             pinned: dict[str, Any] = {"_id": user_id, "applied_seq": applied_seq}
             if avatar is not None:
@@ -483,11 +606,22 @@ class ProfileRepository:
             if release is not None:
                 update["$unset"] = {f"open_uploads.{release}": ""}
                 update["$inc"] = {"quota_rev": 1}
-            result = await self._collection.update_one(pinned, update)
+            # The document as written comes back from the same round trip: what is left to hand over, and the
+            # quota fields the user's next signing request starts from.
+            written = await self._collection.find_one_and_update(
+                pinned, update, projection=_AFTER_APPLY_FIELDS, return_document=ReturnDocument.AFTER
+            )
             self._changed(user_id)
-            if result.matched_count == 1:
+            if written is not None:
+                self._remember_quota(user_id, written)
                 await self._publish(user_id, marker)
-                return AvatarApplied(Verdict.APPLY, replaced=current_id)
+                intent_id = current.get("intent_id")
+                return AvatarApplied(
+                    Verdict.APPLY,
+                    replaced=current_id,
+                    retired=tuple(written.get("retired") or ()),
+                    replaced_intent=intent_id if isinstance(intent_id, str) else None,
+                )
         raise RuntimeError(f"could not apply an avatar for {user_id}")
 
     async def set_pending_avatar(self, user_id: str, pending: dict[str, Any]) -> bool:

@@ -465,14 +465,25 @@ export interface components {
         };
         /** AvatarPolicy */
         AvatarPolicy: {
+            /** @description Formats an uploaded picture may have (lower case). */
             formats: string[];
+            /** @description The largest file accepted, in bytes. */
             max_bytes: number;
+            /** @description The largest width and height accepted, in pixels. */
             max_dimension: number;
+            /** @description Uploads a user may have pending at once. */
             max_open_uploads: number;
+            /** @description Uploads a user may start per rolling hour. */
             max_uploads_per_hour: number;
+            /** @description The smallest width and height accepted, in pixels. */
             min_dimension: number;
+            /** @description The moderation signed into every upload (`manual`, an add-on), or null: none. */
             moderation?: string | null;
+            /** @description The square sizes the picture is served at, in pixels. */
             sizes: number[];
+            /** @description The long edge, in pixels, the browser should crop and downscale a picture to before uploading it (never up): twice the largest served size unless configured, within the dimension limits. */
+            upload_long_edge: number;
+            /** @description How long signed upload parameters are accepted. */
             upload_ttl_seconds: number;
         };
         /** ConfirmUpload */

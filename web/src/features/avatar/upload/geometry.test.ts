@@ -27,6 +27,14 @@ describe("fitWithin", () => {
     expect(fitWithin({ width: 10000, height: 2 }, 2048)).toEqual({ width: 2048, height: 1 });
   });
 
+  it("sizes the square crop of a phone photo to the edge the service asks for (1024 by default)", () => {
+    const portrait = { width: 3000, height: 4000 };
+    expect(outputSize(portrait, centeredSquare(portrait), 1024)).toEqual({ width: 1024, height: 1024 });
+    // Zoomed in past the edge: the crop is sent at its own size, never enlarged.
+    expect(outputSize(portrait, { x: 1000, y: 1000, size: 700 }, 1024)).toEqual({ width: 700, height: 700 });
+    expect(outputSize(portrait, null, 1024)).toEqual({ width: 768, height: 1024 });
+  });
+
   it("sizes a square crop", () => {
     expect(outputSize({ width: 3000, height: 4000 }, { x: 0, y: 500, size: 3000 }, 2048)).toEqual({
       width: 2048,

@@ -15,6 +15,7 @@ export interface Crop {
 /** Canvas `transform(a, b, c, d, e, f)` arguments. */
 export type Matrix = [number, number, number, number, number, number];
 
+/** The long side sent when the service does not say (`upload_long_edge`): what every upload used before it did. */
 export const MAX_EDGE = 2048;
 
 /** Scale `size` down (never up) so its long side is at most `max`, keeping the aspect ratio. */

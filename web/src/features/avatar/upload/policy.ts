@@ -1,6 +1,7 @@
 /** The server's avatar rules (`GET /profiles/me/avatar/policy`), checked against the compressed file. */
 import type { AvatarPolicy } from "../../../api/types";
 import { UploadError } from "./errors";
+import { MAX_EDGE } from "./geometry";
 
 /** Limits a candidate file is checked against; null is no limit. */
 export interface Policy {
@@ -11,6 +12,8 @@ export interface Policy {
   maxHeight: number | null;
   minWidth: number | null;
   minHeight: number | null;
+  /** The long side the service wants pictures downscaled to before they are sent (`upload_long_edge`). */
+  uploadLongEdge: number;
 }
 
 export interface Candidate {
@@ -42,6 +45,9 @@ export function policyFrom(raw: AvatarPolicy): Policy {
     maxHeight: raw.max_dimension,
     minWidth: raw.min_dimension,
     minHeight: raw.min_dimension,
+    // A service older than this app (a rolling deploy) publishes no `upload_long_edge`: send what it was built for.
+    uploadLongEdge:
+      Number.isInteger(raw.upload_long_edge) && raw.upload_long_edge > 0 ? raw.upload_long_edge : MAX_EDGE,
   };
 }
 
@@ -87,7 +93,8 @@ export function checkPolicy(candidate: Candidate, policy: Policy): UploadError |
   return null;
 }
 
-/** The long-side limit to downscale to: 2048, or less if the server allows less. */
-export function maxEdgeFor(policy: Policy, preferred: number): number {
-  return Math.min(preferred, policy.maxWidth ?? preferred, policy.maxHeight ?? preferred);
+/** The long side to downscale to: the service's `upload_long_edge`, never beyond the largest side it accepts. */
+export function uploadEdge(policy: Policy): number {
+  const edge = policy.uploadLongEdge;
+  return Math.min(edge, policy.maxWidth ?? edge, policy.maxHeight ?? edge);
 }

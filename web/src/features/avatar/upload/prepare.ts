@@ -2,16 +2,8 @@
 import { UploadError } from "./errors";
 import { encodeWithin } from "./encode";
 import { type ImageFormat, looksLikeHeic, readJpegInfo, sniffFormat } from "./format";
-import {
-  type Crop,
-  MAX_EDGE,
-  type Size,
-  needsManualOrientation,
-  orientationMatrix,
-  orientedSize,
-  outputSize,
-} from "./geometry";
-import { type Policy, checkPolicy, maxEdgeFor } from "./policy";
+import { type Crop, type Size, needsManualOrientation, orientationMatrix, orientedSize, outputSize } from "./geometry";
+import { type Policy, checkPolicy, uploadEdge } from "./policy";
 
 export interface Decoded {
   kind: "decoded";
@@ -131,7 +123,8 @@ export async function prepareUpload(source: Source, crop: Crop | null, policy: P
     if (problem) throw problem;
     return prepared;
   }
-  const canvas = draw(source.bitmap, source.orientation, crop, source.size, maxEdgeFor(policy, MAX_EDGE));
+  // Downscaled to the edge the service asks for (twice the largest size it serves): more pixels reach no viewer.
+  const canvas = draw(source.bitmap, source.orientation, crop, source.size, uploadEdge(policy));
   const encoded = await encodeWithin(canvas, policy.maxBytes);
   const prepared: Prepared = {
     blob: encoded.blob,
