@@ -9,7 +9,7 @@ endif
 PACKAGES := service-kit auth-service profile-service cloudinary-emulator devstack
 PYTEST := $(UV) run --frozen pytest
 
-.PHONY: help install dev test lint fmt api-types test-python test-web test-e2e test-fidelity fidelity bench soak clean
+.PHONY: help install dev test lint fmt api-types test-python test-web test-e2e test-fidelity fidelity bench soak lighthouse clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ bench: install ## Benchmarks; prints ratios against a baseline measured in the s
 
 soak: install ## The full chaos soaks (1,000 uploads from 50 users under faults, without and with moderation); make test runs short ones
 	SOAK=1 $(PYTEST) e2e/test_chaos_soak.py -s
+
+lighthouse: install ## Lighthouse on the production build's public pages (mobile): prints the four scores per page, reports in e2e/artifacts/lighthouse/
+	$(UV) run --frozen python -m e2e.lighthouse
 
 clean: ## Remove build and test leftovers (keeps .data/, your dev data)
 	rm -rf .venv .tools web/node_modules bench/seed/node_modules web/dist e2e/artifacts .pytest_cache .mypy_cache .ruff_cache

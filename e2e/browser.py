@@ -1,20 +1,38 @@
-"""Browser end-to-end helpers: the built web app served by `vite preview`, Debian's chromium, axe-core.
+"""Browser end-to-end helpers: the built web app served by `vite preview`, Debian's chromium, axe-core, and the
+console watch every browser test runs under.
 
 Chromium must start: a browser test that cannot launch its browser fails, it is never skipped
 (not even with CI=true), so a machine without chromium cannot pass `make test` by accident.
+
+A browser test gets a `WatchedBrowser` (the `browser` fixture): every context it opens records console errors,
+uncaught page errors, failed requests and responses >= 400, and the test fails at teardown on any of them it did
+not declare with `expect_status(url, status)`, `expect_failed_request(url)` or `expect_console(pattern)`. A
+declaration that nothing matched fails it too, so the declarations stay a true list of what each test provokes.
+A request the browser aborts because its page went on to a new document meanwhile is not a failure.
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    WebError,
+    sync_playwright,
+)
 
 from devstack.mongo import free_port
 from devstack.processes import ServerProcess
@@ -147,3 +165,141 @@ def posted_bytes(request: Request) -> int:
     length = request.all_headers().get("content-length")
     assert length is not None, f"no body and no Content-Length recorded for {request.url}"
     return int(length)
+
+
+# Chromium prints every failed response and request to the console as well ("Failed to load resource: the server
+# responded with a status of 401 (Unauthorized)", "... net::ERR_ABORTED"), naming the resource as the message's
+# location: such a message is judged as the network event it repeats, so one expected 401 is declared once.
+RESOURCE_ERROR = re.compile(r"^Failed to load resource: ")
+
+
+@dataclass
+class Event:
+    """One thing a page did that a clean console has none of."""
+
+    kind: str  # "console", "pageerror", "requestfailed" or "response"
+    url: str
+    detail: str  # the message, the error text, or the status code
+    status: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.url or '(no url)'}: {self.detail}"
+
+
+@dataclass
+class Expectation:
+    """A declared event: `kind` events whose URL (or, for console messages, text) `pattern` searches."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    status: int | None = None
+    seen: int = 0
+
+    def matches(self, event: Event) -> bool:
+        """Whether `event` is this declared one (console and page errors by their text, the rest by URL)."""
+        if event.kind != self.kind and not (self.kind == "console" and event.kind == "pageerror"):
+            return False
+        subject = event.detail if self.kind == "console" else event.url
+        return self.pattern.search(subject) is not None and (self.status is None or event.status == self.status)
+
+    def __str__(self) -> str:
+        status = f" {self.status}" if self.status is not None else ""
+        return f"{self.kind}{status} /{self.pattern.pattern}/"
+
+
+@dataclass
+class ConsoleWatch:
+    """What the watched contexts recorded, and what the test said to expect; `problems()` judges them."""
+
+    events: list[Event] = field(default_factory=list)
+    expected: list[Expectation] = field(default_factory=list)
+    # Requests in the order they were sent, and each page's navigations (new documents) in that order.
+    _sent: dict[Request, int] = field(default_factory=dict)
+    _navigations: dict[Page, list[int]] = field(default_factory=dict)
+
+    def watch(self, context: BrowserContext) -> None:
+        """Record `context`'s console errors, page errors, failed requests and responses >= 400."""
+        context.on("console", self._console)
+        context.on("weberror", self._page_error)
+        context.on("request", self._request)
+        context.on("requestfailed", self._request_failed)
+        context.on("response", self._response)
+
+    def _request(self, request: Request) -> None:
+        self._sent[request] = order = len(self._sent)
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self._navigations.setdefault(request.frame.page, []).append(order)
+
+    def _left_behind(self, request: Request) -> bool:
+        """Aborted because its page went to a new document after sending it (a `goto` while it was in flight):
+        the browser cancels it and prints nothing, and the person has moved on."""
+        if request.failure != "net::ERR_ABORTED" or request.is_navigation_request():
+            return False
+        sent = self._sent.get(request, -1)
+        return any(order > sent for order in self._navigations.get(request.frame.page, []))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.events.append(Event("console", message.location.get("url", ""), message.text))
+
+    def _page_error(self, error: WebError) -> None:
+        url = error.page.url if error.page is not None else ""
+        self.events.append(Event("pageerror", url, error.error.message))
+
+    def _request_failed(self, request: Request) -> None:
+        if self._left_behind(request):
+            return
+        self.events.append(Event("requestfailed", request.url, request.failure or "failed"))
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.events.append(Event("response", response.url, str(response.status), response.status))
+
+    def problems(self) -> list[str]:
+        """Each recorded event no declaration covers, then each declaration nothing matched."""
+        network = {event.url for event in self.events if event.kind in ("response", "requestfailed")}
+        found: list[str] = []
+        for event in self.events:
+            if event.kind == "console" and RESOURCE_ERROR.match(event.detail) and event.url in network:
+                continue  # the network event it repeats is judged instead
+            matching = [expectation for expectation in self.expected if expectation.matches(event)]
+            for expectation in matching:
+                expectation.seen += 1
+            if not matching:
+                found.append(f"unexpected {event}")
+        found += [f"expected but never seen: {expectation}" for expectation in self.expected if not expectation.seen]
+        return found
+
+
+class WatchedBrowser:
+    """The browser a test gets: `new_context` as Playwright's, each context watched by one `ConsoleWatch`."""
+
+    def __init__(self, browser: Browser) -> None:
+        self._browser = browser
+        self.console = ConsoleWatch()
+        self._contexts: list[BrowserContext] = []
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        """A fresh context (a device) whose pages are watched from their first request."""
+        context = self._browser.new_context(**options)
+        self.console.watch(context)
+        self._contexts.append(context)
+        return context
+
+    def expect_status(self, url: str, status: int) -> None:
+        """A response of `status` to a URL that the regex `url` matches is part of the test (a wrong password: 401)."""
+        self.console.expected.append(Expectation("response", re.compile(url), status))
+
+    def expect_failed_request(self, url: str) -> None:
+        """A request to a URL matching `url` that fails without a response (aborted by a cancel, a navigation)."""
+        self.console.expected.append(Expectation("requestfailed", re.compile(url)))
+
+    def expect_console(self, pattern: str) -> None:
+        """A console error or uncaught page error whose text matches the regex `pattern` is part of the test."""
+        self.console.expected.append(Expectation("console", re.compile(pattern)))
+
+    def close(self) -> list[str]:
+        """Close the contexts still open (their last events are in once they are closed); the problems found."""
+        for context in self._contexts:
+            context.close()
+        return self.console.problems()

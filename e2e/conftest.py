@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from devstack.mongo import MongoServer
-from e2e.browser import build_web, chromium, serve_web
+from e2e.browser import WatchedBrowser, build_web, chromium, serve_web
 from e2e.stack import ARTIFACTS, ROOT, Stack
 
 __all__ = ["ARTIFACTS", "ROOT", "running_stack"]
@@ -42,7 +42,18 @@ def web(stack: Stack) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium through Playwright (a launch failure fails the test)."""
+def chromium_browser() -> Iterator[Browser]:
+    """Debian's chromium through Playwright (a launch failure fails the test), one per module."""
     with chromium() as running:
         yield running
+
+
+@pytest.fixture
+def browser(chromium_browser: Browser) -> Iterator[WatchedBrowser]:
+    """The browser for one test: it fails at teardown on any console error, uncaught page error, failed request or
+    response >= 400 it did not declare (`expect_status`, `expect_failed_request`, `expect_console`), and on a
+    declaration nothing matched."""
+    watched = WatchedBrowser(chromium_browser)
+    yield watched
+    if problems := watched.close():
+        pytest.fail("the browser saw what this test did not expect:\n" + "\n".join(problems), pytrace=False)

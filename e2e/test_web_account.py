@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pyotp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from e2e.browser import assert_accessible
+from e2e.browser import WatchedBrowser, assert_accessible
 from e2e.stack import ARTIFACTS, Stack
 
 TIMEOUT_MS = 15_000
@@ -64,8 +64,8 @@ def register(stack: Stack, prefix: str) -> dict[str, str]:
     return user
 
 
-def new_page(browser: Browser, scheme: str = "light") -> tuple[BrowserContext, Page, list[str]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
+def new_page(browser: WatchedBrowser, scheme: str = "light") -> tuple[BrowserContext, Page, list[str]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
@@ -111,7 +111,7 @@ def link_in(message: dict[str, Any], web: str, path: str) -> str:
     return f"{web}{path}?token={token}"
 
 
-def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str, browser: Browser) -> None:
+def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "mfa")
     # Ten more sign-ins through the API, so the activity list has more than one page.
     for _ in range(10):
@@ -119,6 +119,7 @@ def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str
             stack.url("auth", "/auth/login"), json={"login": user["username"], "password": PASSWORD}, timeout=10.0
         )
         assert response.status_code == 200, response.text
+    browser.expect_status(r"/auth/login/mfa$", 401)  # the wrong code
     context, page, errors = new_page(browser)
 
     sign_in(page, web, user["username"], next_path="/settings/security")
@@ -227,8 +228,10 @@ def test_two_step_verification_enrol_sign_in_and_turn_off(stack: Stack, web: str
     context.close()
 
 
-def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: Browser) -> None:
+def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "reset")
+    browser.expect_status(r"/auth/password-reset/confirm$", 410)  # the link used a second time
+    browser.expect_status(r"/auth/login$", 401)  # the old password
     context, page, errors = new_page(browser, "dark")
 
     page.goto(f"{web}/sign-in")
@@ -273,9 +276,11 @@ def test_password_reset_through_the_mail_sink(stack: Stack, web: str, browser: B
     context.close()
 
 
-def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser: Browser) -> None:
+def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     owner = register(stack, "priv")
     other = register(stack, "other")
+    # The private profile, for the signed-out visitor and for another signed-in user.
+    browser.expect_status(rf"/profiles/{owner['username']}$", 404)
     context, page, errors = new_page(browser)
     visitor_context, visitor, visitor_errors = new_page(browser)
     profile_url = f"{web}/u/{owner['username']}"
@@ -365,9 +370,11 @@ def test_privacy_switch_public_profile_and_theme(stack: Stack, web: str, browser
         ctx.close()
 
 
-def test_email_change_and_account_deletion(stack: Stack, web: str, browser: Browser) -> None:
+def test_email_change_and_account_deletion(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "bye")
     new_email = f"new-{user['email']}"
+    browser.expect_status(r"/auth/login$", 401)  # the deleted account's sign-in
+    browser.expect_status(rf"/profiles/{user['username']}$", 404)  # its profile, gone
     context, page, errors = new_page(browser)
 
     sign_in(page, web, user["username"], next_path="/settings/account")

@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from devstack.mongo import MongoServer
 from e2e.admin import make_admin
-from e2e.browser import assert_accessible
+from e2e.browser import WatchedBrowser, assert_accessible
 from e2e.conftest import running_stack
 from e2e.pipeline import User, exists, image_bytes, profile, register, sign, status, upload, wait_for, wait_for_status
 from e2e.stack import ARTIFACTS, Stack
@@ -54,7 +54,7 @@ def card(page: Page, upload_id: str) -> Locator:
 
 
 def test_an_admin_approves_by_keyboard_and_rejects_with_a_reason(
-    stack: Stack, web: str, browser: Browser, tmp_path: Path
+    stack: Stack, web: str, browser: WatchedBrowser, tmp_path: Path
 ) -> None:
     admin = make_admin(stack)
     owner, other = register(stack), register(stack)

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from devstack.mongo import MongoServer, free_port
-from e2e.browser import assert_accessible, build_web, serve_web
+from e2e.browser import WatchedBrowser, assert_accessible, build_web, serve_web
 from e2e.conftest import running_stack
 from e2e.stack import ARTIFACTS, Stack
 from e2e.test_web_account import PASSWORD, new_page, register, sign_in, sign_out
@@ -56,8 +56,10 @@ def web(stack: Stack, web_port: int) -> Iterator[str]:
         yield f"http://localhost:{web_port}"
 
 
-def test_register_a_passkey_sign_out_and_sign_in_with_it(stack: Stack, web: str, browser: Browser) -> None:
+def test_register_a_passkey_sign_out_and_sign_in_with_it(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "passkey")
+    browser.expect_status(r"/auth/passkeys/(?!login$)[\w-]+$", 401)  # removing it with a stale sign-in: step up first
+    browser.expect_status(r"/auth/passkeys/login$", 401)  # signing in with the removed passkey
     context, page, errors = new_page(browser)
     cdp = context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")

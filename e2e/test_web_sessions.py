@@ -16,10 +16,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from devstack.mongo import MongoServer
-from e2e.browser import assert_accessible
+from e2e.browser import WatchedBrowser, assert_accessible
 from e2e.conftest import running_stack
 from e2e.stack import ARTIFACTS, Stack
 from e2e.test_web_account import PASSWORD, link_in, new_page, register, sign_in, wait_for_mail
@@ -55,8 +55,13 @@ def open_security(page: Page, web: str) -> None:
     expect(page.get_by_role("heading", name="Security", level=1)).to_be_visible()
 
 
-def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(stack: Stack, web: str, browser: Browser) -> None:
+def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(
+    stack: Stack, web: str, browser: WatchedBrowser
+) -> None:
     user = register(stack, "sess")
+    browser.expect_status(r"/auth/refresh$", 401)  # the device signed out from elsewhere, on its next page load
+    browser.expect_status(r"/auth/me$", 401)  # the deletion with a stale sign-in: step up first
+    browser.expect_status(r"/auth/reauthenticate$", 401)  # the wrong password in the step-up dialog
     first_context, first, first_errors = new_page(browser)
     other_context, other, other_errors = new_page(browser)
 
@@ -141,8 +146,10 @@ def test_sessions_sign_out_elsewhere_and_step_up_before_deletion(stack: Stack, w
     other_context.close()
 
 
-def test_a_new_device_mail_and_its_not_me_link(stack: Stack, web: str, browser: Browser) -> None:
+def test_a_new_device_mail_and_its_not_me_link(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack, "notme")
+    browser.expect_status(r"/auth/refresh$", 401)  # the phone, signed out by the link, on its next page load
+    browser.expect_status(r"/auth/sessions/not-me$", 400)  # the link used a second time
     context, page, errors = new_page(browser)
     phone: BrowserContext = browser.new_context(user_agent=ANDROID)
     phone_page = phone.new_page()

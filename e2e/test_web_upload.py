@@ -16,9 +16,9 @@ from urllib.parse import urlparse
 
 import httpx
 from PIL import Image
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Page, Request, expect
 
-from e2e.browser import assert_accessible, posted_bytes
+from e2e.browser import WatchedBrowser, assert_accessible, posted_bytes
 from e2e.photos import GPS_IFD, phone_photo
 from e2e.stack import ARTIFACTS, Stack
 
@@ -98,7 +98,7 @@ def assert_from_emulator(info: dict[str, object], stack: Stack) -> None:
     assert all(urlparse(u).port == stack.ports["emulator"] for u in urls), srcset
 
 
-def test_phone_photo_upload_in_a_real_browser(stack: Stack, web: str, browser: Browser, tmp_path: Path) -> None:
+def test_phone_photo_upload_in_a_real_browser(stack: Stack, web: str, browser: WatchedBrowser, tmp_path: Path) -> None:
     photo = phone_photo(tmp_path / "IMG_0001.jpg")
     original_bytes = photo.stat().st_size
     assert original_bytes > 3_000_000, f"the test photo should be several MB, is {original_bytes}"

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Request, expect
+from playwright.sync_api import Request, expect
 
 from devstack.mongo import MongoServer
+from e2e.browser import WatchedBrowser
 from e2e.conftest import running_stack
 from e2e.pipeline import image_bytes, register, sign
 from e2e.stack import ARTIFACTS, Stack
@@ -27,9 +28,12 @@ def stack(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -
         yield running
 
 
-def test_a_spent_quota_shows_the_wait_in_the_uploader(stack: Stack, web: str, browser: Browser, tmp_path: Path) -> None:
+def test_a_spent_quota_shows_the_wait_in_the_uploader(
+    stack: Stack, web: str, browser: WatchedBrowser, tmp_path: Path
+) -> None:
     user = register(stack)
     sign(stack, user)  # the hour's one upload
+    browser.expect_status(r"/profiles/me/avatar/uploads$", 429)  # the signing request past the quota
     photo = tmp_path / "photo.png"
     photo.write_bytes(image_bytes(400, 400))
 

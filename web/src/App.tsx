@@ -1,29 +1,52 @@
-import { type ReactNode, useEffect } from "react";
+import { type ReactNode, Suspense, lazy, useEffect } from "react";
 import { Header } from "./components/Header";
-import { ConfirmEmail } from "./features/account/components/ConfirmEmail";
-import { NotMe } from "./features/account/components/NotMe";
 import { PasskeyStepUp } from "./features/passkeys";
 import { StepUpDialog } from "./features/stepup/StepUpDialog";
 import { ForgotPassword } from "./features/auth/components/ForgotPassword";
-import { Goodbye } from "./features/account/components/Goodbye";
-import { AuditPage } from "./features/admin/components/AuditPage";
-import { ConsoleHome } from "./features/admin/components/ConsoleHome";
-import { ModerationQueue } from "./features/admin/components/ModerationQueue";
-import { UsersPage } from "./features/admin/components/UsersPage";
 import { Home } from "./pages/Home";
 import { NotFound } from "./pages/NotFound";
-import { ProfilePage } from "./features/profile/components/ProfilePage";
 import { PublicProfilePage } from "./features/profile/components/PublicProfilePage";
 import { Register } from "./features/auth/components/Register";
-import { ResetPassword } from "./features/auth/components/ResetPassword";
 import { SignIn } from "./features/auth/components/SignIn";
-import { AccountSettings } from "./features/account/components/AccountSettings";
-import { ActivitySettings } from "./features/account/components/ActivitySettings";
-import { PreferencesSettings } from "./features/account/components/PreferencesSettings";
-import { SecuritySettings } from "./features/account/components/SecuritySettings";
 import { navigate, publicProfileUsername, useLocation } from "./router";
+import { setDescription } from "./head";
 import { SessionProvider } from "./SessionProvider";
 import { useSession } from "./session";
+
+// Pages only a signed-in person (or an e-mailed link) reaches load on demand: the public pages (sign-in,
+// registration, password reset request, public profiles) ship without the uploader, settings and admin code,
+// which is most of the app, so a first visit paints sooner.
+const ConfirmEmail = lazy(() =>
+  import("./features/account/components/ConfirmEmail").then((m) => ({ default: m.ConfirmEmail })),
+);
+const NotMe = lazy(() => import("./features/account/components/NotMe").then((m) => ({ default: m.NotMe })));
+const Goodbye = lazy(() => import("./features/account/components/Goodbye").then((m) => ({ default: m.Goodbye })));
+const AuditPage = lazy(() => import("./features/admin/components/AuditPage").then((m) => ({ default: m.AuditPage })));
+const ConsoleHome = lazy(() =>
+  import("./features/admin/components/ConsoleHome").then((m) => ({ default: m.ConsoleHome })),
+);
+const ModerationQueue = lazy(() =>
+  import("./features/admin/components/ModerationQueue").then((m) => ({ default: m.ModerationQueue })),
+);
+const UsersPage = lazy(() => import("./features/admin/components/UsersPage").then((m) => ({ default: m.UsersPage })));
+const ProfilePage = lazy(() =>
+  import("./features/profile/components/ProfilePage").then((m) => ({ default: m.ProfilePage })),
+);
+const ResetPassword = lazy(() =>
+  import("./features/auth/components/ResetPassword").then((m) => ({ default: m.ResetPassword })),
+);
+const AccountSettings = lazy(() =>
+  import("./features/account/components/AccountSettings").then((m) => ({ default: m.AccountSettings })),
+);
+const ActivitySettings = lazy(() =>
+  import("./features/account/components/ActivitySettings").then((m) => ({ default: m.ActivitySettings })),
+);
+const PreferencesSettings = lazy(() =>
+  import("./features/account/components/PreferencesSettings").then((m) => ({ default: m.PreferencesSettings })),
+);
+const SecuritySettings = lazy(() =>
+  import("./features/account/components/SecuritySettings").then((m) => ({ default: m.SecuritySettings })),
+);
 
 /** A page for signed-in people: anyone else goes to sign in, and comes back here afterwards. */
 function Protected({ children }: { children: ReactNode }) {
@@ -32,14 +55,17 @@ function Protected({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (status === "anonymous") navigate(`/sign-in?next=${encodeURIComponent(location)}`, { replace: true });
   }, [status, location]);
-  if (status !== "signed-in") {
-    return (
-      <main id="main" className="page" aria-busy="true">
-        <p className="muted loading">Loading…</p>
-      </main>
-    );
-  }
+  if (status !== "signed-in") return <Loading />;
   return <>{children}</>;
+}
+
+/** What a page shows while the session or its code is on the way. */
+function Loading() {
+  return (
+    <main id="main" className="page" aria-busy="true">
+      <p className="muted loading">Loading…</p>
+    </main>
+  );
 }
 
 const TITLES: Record<string, string> = {
@@ -60,6 +86,16 @@ const TITLES: Record<string, string> = {
   "/console/users": "Users · Admin",
   "/console/moderation": "Moderation · Admin",
   "/console/audit": "Audit log · Admin",
+};
+
+// What a search result says about each page that is meant to be found; the others keep the app's description.
+const APP_DESCRIPTION =
+  "Your profile picture, uploaded straight from your browser: crop it, and everyone sees it at once.";
+const DESCRIPTIONS: Record<string, string> = {
+  "/sign-in": "Sign in to change your profile picture, your profile and your account settings.",
+  "/register": "Create an account in a few seconds, then pick a profile picture and crop it in your browser.",
+  "/forgot-password":
+    "Forgot your password? Enter your e-mail address and we will send you a link to choose a new one.",
 };
 
 const PROTECTED: Record<string, () => ReactNode> = {
@@ -87,6 +123,9 @@ function Routes() {
     // A public profile page sets its own title once it knows the name.
     if (username === null) document.title = `${TITLES[path] ?? "Not found"} · Profile pictures`;
     else document.title = `@${username} · Profile pictures`;
+    setDescription(
+      username === null ? (DESCRIPTIONS[path] ?? APP_DESCRIPTION) : `@${username}'s profile picture and profile.`,
+    );
   }, [path, username]);
   if (username !== null) return <PublicProfilePage key={username} username={username} />;
   const page = PROTECTED[path];
@@ -116,7 +155,9 @@ export function App() {
         Skip to content
       </a>
       <Header />
-      <Routes />
+      <Suspense fallback={<Loading />}>
+        <Routes />
+      </Suspense>
       <StepUpDialog />
       <PasskeyStepUp />
     </SessionProvider>

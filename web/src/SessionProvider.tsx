@@ -2,16 +2,12 @@
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
 import { AccountClient } from "./api/account";
 import { AdminClient } from "./api/admin";
-import { AuthClient } from "./api/auth";
+import type { AuthClient } from "./api/auth";
 import { ProfileClient } from "./api/profile";
+import { bootstrapSession, defaultAuth } from "./bootstrap";
 import type { Profile, User } from "./api/types";
 import { type Session, SessionContext, type SessionStatus } from "./session";
 import { applyTheme } from "./theme";
-
-// One client per page load: the access token lives here, in memory only.
-const defaultAuth = new AuthClient();
-// The first refresh runs once per page load, even when React mounts effects twice in development.
-let bootstrap: Promise<boolean> | null = null;
 
 export function SessionProvider({ children, auth = defaultAuth }: { children: ReactNode; auth?: AuthClient }) {
   const profiles = useMemo(() => new ProfileClient(auth), [auth]);
@@ -42,9 +38,8 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
         setProfile(null);
       }
     });
-    bootstrap ??= auth.signedIn ? Promise.resolve(true) : auth.refresh();
     let live = true;
-    bootstrap
+    bootstrapSession(auth)
       .then(async (ok) => {
         if (!live) return;
         if (ok) await load();

@@ -107,11 +107,50 @@ def test_reuse_revokes_only_that_family_not_other_sign_ins(client: TestClient) -
     assert refresh(client, other_device).status_code == 200
 
 
-def test_refresh_without_a_cookie_is_401(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_refresh_without_a_cookie_is_204_with_no_body_and_no_cookie(client: TestClient) -> None:  # type: ignore[type-arg]
     response = client.post("/auth/refresh")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "set-cookie" not in response.headers
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_refresh_with_an_empty_cookie_is_401(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = refresh(client, "")
 
     assert response.status_code == 401
     assert response.json()["detail"] == "The refresh token is invalid, expired or revoked; sign in again."
+
+
+def test_refresh_with_an_unknown_cookie_is_401(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = refresh(client, "not-a-token-we-issued")
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_refused_refresh_clears_the_cookie_so_the_next_visit_is_204(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, first = login(client)
+    refresh(client, first)
+
+    replayed = refresh(client, first)
+
+    assert replayed.status_code == 401
+    cookie = replayed.headers["set-cookie"]
+    assert cookie.startswith("refresh_token=")
+    assert "Max-Age=0" in cookie
+    assert "Path=/auth" in cookie
+    assert "HttpOnly" in cookie
+
+
+def test_refresh_after_logout_is_401_not_204(client: TestClient) -> None:  # type: ignore[type-arg]
+    register(client)
+    _, refresh_token = login(client)
+    client.post("/auth/logout", headers={"Cookie": f"refresh_token={refresh_token}"})
+
+    assert refresh(client, refresh_token).status_code == 401
 
 
 def test_refresh_token_expires_with_the_sign_in(client: TestClient, clock: FakeClock) -> None:  # type: ignore[type-arg]

@@ -78,6 +78,20 @@ describe("AuthClient", () => {
     await expect(auth.fetch("/profiles/me")).rejects.toBeInstanceOf(ApiError);
   });
 
+  it("is signed out, with no error, when the refresh answers 204 (no refresh cookie at all)", async () => {
+    const { fn, calls } = fakeFetch((url) =>
+      url === "/auth/refresh" ? new Response(null, { status: 204 }) : new Response("{}", { status: 200 }),
+    );
+    const auth = new AuthClient(fn, null);
+    const changes: boolean[] = [];
+    auth.onChange((signedIn) => changes.push(signedIn));
+    expect(await auth.refresh()).toBe(false);
+    expect(auth.signedIn).toBe(false);
+    await expect(auth.fetch("/profiles/me")).rejects.toBeInstanceOf(ApiError);
+    expect(calls.filter((c) => c.url === "/profiles/me")).toHaveLength(0);
+    expect(changes.every((signedIn) => !signedIn)).toBe(true);
+  });
+
   it("turns a 409 problem into field messages and a dead network into NetworkError", async () => {
     const conflict = new Response(
       JSON.stringify({

@@ -157,7 +157,8 @@ export class AuthClient {
       try {
         const run = () => send(this.fetchFn, "/auth/refresh", { method: "POST", credentials: "same-origin" });
         const response = this.locks ? await this.locks.request("auth-refresh", run) : await run();
-        if (!response.ok) {
+        // 204: no refresh cookie at all, a signed-out visitor (not an error, so the console stays clean).
+        if (!response.ok || response.status === 204) {
           this.setToken(null);
           return false;
         }

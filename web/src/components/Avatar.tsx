@@ -11,9 +11,11 @@ interface Props {
   decorative?: boolean;
   /** The picture's text alternative, when "{name}'s profile picture" is not what it is (one under review). */
   alt?: string;
+  /** The page's main picture (a profile's): fetched ahead of other images. */
+  priority?: boolean;
 }
 
-export function Avatar({ avatar, name, size, className = "", decorative = false, alt }: Props) {
+export function Avatar({ avatar, name, size, className = "", decorative = false, alt, priority = false }: Props) {
   const style = { width: size, height: size };
   if (avatar === null) {
     return (
@@ -42,6 +44,7 @@ export function Avatar({ avatar, name, size, className = "", decorative = false,
       alt={decorative ? "" : (alt ?? `${name}'s profile picture`)}
       data-testid="avatar"
       decoding="async"
+      fetchPriority={priority ? "high" : undefined}
     />
   );
 }

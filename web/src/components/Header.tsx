@@ -46,16 +46,19 @@ export function Header() {
               Sign out
             </button>
           </>
-        ) : status === "anonymous" ? (
-          <>
+        ) : (
+          // While the session loads, the signed-out links hold their place unseen (`visibility: hidden` also
+          // keeps them out of the tab order and the accessibility tree): on a narrow screen they wrap the header
+          // onto a second row, and appearing late would push the whole page down (layout shift).
+          <span className={status === "anonymous" ? "nav-links" : "nav-links nav-pending"}>
             <Link href="/sign-in" aria-current={current("/sign-in")}>
               Sign in
             </Link>
             <Link href="/register" className="button button-small" aria-current={current("/register")}>
               Create account
             </Link>
-          </>
-        ) : null}
+          </span>
+        )}
       </nav>
     </header>
   );

@@ -8,6 +8,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromCookie, FromPath, JSONBody, PathParameter
 
 from auth_service.account.service import AccountService
@@ -21,6 +22,7 @@ from auth_service.tokens import AccessToken, CurrentUser
 from auth_service.users.schemas import Credentials
 from auth_service.users.suspension import SUSPENDED_REASON
 from service_kit.clock import Clock
+from service_kit.errors import Unauthorized
 from service_kit.openapi import BEARER, problems
 
 COOKIE = "refresh_token"
@@ -118,18 +120,44 @@ class SessionController(Controller):
         "/refresh",
         operation_id="refreshSession",
         status_code=200,
-        responses=problems(
-            {
-                401: "no refresh cookie, or it is unknown, expired, rotated or revoked.",
-                403: SUSPENDED_REASON,
-            }
-        ),
+        responses={
+            # Stated here: the handler's return type admits the 204's empty body, which the 200 never has.
+            200: ResponseSpec(
+                data_container=AccessToken,
+                description="A new access token; the refresh cookie is rotated (`Set-Cookie`).",
+            ),
+            204: ResponseSpec(
+                data_container=None,
+                description="No Content: the request carries no refresh cookie at all, so there is no session to "
+                "refresh (a signed-out visitor); no body.",
+            ),
+            **problems(
+                {
+                    401: "the refresh cookie is empty, unknown, expired, rotated or revoked; the answer clears it.",
+                    403: SUSPENDED_REASON,
+                }
+            ),
+        },
     )
     async def refresh(
         self, state: State, sessions: NamedDependency[SessionService], refresh_token: FromCookie[str | None] = None
-    ) -> Response[AccessToken]:
-        """A new access token for the refresh cookie, which is rotated (the old one stops working)."""
-        return _with_cookie(state, await sessions.refresh(refresh_token))
+    ) -> Response[AccessToken | None]:
+        """A new access token for the refresh cookie, which is rotated (the old one stops working).
+
+        Without any refresh cookie the answer is 204: every signed-out page load asks, and having no session is not
+        an error (a 401 there is printed as a failed request by every browser console). A cookie that does not
+        work is still a 401, so a session that ended is told apart from none.
+        """
+        if refresh_token is None:
+            return Response(None, status_code=204, headers=NO_STORE)
+        try:
+            issued = await sessions.refresh(refresh_token)
+        except Unauthorized as refused:
+            # A refused refresh token never works again: clearing it makes this browser's next page load a plain
+            # "no session" (204) instead of the same 401 on every visit.
+            refused.headers["Set-Cookie"] = _cookie(state, "", 0).to_header(header="")
+            raise
+        return _with_cookie(state, issued)  # type: ignore[return-value]
 
     @post("/logout", operation_id="logout", status_code=204)
     async def logout(

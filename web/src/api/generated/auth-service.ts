@@ -600,6 +600,10 @@ export interface paths {
         /**
          * Refresh
          * @description A new access token for the refresh cookie, which is rotated (the old one stops working).
+         *
+         *     Without any refresh cookie the answer is 204: every signed-out page load asks, and having no session is not
+         *     an error (a 401 there is printed as a failed request by every browser console). A cookie that does not
+         *     work is still a 401, so a session that ended is told apart from none.
          */
         post: operations["refreshSession"];
         delete?: never;
@@ -2862,7 +2866,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Request fulfilled, document follows */
+            /** @description A new access token; the refresh cookie is rotated (`Set-Cookie`). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2870,6 +2874,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AccessToken"];
                 };
+            };
+            /** @description No Content: the request carries no refresh cookie at all, so there is no session to refresh (a signed-out visitor); no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request syntax or unsupported method */
             400: {
@@ -2880,7 +2891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized: no refresh cookie, or it is unknown, expired, rotated or revoked. */
+            /** @description Unauthorized: the refresh cookie is empty, unknown, expired, rotated or revoked; the answer clears it. */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -5,6 +5,7 @@ import { FormAlert } from "../../../components/FormAlert";
 import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { NotFound } from "../../../pages/NotFound";
+import { setDescription } from "../../../head";
 
 type State =
   | { step: "loading" }
@@ -48,9 +49,11 @@ export function PublicProfilePage({ username }: { username: string }) {
   }, [status, profiles, username]);
 
   useEffect(() => {
-    if (state.step === "found")
-      document.title = `${state.profile.display_name || `@${state.profile.username}`} · Profile pictures`;
-    else if (state.step === "missing") document.title = "Profile not found · Profile pictures";
+    if (state.step === "found") {
+      const name = state.profile.display_name || `@${state.profile.username}`;
+      document.title = `${name} · Profile pictures`;
+      setDescription(state.profile.bio ? `${name}: ${state.profile.bio}` : `${name}'s profile picture and profile.`);
+    } else if (state.step === "missing") document.title = "Profile not found · Profile pictures";
   }, [state]);
 
   if (state.step === "missing") {
@@ -80,7 +83,7 @@ export function PublicProfilePage({ username }: { username: string }) {
         </p>
       )}
       <article className="card public-profile" aria-labelledby="public-name" data-testid="public-profile">
-        <Avatar avatar={p.avatar} name={name} size={160} className="profile-avatar" />
+        <Avatar avatar={p.avatar} name={name} size={160} className="profile-avatar" priority />
         <div>
           <h1 id="public-name">{name}</h1>
           <p className="muted">@{p.username}</p>
