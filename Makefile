@@ -8,6 +8,9 @@ UV := $(CURDIR)/.tools/bin/uv
 endif
 PACKAGES := service-kit auth-service profile-service cloudinary-emulator devstack
 PYTEST := $(UV) run --frozen pytest
+# The e2e modules run in this many processes (each with its own MongoDB and stacks): they mostly wait on
+# real processes and the browser, so two share the 2 cores well.
+E2E_WORKERS ?= 2
 
 .PHONY: help install dev test lint fmt api-types test-python test-web test-e2e test-fidelity fidelity bench soak lighthouse clean
 
@@ -58,7 +61,7 @@ test-web: install ## The web app's own tests
 	cd web && npm test
 
 test-e2e: install ## The whole stack as real processes, a real browser (Debian chromium), deploy-file checks
-	$(PYTEST) --durations=15 e2e deploy/tests
+	$(PYTEST) -n $(E2E_WORKERS) --dist loadfile --durations=15 e2e deploy/tests
 
 fidelity: install ## The official SDKs' own tests against a fresh emulator: prints the table, writes fidelity/results.json and the README table
 	$(UV) run --frozen python cloudinary-emulator/fidelity/run.py

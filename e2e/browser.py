@@ -11,11 +11,15 @@ declaration that nothing matched fails it too, so the declarations stay a true l
 A request the browser aborts because its page went on to a new document meanwhile is not a failure.
 """
 
+import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,24 +58,33 @@ CHROMIUM_ARGS = [
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 
 
-_BUILT: list[Path] = []  # the build this test process made: every browser module serves the same sources
+# One build per test run: xdist's workers share PYTEST_XDIST_TESTRUNUID; a run without xdist is this process.
+_RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+DIST = WEB / "dist"
 
 
 def build_web() -> Path:
-    """`npm ci` when needed, then `npm run build` once per test process; fails the test with npm's output if
-    either fails."""
-    if _BUILT:
-        return _BUILT[0]
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail("npm is not installed: the browser test needs it to build the web app")
-    steps = [] if (WEB / "node_modules" / ".bin" / "vite").exists() else [[npm, "ci", "--no-audit", "--no-fund"]]
-    for args in [*steps, [npm, "run", "build"]]:
-        done = subprocess.run(args, cwd=WEB, capture_output=True, text=True, timeout=600, check=False)
-        if done.returncode != 0:
-            pytest.fail(f"{' '.join(args[1:])} failed in web/:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    _BUILT.append(WEB / "dist")
-    return _BUILT[0]
+    """`npm ci` when needed, then `npm run build`, once per test run; fails the test with npm's output if either
+    fails. Workers take turns under a file lock, and a later one reuses the build: rebuilding would replace the
+    files another worker's `vite preview` is serving."""
+    stamp = DIST / ".e2e-run"
+    # Outside web/: `npm ci` replaces node_modules, and a lock file deleted while held locks nothing.
+    lock_path = Path(tempfile.gettempdir()) / f"e2e-web-build-{hashlib.sha256(bytes(WEB)).hexdigest()[:12]}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_text() == _RUN_ID:
+            return DIST
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is not installed: the browser test needs it to build the web app")
+        vite = WEB / "node_modules" / ".bin" / "vite"
+        steps = [] if vite.exists() else [[npm, "ci", "--no-audit", "--no-fund"]]
+        for args in [*steps, [npm, "run", "build"]]:
+            done = subprocess.run(args, cwd=WEB, capture_output=True, text=True, timeout=600, check=False)
+            if done.returncode != 0:
+                pytest.fail(f"{' '.join(args[1:])} failed in web/:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        stamp.write_text(_RUN_ID)
+    return DIST
 
 
 @contextmanager
