@@ -13,8 +13,9 @@ from urllib.parse import urlparse
 
 import httpx
 from PIL import Image
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
+from e2e.browser import WatchedBrowser
 from e2e.stack import Stack
 
 TIMEOUT_MS = 30_000
@@ -60,7 +61,9 @@ def test_the_policy_is_sent_and_names_the_emulator(stack: Stack, web: str) -> No
     assert "strict-transport-security" not in headers  # plain http: HSTS would mean nothing
 
 
-def test_the_upload_flow_runs_without_a_csp_violation(stack: Stack, web: str, browser: Browser, tmp_path: Path) -> None:
+def test_the_upload_flow_runs_without_a_csp_violation(
+    stack: Stack, web: str, browser: WatchedBrowser, tmp_path: Path
+) -> None:
     photo = small_photo(tmp_path / "square.jpg")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(RECORD_VIOLATIONS)
@@ -107,7 +110,10 @@ def test_the_upload_flow_runs_without_a_csp_violation(stack: Stack, web: str, br
     assert errors == []
 
     # The listener is live: an inline script and an image from a host the policy does not name are refused
-    # and reported, both as events and on the console.
+    # and reported, both as events and on the console (which the browser watch is told to expect).
+    browser.expect_console(r"Executing inline script violates .*script-src")
+    browser.expect_console(r"127\.0\.0\.2:9/not-allowed\.png' violates .*img-src")
+    browser.expect_failed_request(r"^http://127\.0\.0\.2:9/not-allowed\.png$")
     refused_script = page.expect_console_message(lambda m: is_csp_message(m) and "script" in m.text)
     refused_image = page.expect_console_message(lambda m: is_csp_message(m) and "127.0.0.2" in m.text)
     with refused_script, refused_image:

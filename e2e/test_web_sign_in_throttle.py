@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from devstack.mongo import MongoServer
+from e2e.browser import WatchedBrowser
 from e2e.conftest import running_stack
 from e2e.pipeline import register
 from e2e.stack import ARTIFACTS, Stack
@@ -27,8 +28,10 @@ def stack(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -
         yield running
 
 
-def test_the_sign_in_form_counts_the_wait_down_and_comes_back(stack: Stack, web: str, browser: Browser) -> None:
+def test_the_sign_in_form_counts_the_wait_down_and_comes_back(stack: Stack, web: str, browser: WatchedBrowser) -> None:
     user = register(stack)
+    browser.expect_status(r"/auth/login$", 401)
+    browser.expect_status(r"/auth/login$", 429)
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{web}/sign-in")
