@@ -5,6 +5,7 @@ the way a reviewer in Cloudinary's console makes them (the Admin API update), no
 (e2e/test_moderation.py covers those): so a lost notification must be found by reconciliation."""
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,21 +156,35 @@ def test_duplicated_and_reordered_decisions_land_once(moderated: Stack, user: Us
 
 def test_the_admin_api_calls_of_the_asset_store(moderated: Stack, user: User) -> None:
     ticket, _ = under_review(moderated, user)
+    # An asset under review that no intent knows: our service leaves it alone, so the rejected listing below
+    # cannot race its outbox (a rejected upload of ours is destroyed as soon as the service hears of it).
+    stray = httpx.post(
+        moderated.url("emulator", f"/v1_1/{CLOUD_NAME}/image/upload"),
+        data={"public_id": f"elsewhere/{uuid.uuid4().hex}", "moderation": "manual"},
+        files={"file": ("s.png", image_bytes(seed=5), "image/png")},
+        auth=(API_KEY, moderated.api_secret),
+        timeout=30,
+    )
+    assert stray.status_code == 200, stray.text
+    stray_id = stray.json()["public_id"]
     configure_sdk(CloudinaryAccount.from_url(moderated.cloudinary_url))
     store = CloudinaryAssets()
 
-    async def calls() -> tuple[list[str], Any, list[str], Any]:
+    async def calls() -> tuple[list[str], Any, list[str], Any, Any]:
         pending, _ = await store.by_moderation("manual", "pending")
-        updated = await store.set_moderation(ticket["public_id"], "rejected")
+        updated = await store.set_moderation(stray_id, "rejected")
         rejected, _ = await store.by_moderation("manual", "rejected")
         missing = await store.set_moderation("profiles/nobody/never-uploaded", "approved")
-        return pending, updated, rejected, missing
+        ours = await store.set_moderation(ticket["public_id"], "rejected")
+        return pending, updated, rejected, missing, ours
 
-    pending, updated, rejected, missing = asyncio.run(calls())
+    pending, updated, rejected, missing, ours = asyncio.run(calls())
 
-    assert ticket["public_id"] in pending
+    assert ticket["public_id"] in pending and stray_id in pending
     assert updated is not None
     assert [(m["kind"], m["status"]) for m in updated.moderation or []] == [("manual", "rejected")]
-    assert ticket["public_id"] in rejected
+    assert stray_id in rejected and ticket["public_id"] not in rejected
     assert missing is None
+    assert ours is not None
+    # Our own upload, rejected at Cloudinary: the service hears of it and carries the rejection out.
     wait_for_status(moderated, user, ticket, "rejected")
