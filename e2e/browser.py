@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -184,6 +185,8 @@ def posted_bytes(request: Request) -> int:
 # responded with a status of 401 (Unauthorized)", "... net::ERR_ABORTED"), naming the resource as the message's
 # location: such a message is judged as the network event it repeats, so one expected 401 is declared once.
 RESOURCE_ERROR = re.compile(r"^Failed to load resource: ")
+# The icon web/index.html links; Chromium fetches it itself, outside the page's own requests.
+FAVICON_PATH = "/favicon.svg"
 
 
 @dataclass
@@ -244,12 +247,18 @@ class ConsoleWatch:
             self._navigations.setdefault(request.frame.page, []).append(order)
 
     def _left_behind(self, request: Request) -> bool:
-        """Aborted because its page went to a new document after sending it (a `goto` while it was in flight):
-        the browser cancels it and prints nothing, and the person has moved on."""
+        """Aborted because the person moved on while it was in flight: its page went to a new document (a `goto`)
+        or was closed. The browser cancels such a request and prints nothing. Chromium's own favicon fetch is
+        cancelled the same way whenever the document changes under it, and no code of ours sends it."""
         if request.failure != "net::ERR_ABORTED" or request.is_navigation_request():
             return False
+        if urlsplit(request.url).path == FAVICON_PATH:
+            return True
+        page = request.frame.page
+        if page.is_closed():
+            return True
         sent = self._sent.get(request, -1)
-        return any(order > sent for order in self._navigations.get(request.frame.page, []))
+        return any(order > sent for order in self._navigations.get(page, []))
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
