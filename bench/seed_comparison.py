@@ -32,7 +32,15 @@ import httpx
 
 from bench.cpu import CpuMeter
 from bench.measure import Row, bench_stack, save
-from bench.upload_pipeline import SIZES, STATUS_POLL_SECONDS, CountingProxy, browser_upload, outbox_empty, photo
+from bench.upload_pipeline import (
+    SIZES,
+    STATUS_POLL_SECONDS,
+    CountingProxy,
+    browser_upload,
+    outbox_empty,
+    photo,
+    proxied_env,
+)
 from devstack.mongo import free_port
 from devstack.processes import ServerProcess
 from e2e.pipeline import User, register, wait_for
@@ -187,17 +195,7 @@ def main() -> list[Row]:
     seed_proxies: list[CountingProxy] = []
 
     def behind_proxies(stack: Stack) -> dict[str, dict[str, str]]:
-        our_proxies.extend(CountingProxy(stack.ports[name]).start() for name in ("profile", "auth", "emulator"))
-        front, auth_front, emulator_front = (f"http://127.0.0.1:{p.port}" for p in our_proxies)
-        return {
-            "profile": {
-                "PUBLIC_WEBHOOK_URL": front + "/webhooks/cloudinary",
-                "AUTH_JWKS_URL": auth_front + "/.well-known/jwks.json",
-                "CLOUDINARY_URL": stack.cloudinary_url.replace(stack.url("emulator"), emulator_front),
-                "PROFILE_BROWSER_UPLOAD_PREFIX": stack.url("emulator"),
-                "PROFILE_OUTBOX_POLL_SECONDS": "0.2",
-            }
-        }
+        return proxied_env(stack, our_proxies)
 
     rows: list[Row] = []
     raw: dict[str, Any] = {"in_flight": IN_FLIGHT, "status_poll_seconds": STATUS_POLL_SECONDS}
