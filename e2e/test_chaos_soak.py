@@ -155,20 +155,24 @@ class ScriptedAdmin:
             return set(self.decisions)
 
     def run(self) -> None:
-        """Decide until stopped; a wrong answer is kept in `failures` (asserted by the soak)."""
+        """Decide until stopped; a wrong answer is kept in `failures` (asserted by the soak). A decision whose
+        answer was lost (a 503, a refused connection) is sent again on the next pass, queued or not: the service
+        may have carried it out before failing to answer, and then the upload is no longer in the queue."""
         with httpx.Client(timeout=30, headers=self.admin.headers) as http:
             while not self.stop.is_set():
+                answered = len(self.decisions)
                 try:
-                    queue = self._queue(http)
+                    unanswered = [upload_id for upload_id in self.asked_at if upload_id not in self.decisions]
+                    queue = unanswered + [upload_id for upload_id in self._queue(http) if upload_id not in unanswered]
                     for upload_id in queue:
                         self._decide(http, upload_id)
                 except httpx.TransportError:
-                    queue = []
+                    pass
                 except AssertionError as exc:
                     self.failures.append(str(exc))
                     return
-                if not queue:
-                    self.stop.wait(0.2)
+                if len(self.decisions) == answered:
+                    self.stop.wait(0.2)  # nothing to decide, or nothing answering: not a busy loop
 
     def _queue(self, http: httpx.Client) -> list[str]:
         ids: list[str] = []
@@ -251,6 +255,23 @@ def _public_violations(
     return found
 
 
+def _undecided(stack: Stack, run: Soak, people: list[User], scripted: ScriptedAdmin) -> list[str]:
+    """Each upload the scripted admin has not decided, with what its status route says of it (the failure's story)."""
+    by_id = {user.id: user for user in people}
+    decided = scripted.decided()
+    found = []
+    with httpx.Client(timeout=30) as http:
+        for user_id, tickets in run.tickets.items():
+            for index, ticket in enumerate(tickets):
+                if ticket["upload_id"] in decided:
+                    continue
+                answer = http.get(stack.url("profile", ticket["status_url"]), headers=by_id[user_id].headers)
+                asked = "asked" if ticket["upload_id"] in scripted.asked_at else "never asked"
+                said = f"{answer.status_code} {answer.text}"
+                found.append(f"{ticket['upload_id']} (#{index} of its user, {asked}): {said}")
+    return found
+
+
 def soak(stack: Stack, mongo_server: MongoServer, users: int, uploads: int, moderation: bool = False) -> None:
     """Run the soak and assert its outcome; prints the counts. With `moderation`, a scripted admin decides every
     upload and a sampler watches the public views."""
@@ -302,12 +323,15 @@ def soak(stack: Stack, mongo_server: MongoServer, users: int, uploads: int, mode
     if scripted is not None:
         # Every upload reaches the queue (dropped notifications through reconciliation) and gets decided.
         signed = {t["upload_id"] for tickets in run.tickets.values() for t in tickets}
-        wait_for(
-            "the scripted admin to decide every upload",
-            lambda: scripted.failures or signed <= scripted.decided(),
-            settle,
-            0.5,
-        )
+        try:
+            wait_for(
+                "the scripted admin to decide every upload",
+                lambda: scripted.failures or signed <= scripted.decided(),
+                settle,
+                0.5,
+            )
+        except AssertionError as timed_out:
+            raise AssertionError(f"{timed_out}; undecided: {_undecided(stack, run, people, scripted)}") from None
         assert not scripted.failures, scripted.failures
     # The newest upload per user; with moderation, the newest approved one (or none).
     newest: dict[str, str | None] = {}
