@@ -1,5 +1,6 @@
-"""Benchmark: MongoDB commands per operation, counted at each service's client (`mongodb_commands_total{command}`
-on its `/metrics`, PyMongo's command monitoring, the driver's handshake left out).
+"""Benchmark: MongoDB commands per operation, counted at each service's client
+(`mongodb_commands_total{command,collection}` on its `/metrics`, PyMongo's command monitoring, the driver's
+handshake left out).
 
 A count, not a time: the same on any machine and any load, so runs compare across machines. Each operation runs
 REPS times; its value is the change of the counter from before it to the moment the process is quiet again (so
@@ -50,19 +51,23 @@ GOALS = {
 }
 
 
+def _label(line: str, name: str) -> str:
+    return line.split(f'{name}="', 1)[1].split('"', 1)[0]
+
+
 def read(stack: Stack, process: str) -> dict[str, int]:
-    """The counter by command name."""
+    """The counter by "<command> <collection>" (the collection left out for commands that address none)."""
     text = httpx.get(stack.url(process, "/metrics"), timeout=10).text
     counts: dict[str, int] = {}
     for line in text.splitlines():
         if line.startswith(SERIES + "{"):
-            name = line.split('command="', 1)[1].split('"', 1)[0]
-            counts[name] = int(float(line.rsplit(" ", 1)[1]))
+            key = f"{_label(line, 'command')} {_label(line, 'collection')}".strip()
+            counts[key] = int(float(line.rsplit(" ", 1)[1]))
     return counts
 
 
 def minus(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
-    """What grew, by command (zeros dropped)."""
+    """What grew, by command and collection (zeros dropped)."""
     grown = {name: after[name] - before.get(name, 0) for name in after}
     return {name: value for name, value in sorted(grown.items()) if value}
 
@@ -125,7 +130,7 @@ def me(stack: Stack, user: User, *, fresh: bool = False) -> None:
 
 
 def one_round(stack: Stack, profile: Counter, auth: Counter, rep: int) -> dict[str, dict[str, int]]:
-    """Every operation once, for a new user: the commands each cost, by command."""
+    """Every operation once, for a new user: the commands each cost, by command and collection."""
     counts: dict[str, dict[str, int]] = {}
 
     def record(name: str, counter: Counter, operation: Callable[[], object]) -> None:
@@ -185,7 +190,7 @@ def one_round(stack: Stack, profile: Counter, auth: Counter, rep: int) -> dict[s
 
 
 def measure(stack: Stack) -> dict[str, list[dict[str, int]]]:
-    """Every operation REPS times: the commands each repetition cost, by command."""
+    """Every operation REPS times: the commands each repetition cost, by command and collection."""
     profile, auth = Counter(stack, "profile"), Counter(stack, "auth")
     # A first round, not counted, does one-time work (the first change creates the change feed's counter).
     one_round(stack, profile, auth, 0)

@@ -78,7 +78,7 @@ def test_ready_is_503_while_mongodb_is_down_and_recovers(settings: Settings, mon
             time.sleep(0.05)
 
 
-FINDS = 'mongodb_commands_total{command="find"}'
+FINDS = 'mongodb_commands_total{collection="users",command="find"}'
 
 
 def test_metrics_count_the_mongodb_commands_sent(client: TestClient) -> None:  # type: ignore[type-arg]

@@ -39,7 +39,7 @@ class ReadCacheCollector(Collector):
 
 class Metrics:
     """One registry per app, so tests can build many apps in one process; the gauges read `intents` and `outbox`;
-    `commands` is the Mongo client's command counter (`mongodb_commands_total{command}`)."""
+    `commands` is the Mongo client's command counter (`mongodb_commands_total{command,collection}`)."""
 
     def __init__(
         self,

@@ -310,8 +310,8 @@ def test_metrics_are_served_in_prometheus_format(client: Client, token: TokenFac
     assert "profile_orphans_found_total" in text
     assert "profile_upload_intents_stuck_pending" in text
     # The service's own MongoDB client counts its commands: the sign inserted an intent, the apply read it.
-    assert 'mongodb_commands_total{command="insert"}' in text
-    assert 'mongodb_commands_total{command="find"}' in text
+    assert 'mongodb_commands_total{collection="upload_intents",command="insert"}' in text
+    assert 'mongodb_commands_total{collection="upload_intents",command="find"}' in text
 
 
 def test_a_json_number_is_not_a_boolean_in_a_preferences_change(client: Client, token: TokenFactory) -> None:

@@ -1,11 +1,13 @@
-"""Prometheus metrics every service shares: MongoDB commands by name (`mongodb_commands_total{command}`), counted
-through PyMongo's command monitoring on the service's one client, and the `/metrics` scrape endpoint.
+"""Prometheus metrics every service shares: MongoDB commands by name and collection
+(`mongodb_commands_total{command,collection}`), counted through PyMongo's command monitoring on the service's one
+client, and the `/metrics` scrape endpoint.
 
 Counting at the client is machine-independent (a command is a round trip to the server, whatever the server is),
 so a benchmark can diff the counter around one operation and compare runs across machines.
 """
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
 
 from litestar import Controller, MediaType, Response, get
 from litestar.datastructures import State
@@ -19,21 +21,40 @@ from pymongo import monitoring
 NOT_COUNTED = frozenset({"hello", "ismaster", "isMaster"})
 
 
+def _collection_of(command: Mapping[str, Any], name: str) -> str:
+    # CRUD commands name their collection as the command's value; getMore names it under "collection"; the rest
+    # (ping, endSessions, ...) address the database or the server, not a collection.
+    value = command.get(name)
+    if isinstance(value, str):
+        return value
+    collection = command.get("collection")
+    return collection if isinstance(collection, str) else ""
+
+
 class MongoCommandCounter(monitoring.CommandListener, Collector):
-    """Counts `CommandStartedEvent`s by command name; also a Prometheus collector reading those tallies.
+    """Counts `CommandStartedEvent`s by command name and collection; also a Prometheus collector reading them.
 
     A plain dict increment: the async client's events fire on the event loop's thread, and a Prometheus counter's
     lock would be paid on every command.
     """
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+        self.by_collection: dict[tuple[str, str], int] = {}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The tallies by command name alone."""
+        totals: dict[str, int] = {}
+        for (name, _), count in self.by_collection.items():
+            totals[name] = totals.get(name, 0) + count
+        return totals
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         """Count the command, unless it is the driver's handshake."""
         name = event.command_name
         if name not in NOT_COUNTED:
-            self.counts[name] = self.counts.get(name, 0) + 1
+            key = (name, _collection_of(event.command, name))
+            self.by_collection[key] = self.by_collection.get(key, 0) + 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         """Nothing: a command is counted when it is sent, whatever its outcome."""
@@ -43,15 +64,17 @@ class MongoCommandCounter(monitoring.CommandListener, Collector):
 
     def total(self) -> int:
         """Every command counted so far."""
-        return sum(self.counts.values())
+        return sum(self.by_collection.values())
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        """One sample per command name seen so far."""
+        """One sample per (command name, collection) seen so far."""
         family = CounterMetricFamily(
-            "mongodb_commands", "MongoDB commands sent by this process, by command name", labels=["command"]
+            "mongodb_commands",
+            "MongoDB commands sent by this process, by command name and collection",
+            labels=["command", "collection"],
         )
-        for name, count in sorted(self.counts.items()):
-            family.add_metric([name], count)
+        for (name, collection), count in sorted(self.by_collection.items()):
+            family.add_metric([name, collection], count)
         yield family
 
 

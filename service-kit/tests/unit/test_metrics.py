@@ -1,4 +1,5 @@
-"""The MongoDB command counter (by command name, the driver's handshake left out) and the `/metrics` endpoint."""
+"""The MongoDB command counter (by command name and collection, the driver's handshake left out) and the `/metrics`
+endpoint."""
 
 from litestar.datastructures import State
 from litestar.testing import create_test_client
@@ -9,10 +10,9 @@ from service_kit.errors import EXCEPTION_HANDLERS
 from service_kit.metrics import MongoCommandCounter, metrics_controller
 
 
-def started(name: str) -> monitoring.CommandStartedEvent:
-    return monitoring.CommandStartedEvent(
-        {name: "profiles" if name != "hello" else 1, "$db": "test"}, "test", 1, ("127.0.0.1", 27017), 1
-    )
+def started(name: str, collection: str = "profiles") -> monitoring.CommandStartedEvent:
+    command: dict[str, object] = {name: collection if name != "hello" else 1, "$db": "test"}
+    return monitoring.CommandStartedEvent(command, "test", 1, ("127.0.0.1", 27017), 1)
 
 
 def test_counts_commands_by_name_without_the_handshake() -> None:
@@ -23,6 +23,23 @@ def test_counts_commands_by_name_without_the_handshake() -> None:
 
     assert counter.counts == {"find": 2, "insert": 1, "findAndModify": 1}
     assert counter.total() == 4
+
+
+def test_counts_each_collection_apart_and_commands_without_one_under_none() -> None:
+    counter = MongoCommandCounter()
+    getmore = monitoring.CommandStartedEvent(
+        {"getMore": 12345, "collection": "intents", "$db": "test"}, "test", 1, ("127.0.0.1", 27017), 1
+    )
+
+    for event in (started("find"), started("find", "intents"), getmore, started("ping", "")):
+        counter.started(event)
+
+    assert counter.by_collection == {
+        ("find", "profiles"): 1,
+        ("find", "intents"): 1,
+        ("getMore", "intents"): 1,
+        ("ping", ""): 1,
+    }
 
 
 def test_metrics_serves_the_counter_as_a_prometheus_counter() -> None:
@@ -42,8 +59,8 @@ def test_metrics_serves_the_counter_as_a_prometheus_counter() -> None:
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    assert 'mongodb_commands_total{command="find"} 2.0' in response.text
-    assert 'mongodb_commands_total{command="update"} 1.0' in response.text
+    assert 'mongodb_commands_total{collection="profiles",command="find"} 2.0' in response.text
+    assert 'mongodb_commands_total{collection="profiles",command="update"} 1.0' in response.text
 
 
 def test_metrics_refreshes_before_each_scrape() -> None:
