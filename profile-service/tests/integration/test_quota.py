@@ -418,9 +418,10 @@ def test_round_trips_per_read_and_per_notification(settings: Settings, token: To
     # The profile's read; on a miss the tombstone check, the creating upsert (its document known: no re-read).
     assert first_read == ["find", "find", "update"]
     assert later_read == ["find"]
-    # The intent, the ordering read, its compare-and-set (returning what is left to hand over: nothing), the
-    # change feed (number, event, marker off), the intent marked applied.
-    assert applied == ["find", "find", "findAndModify", "findAndModify", "insert", "update", "update"]
+    # The intent, the compare-and-set (from the state this instance kept from the profile's last read: no ordering
+    # read; it returns what is left to hand over: nothing), the change feed (number, event, marker off), the
+    # intent marked applied.
+    assert applied == ["find", "findAndModify", "findAndModify", "insert", "update", "update"]
     # The intent and the ordering read: already shown, already marked, nothing to hand over.
     assert duplicate == ["find", "find"]
     # The intent, the ordering read (a newer one is shown), the intent marked superseded, its quota slot freed

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,10 +40,40 @@ MAX_CAS_ATTEMPTS = 50
 QUOTA_STALLS = 20
 # The quota fields, read again after a lost reservation (sub-documents whole: dotted projections fail on the stand-in).
 _QUOTA_FIELDS = {"_id": False, "avatar_seq": True, "quota_rev": True, "open_uploads": True, "upload_grants": True}
-# What an applied avatar's write returns: the quota fields and the replaced pictures left to hand over.
-_AFTER_APPLY_FIELDS = {**_QUOTA_FIELDS, "username": True, "retired": True}
-# Users whose last known quota state this instance keeps for signing (`ProfileRepository.signing_state`).
+# What an applied avatar's write returns: the quota fields, the replaced pictures left to hand over, and the
+# ordering fields the user's next apply starts from.
+_AFTER_APPLY_FIELDS = {**_QUOTA_FIELDS, "username": True, "retired": True, "applied_seq": True, "pending_seq": True}
+# The fields an apply decides on, read when there is no guess (or it was stale).
+_ORDERING_FIELDS = {"applied_seq": True, "avatar": True, "pending_seq": True, "retired": True}
+# Users whose last known quota and ordering state this instance keeps (`signing_state`, `apply_avatar`).
 KNOWN_QUOTAS = 10_000
+
+
+@dataclass(frozen=True)
+class OrderingState:
+    """What the ordering rule decides an apply on: the applied sequence, the picture shown (and its intent), and
+    the sequence of the upload under review (`pending_seq`, 0 for none), as a profile document holds them."""
+
+    applied_seq: int
+    public_id: str | None
+    intent_id: str | None
+    pending_seq: int
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> "OrderingState | None":
+        """The state in `doc`, or None when `doc` lacks a field a compare-and-set could pin (an old document)."""
+        applied_seq, pending_seq = doc.get("applied_seq"), doc.get("pending_seq")
+        avatar = doc.get("avatar") if "avatar" in doc else False
+        if not isinstance(applied_seq, int) or not isinstance(pending_seq, int) or avatar is False:
+            return None
+        shown = avatar if isinstance(avatar, dict) else {}
+        public_id, intent_id = shown.get("public_id"), shown.get("intent_id")
+        return cls(
+            applied_seq,
+            public_id if isinstance(public_id, str) else None,
+            intent_id if isinstance(intent_id, str) else None,
+            pending_seq,
+        )
 
 
 @dataclass(frozen=True)
@@ -183,6 +214,8 @@ class ProfileRepository:
         # signing request starts its compare-and-set from them instead of reading the profile first. Only ever a
         # guess: a stale one matches nothing and the reservation reads afresh (`reserve_upload`).
         self._quotas: dict[str, tuple[str | None, QuotaState]] = {}
+        # The same for the ordering fields: an apply starts its compare-and-set from them (`apply_avatar`).
+        self._ordering: dict[str, OrderingState] = {}
         # Changes waiting to be published, and who publishes (`_publish`).
         self._unpublished: list[_Publication] = []
         self._publishing = asyncio.Lock()
@@ -195,6 +228,14 @@ class ProfileRepository:
         if len(self._quotas) >= KNOWN_QUOTAS:
             self._quotas.clear()  # a bound, not an LRU: a forgotten user pays one read on their next sign
         self._quotas[user_id] = (doc.get("username"), QuotaState.from_document(doc))
+
+    def _remember_ordering(self, user_id: str, state: OrderingState | None) -> None:
+        if state is None:
+            self._ordering.pop(user_id, None)
+            return
+        if len(self._ordering) >= KNOWN_QUOTAS:
+            self._ordering.clear()  # a bound, not an LRU: a forgotten user's next apply reads first, as before
+        self._ordering[user_id] = state
 
     def _marker(self, *kinds: ChangeKind) -> dict[str, Any] | None:
         # Stored by the write that makes the change (`pending_fields`): the change and its record commit together.
@@ -353,6 +394,7 @@ class ProfileRepository:
         if doc is None:  # pragma: no cover - only if the document is deleted between the two calls
             raise NotFound("no profile")
         self._remember_quota(user_id, doc)
+        self._remember_ordering(user_id, OrderingState.from_document(doc))
         return doc
 
     async def mine(self, user_id: str, username: str | None, *, fresh: bool = False) -> Profile:
@@ -438,6 +480,7 @@ class ProfileRepository:
             doc = await self._collection.find_one_and_delete({"_id": user_id})
         finally:
             self._changed(user_id)
+            self._ordering.pop(user_id, None)
         tombstone = await self._deleted.find_one({"_id": user_id}, {"feed_pending": True})
         for marker_id, pending in ((tombstone or {}).get("feed_pending") or {}).items():
             await self._publish(user_id, {"id": marker_id, **pending}, collection=self._deleted)
@@ -561,68 +604,105 @@ class ProfileRepository:
     ) -> AvatarApplied:
         """Show `avatar` (None: no picture) if `seq` is newer than what the profile shows: the ordering rule.
 
-        One conditional update_one; its filter pins the `applied_seq` read just before, so a concurrent apply
-        makes it match nothing and we decide again. The replaced public_id goes into `retired` in the same
-        write, so it is scheduled for destruction even if the process dies right after. `release` (the applied
-        upload's id) stops counting it as open in the same write (`quota.py`), at no extra round trip. A change
-        of what the profile shows goes to the change feed: `avatar_applied`, or `removal` when `avatar` is None.
+        One conditional find_one_and_update; its filter pins the `applied_seq` (and `pending_seq`) it was decided
+        on, so a concurrent apply makes it match nothing and we decide again on a fresh read. It starts from this
+        instance's last known state of the profile (`OrderingState`, kept from its last read or write) when it has
+        one, so a user's apply costs no read; a stale guess only misses, and a verdict other than apply is always
+        decided on a read. The replaced public_id goes into `retired` in the same write, so it is scheduled for
+        destruction even if the process dies right after. `release` (the applied upload's id) stops counting it
+        as open in the same write (`quota.py`), at no extra round trip. A change of what the profile shows goes to
+        the change feed: `avatar_applied`, or `removal` when `avatar` is None.
         """
         stalls = 0
-        last_seen: tuple[int, int | None] | None = None
+        last_seen: OrderingState | None = None
+        guess = self._ordering.get(user_id)
         while stalls < MAX_CAS_ATTEMPTS:
-            doc = await self._collection.find_one(
-                {"_id": user_id}, {"applied_seq": True, "avatar": True, "pending_seq": True, "retired": True}
+            retired: tuple[str, ...] = ()
+            if guess is not None:
+                state, guess, guessed = guess, None, True
+            else:
+                doc = await self._collection.find_one({"_id": user_id}, _ORDERING_FIELDS)
+                if doc is None:
+                    raise NotFound("There is no profile for this user.")
+                read = OrderingState.from_document(doc)
+                # An old document lacks a field (`pending_seq`): read as absent, and the write below adds it.
+                state = read or OrderingState(
+                    int(doc.get("applied_seq") or 0),
+                    (doc.get("avatar") or {}).get("public_id"),
+                    (doc.get("avatar") or {}).get("intent_id"),
+                    int(doc.get("pending_seq") or 0),
+                )
+                retired, guessed = tuple(doc.get("retired") or ()), False
+                self._remember_ordering(user_id, read)
+                # A lost compare-and-set means another apply raised `applied_seq`, which only ever grows until it
+                # passes `seq` (then `decide` stops us), or a newer upload went under review: that is progress,
+                # not a failure. Only a miss with nothing changed counts towards giving up, so contention never
+                # errs.
+                stalls = stalls + 1 if state == last_seen else 0
+                last_seen = state
+            verdict = decide(
+                applied_seq=state.applied_seq, applied_public_id=state.public_id, seq=seq, public_id=public_id
             )
-            if doc is None:
-                raise NotFound("There is no profile for this user.")
-            applied_seq = int(doc.get("applied_seq") or 0)
-            pending_seq = int(doc["pending_seq"]) if doc.get("pending_seq") else None
-            # A lost compare-and-set means another apply raised `applied_seq`, which only ever grows until it
-            # passes `seq` (then `decide` stops us), or a newer upload went under review: that is progress, not a
-            # failure. Only a miss with nothing changed counts towards giving up, so contention never errs.
-            stalls = stalls + 1 if (applied_seq, pending_seq) == last_seen else 0
-            last_seen = (applied_seq, pending_seq)
-            current = doc.get("avatar") or {}
-            current_id: str | None = current.get("public_id")
-            verdict = decide(applied_seq=applied_seq, applied_public_id=current_id, seq=seq, public_id=public_id)
             if verdict is not Verdict.APPLY:
-                return AvatarApplied(verdict, retired=tuple(doc.get("retired") or ()))
-            values: dict[str, Any] = {"avatar": avatar, "applied_seq": seq, "updated_ms": to_ms(self._clock())}
-            pinned: dict[str, Any] = {"_id": user_id, "applied_seq": applied_seq}
-            if avatar is not None:
-                # A newer picture is live: an older rejection or take-down notice no longer concerns it.
-                values["moderation_notice"] = None
-            if pending_seq is not None and pending_seq <= seq:
-                # The upload under review is this one, or older (its approval could only supersede it now);
-                # pinned, so a newer upload that went under review meanwhile is never wiped.
-                values["pending_avatar"] = None
-                values["pending_seq"] = 0
-                pinned["pending_seq"] = pending_seq
-            kind: ChangeKind | None = "avatar_applied" if avatar is not None else removal if current_id else None
-            marker = None if kind is None else self._marker(kind)
-            update: dict[str, Any] = {"$set": {**values, **pending_fields(marker)}}
-            if current_id is not None and current_id != public_id:
-                update["$push"] = {"retired": current_id}
-            if release is not None:
-                update["$unset"] = {f"open_uploads.{release}": ""}
-                update["$inc"] = {"quota_rev": 1}
-            # The document as written comes back from the same round trip: what is left to hand over, and the
-            # quota fields the user's next signing request starts from.
-            written = await self._collection.find_one_and_update(
-                pinned, update, projection=_AFTER_APPLY_FIELDS, return_document=ReturnDocument.AFTER
-            )
-            self._changed(user_id)
+                if guessed:
+                    continue  # decided on a read, never on a guess
+                return AvatarApplied(verdict, retired=retired)
+            written = await self._write_avatar(user_id, state, guessed, seq, avatar, public_id, release, removal)
             if written is not None:
-                self._remember_quota(user_id, written)
-                await self._publish(user_id, marker)
-                intent_id = current.get("intent_id")
                 return AvatarApplied(
-                    Verdict.APPLY,
-                    replaced=current_id,
-                    retired=tuple(written.get("retired") or ()),
-                    replaced_intent=intent_id if isinstance(intent_id, str) else None,
+                    Verdict.APPLY, replaced=state.public_id, retired=written, replaced_intent=state.intent_id
                 )
         raise RuntimeError(f"could not apply an avatar for {user_id}")
+
+    async def _write_avatar(
+        self,
+        user_id: str,
+        state: OrderingState,
+        guessed: bool,
+        seq: int,
+        avatar: dict[str, Any] | None,
+        public_id: str | None,
+        release: str | None,
+        removal: ChangeKind,
+    ) -> tuple[str, ...] | None:
+        """`apply_avatar`'s compare-and-set from `state` (`guessed`: this instance's memory, not a read): the
+        replaced pictures left to hand over, or None when the profile is no longer in `state` (nothing written)."""
+        values: dict[str, Any] = {"avatar": avatar, "applied_seq": seq, "updated_ms": to_ms(self._clock())}
+        pinned: dict[str, Any] = {"_id": user_id, "applied_seq": state.applied_seq}
+        if avatar is not None:
+            # A newer picture is live: an older rejection or take-down notice no longer concerns it.
+            values["moderation_notice"] = None
+        if state.pending_seq and state.pending_seq <= seq:
+            # The upload under review is this one, or older (its approval could only supersede it now); pinned,
+            # so a newer upload that went under review meanwhile is never wiped.
+            values["pending_avatar"] = None
+            values["pending_seq"] = 0
+            pinned["pending_seq"] = state.pending_seq
+        elif guessed:
+            # Whether to clear it was decided on a guess too: a guessed "none under review" must still be true.
+            pinned["pending_seq"] = state.pending_seq
+        kind: ChangeKind | None = "avatar_applied" if avatar is not None else removal if state.public_id else None
+        marker = None if kind is None else self._marker(kind)
+        update: dict[str, Any] = {"$set": {**values, **pending_fields(marker)}}
+        if state.public_id is not None and state.public_id != public_id:
+            update["$push"] = {"retired": state.public_id}
+        if release is not None:
+            update["$unset"] = {f"open_uploads.{release}": ""}
+            update["$inc"] = {"quota_rev": 1}
+        # The document as written comes back from the same round trip: what is left to hand over, the quota fields
+        # the user's next signing request starts from, and the ordering fields the next apply starts from.
+        written = await self._collection.find_one_and_update(
+            pinned, update, projection=_AFTER_APPLY_FIELDS, return_document=ReturnDocument.AFTER
+        )
+        self._changed(user_id)
+        if written is None:
+            self._ordering.pop(user_id, None)
+            return None
+        self._remember_quota(user_id, written)
+        after = OrderingState.from_document({**written, "avatar": avatar})
+        self._remember_ordering(user_id, after)
+        await self._publish(user_id, marker)
+        return tuple(written.get("retired") or ())
 
     async def set_pending_avatar(self, user_id: str, pending: dict[str, Any]) -> bool:
         """Show `pending` (`pending_document`) to the owner as the upload under review, if it is newer than the
@@ -637,6 +717,7 @@ class ProfileRepository:
             )
             if result.matched_count == 1:
                 self._changed(user_id)
+                self._known_pending(user_id, seq)
                 return True
         shown = await self._collection.find_one({"_id": user_id, "pending_avatar.upload_id": pending["upload_id"]})
         return shown is not None
@@ -648,7 +729,15 @@ class ProfileRepository:
             {"$set": {"pending_avatar": None, "pending_seq": 0}},
         )
         self._changed(user_id)
+        if result.matched_count == 1:
+            self._known_pending(user_id, 0)
         return result.matched_count == 1
+
+    def _known_pending(self, user_id: str, pending_seq: int) -> None:
+        # Keeps this instance's ordering guess in step with a pending-picture write it made (a stale one costs
+        # the next apply a missed compare-and-set and a read).
+        if (known := self._ordering.get(user_id)) is not None:
+            self._ordering[user_id] = dataclasses.replace(known, pending_seq=pending_seq)
 
     async def set_moderation_notice(self, user_id: str, notice: dict[str, Any]) -> None:
         """Tell the owner about a decision against their picture (`notice_document`); replaces an older notice."""
