@@ -696,8 +696,7 @@ class ProfileRepository:
         )
         self._changed(user_id)
         if written is None:
-            self._ordering.pop(user_id, None)
-            return None
+            return None  # the read that follows refreshes what this instance knows
         self._remember_quota(user_id, written)
         after = OrderingState.from_document({**written, "avatar": avatar})
         self._remember_ordering(user_id, after)
