@@ -418,9 +418,10 @@ async def test_an_account_deletion_interrupted_after_the_profile_went_is_publish
 
 async def publishing_held_until(services: Services, count: int) -> AsyncIterator[None]:
     """Hold the publishing turn until `count` changes wait for it, then let them go (as one batch)."""
-    async with services.profiles._publishing:
+    publication = services.profiles._publication
+    async with publication._publishing:
         deadline = time.monotonic() + 10
-        while len(services.profiles._unpublished) < count:
+        while len(publication._unpublished) < count:
             assert time.monotonic() < deadline, "the changes never queued"
             await asyncio.sleep(0.005)
         yield

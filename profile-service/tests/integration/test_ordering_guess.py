@@ -10,7 +10,8 @@ import pytest
 from pymongo import AsyncMongoClient, monitoring
 
 from profile_service.avatars.ordering import Verdict
-from profile_service.profiles.repository import ProfileRepository, avatar_document, pending_document
+from profile_service.profiles.documents import avatar_document, pending_document
+from profile_service.profiles.repository import ProfileRepository
 from service_kit.mongo import Database
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)

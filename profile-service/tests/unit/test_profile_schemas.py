@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from profile_service.profiles.repository import change_document
+from profile_service.profiles.documents import change_document
 from profile_service.profiles.schemas import WEBSITE_PATTERN, ProfileChange
 
 

@@ -19,13 +19,8 @@ from profile_service.avatars.policy import AvatarPolicy
 from profile_service.avatars.signing import eager_transformation
 from profile_service.metrics import Metrics
 from profile_service.outbox.repository import OutboxRepository
-from profile_service.profiles.repository import (
-    AvatarApplied,
-    ProfileRepository,
-    avatar_document,
-    notice_document,
-    pending_document,
-)
+from profile_service.profiles.documents import avatar_document, notice_document, pending_document
+from profile_service.profiles.repository import AvatarApplied, ProfileRepository
 from service_kit.clock import Clock, from_ms, to_ms
 from service_kit.errors import Conflict, NotFound
 from service_kit.tracing import Tracing

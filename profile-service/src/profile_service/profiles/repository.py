@@ -1,34 +1,37 @@
-"""Profiles in MongoDB: one document per user (`_id` = user id), every change a single-document update."""
+"""Profiles in MongoDB: one document per user (`_id` = user id), every change a single-document update.
 
-import asyncio
+This module sends the commands; `documents.py` builds and reads the documents they carry, and `publication.py`
+publishes the change-feed markers the writes store."""
+
 import contextlib
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import msgspec
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from profile_service.avatars.ordering import Verdict, decide
 from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState, Turns, refusal
 from profile_service.feed.repository import ChangeFeed
-from profile_service.feed.schemas import ChangeKind, LookedUpProfile, ProfileLookupResult
+from profile_service.feed.schemas import ChangeKind, ProfileLookupResult
 from profile_service.profiles.cache import CachedView, RecentProfiles
-from profile_service.profiles.schemas import (
-    Avatar,
-    ModerationNotice,
-    PendingAvatar,
-    Preferences,
-    Profile,
-    ProfileChange,
-    PublicAvatar,
-    PublicProfile,
+from profile_service.profiles.documents import (
+    DEFAULT_PREFERENCES,
+    OrderingState,
+    change_document,
+    is_private,
+    pending_fields,
+    to_looked_up,
+    to_millisecond,
+    to_profile,
+    to_public_view,
 )
-from service_kit.clock import Clock, from_ms, to_ms
+from profile_service.profiles.publication import ChangePublisher
+from profile_service.profiles.schemas import Profile, ProfileChange, PublicProfile
+from service_kit.clock import Clock, to_ms
 from service_kit.errors import NotFound, ServiceUnavailable
 from service_kit.mongo import Database
 
@@ -47,33 +50,8 @@ _AFTER_APPLY_FIELDS = {**_QUOTA_FIELDS, "username": True, "retired": True, "appl
 _ORDERING_FIELDS = {"applied_seq": True, "avatar": True, "pending_seq": True, "retired": True}
 # Users whose last known quota and ordering state this instance keeps (`signing_state`, `apply_avatar`).
 KNOWN_QUOTAS = 10_000
-
-
-@dataclass(frozen=True)
-class OrderingState:
-    """What the ordering rule decides an apply on: the applied sequence, the picture shown (and its intent), and
-    the sequence of the upload under review (`pending_seq`, 0 for none), as a profile document holds them."""
-
-    applied_seq: int
-    public_id: str | None
-    intent_id: str | None
-    pending_seq: int
-
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "OrderingState | None":
-        """The state in `doc`, or None when `doc` lacks a field a compare-and-set could pin (an old document)."""
-        applied_seq, pending_seq = doc.get("applied_seq"), doc.get("pending_seq")
-        avatar = doc.get("avatar") if "avatar" in doc else False
-        if not isinstance(applied_seq, int) or not isinstance(pending_seq, int) or avatar is False:
-            return None
-        shown = avatar if isinstance(avatar, dict) else {}
-        public_id, intent_id = shown.get("public_id"), shown.get("intent_id")
-        return cls(
-            applied_seq,
-            public_id if isinstance(public_id, str) else None,
-            intent_id if isinstance(intent_id, str) else None,
-            pending_seq,
-        )
+# What the lookup reads of each profile (the public view other services render).
+_LOOKUP_FIELDS = {"username": True, "display_name": True, "avatar": True, "visibility": True}
 
 
 @dataclass(frozen=True)
@@ -96,104 +74,6 @@ class AvatarApplied:
         return {self.replaced: self.replaced_intent}
 
 
-@dataclass
-class _Publication:
-    """A change written with its marker, waiting to be published into the feed."""
-
-    user_id: str
-    marker: dict[str, Any]
-    kinds: list[ChangeKind] | None
-    collection: AsyncCollection[dict[str, Any]]
-    done: "asyncio.Future[None]"
-
-
-_S = TypeVar("_S", bound=msgspec.Struct)
-
-DEFAULT_PREFERENCES: dict[str, Any] = msgspec.to_builtins(Preferences())
-
-
-def _preferences(raw: object) -> Preferences:
-    # Lenient: older profiles have none, and booleans written with $set come back as 1/0 on the stand-in.
-    try:
-        return msgspec.convert(raw or {}, Preferences, strict=False)
-    except msgspec.ValidationError:
-        logger.warning("stored preferences unreadable; serving defaults")
-        return Preferences()
-
-
-def _to_millisecond(moment: datetime) -> datetime:
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def _is_private(doc: dict[str, Any]) -> bool:
-    return doc.get("visibility") == "private"
-
-
-def _lenient(raw: object, kind: type[_S], what: str) -> _S | None:
-    # Decoded leniently: a document an older or newer version wrote never breaks the owner's profile.
-    if raw is None:
-        return None
-    try:
-        return msgspec.convert(raw, kind, strict=False)
-    except msgspec.ValidationError:
-        logger.warning("stored %s unreadable; serving none", what)
-        return None
-
-
-def _profile(doc: dict[str, Any]) -> Profile:
-    avatar = doc.get("avatar")
-    return Profile(
-        user_id=doc["_id"],
-        username=doc.get("username"),
-        display_name=doc.get("display_name"),
-        bio=doc.get("bio") or "",
-        avatar=None if avatar is None else msgspec.convert(avatar, Avatar, strict=False),
-        created_at=doc["created_at"],
-        updated_at=from_ms(doc["updated_ms"]) if doc.get("updated_ms") else doc["created_at"],
-        location=doc.get("location") or "",
-        website=doc.get("website") or None,
-        visibility="private" if _is_private(doc) else "public",
-        preferences=_preferences(doc.get("preferences")),
-        pending_avatar=_lenient(doc.get("pending_avatar"), PendingAvatar, "pending avatar"),
-        moderation_notice=_lenient(doc.get("moderation_notice"), ModerationNotice, "moderation notice"),
-    )
-
-
-def _public_view(doc: dict[str, Any]) -> PublicProfile:
-    avatar = doc.get("avatar")
-    return PublicProfile(
-        username=doc["username"],
-        display_name=doc.get("display_name"),
-        bio=doc.get("bio") or "",
-        avatar=None if avatar is None else msgspec.convert(avatar, PublicAvatar, strict=False),
-        location=doc.get("location") or "",
-        website=doc.get("website") or None,
-    )
-
-
-# What the lookup reads of each profile (the public view other services render).
-_LOOKUP_FIELDS = {"username": True, "display_name": True, "avatar": True, "visibility": True}
-
-
-def _looked_up(doc: dict[str, Any]) -> LookedUpProfile:
-    if _is_private(doc):
-        return LookedUpProfile(username=None, display_name=None, avatar=None, visibility="private")
-    avatar = _lenient(doc.get("avatar"), PublicAvatar, "avatar")
-    return LookedUpProfile(
-        username=doc.get("username"), display_name=doc.get("display_name"), avatar=avatar, visibility="public"
-    )
-
-
-def change_document(change: ProfileChange) -> dict[str, Any]:
-    """The `$set` values of a change: top-level fields as they are, preferences as dotted paths (partial)."""
-    values: dict[str, Any] = msgspec.to_builtins(change)
-    preferences = values.pop("preferences", None) or {}
-    notifications = preferences.pop("notifications", None) or {}
-    values.update({f"preferences.{key}": value for key, value in preferences.items()})
-    values.update({f"preferences.notifications.{key}": value for key, value in notifications.items()})
-    return values
-
-
 class ProfileRepository:
     """Reads and single-document atomic writes of `profiles.profiles`, and the tombstones of deleted users
     (`profiles.deleted_users`, `_id` = user id) that keep a deleted profile from being created again."""
@@ -209,16 +89,13 @@ class ProfileRepository:
         # Signing requests of one user on this instance take turns (quota.Turns): no compare-and-set lost to each other.
         self.signing_turns = Turns()
         # Every write that changes a public view appends to the change feed after it (`feed/repository.py`).
-        self._feed = feed
+        self._publication = ChangePublisher(self._collection, self._deleted, feed)
         # The quota fields (and username) each user's profile had when this instance last read or wrote them: a
         # signing request starts its compare-and-set from them instead of reading the profile first. Only ever a
         # guess: a stale one matches nothing and the reservation reads afresh (`reserve_upload`).
         self._quotas: dict[str, tuple[str | None, QuotaState]] = {}
         # The same for the ordering fields: an apply starts its compare-and-set from them (`apply_avatar`).
         self._ordering: dict[str, OrderingState] = {}
-        # Changes waiting to be published, and who publishes (`_publish`).
-        self._unpublished: list[_Publication] = []
-        self._publishing = asyncio.Lock()
 
     def _changed(self, user_id: str) -> None:
         if self._recent is not None:
@@ -237,92 +114,16 @@ class ProfileRepository:
             self._ordering.clear()  # a bound, not an LRU: a forgotten user's next apply reads first, as before
         self._ordering[user_id] = state
 
-    def _marker(self, *kinds: ChangeKind) -> dict[str, Any] | None:
-        # Stored by the write that makes the change (`pending_fields`): the change and its record commit together.
-        return None if self._feed is None or not kinds else self._feed.marker(*kinds)
-
-    async def _publish(
-        self,
-        user_id: str,
-        marker: dict[str, Any] | None,
-        kinds: list[ChangeKind] | None = None,
-        collection: AsyncCollection[dict[str, Any]] | None = None,
-    ) -> None:
-        # Into the feed, then off the document; a crash in between leaves the marker to `publish_stranded`.
-        if self._feed is None or marker is None:
-            return
-        # Group commit: changes that arrive while another request publishes wait for the lock and go out together
-        # in the next batch (three round trips for the batch). Each request still returns only once its own change
-        # is in the feed, as before; alone, a change costs what it did.
-        target = self._collection if collection is None else collection
-        item = _Publication(user_id, marker, kinds, target, asyncio.get_running_loop().create_future())
-        self._unpublished.append(item)
-        async with self._publishing:
-            if not item.done.done():
-                batch, self._unpublished = self._unpublished, []
-                try:
-                    await self._publish_batch(batch)
-                except BaseException:
-                    # Ours failed with them: the others go back to the queue, and each waiter tries again itself.
-                    self._unpublished = [other for other in batch if other is not item] + self._unpublished
-                    raise
-                for other in batch:
-                    other.done.set_result(None)
-        item.done.result()
-
-    async def _publish_batch(self, batch: list["_Publication"]) -> None:
-        assert self._feed is not None  # noqa: S101 -- only called when there is a feed
-        if len(batch) == 1:
-            (item,) = batch
-            await self._feed.publish(item.user_id, item.marker, item.kinds)
-            await item.collection.update_one(
-                {"_id": item.user_id}, {"$unset": {f"feed_pending.{item.marker['id']}": ""}}
-            )
-            return
-        await self._feed.publish_many([(item.user_id, item.marker, item.kinds) for item in batch])
-        # `feed_pending_ms` stays: the sweep clears it once no marker is left (it cannot tell from here).
-        by_collection: dict[str, tuple[AsyncCollection[dict[str, Any]], list[UpdateOne]]] = {}
-        for item in batch:
-            off = UpdateOne({"_id": item.user_id}, {"$unset": {f"feed_pending.{item.marker['id']}": ""}})
-            by_collection.setdefault(item.collection.name, (item.collection, []))[1].append(off)
-        for collection, updates in by_collection.values():
-            await collection.bulk_write(updates, ordered=False)
-
     async def publish_stranded(self, older_than_ms: int, limit: int = 500) -> int:
-        """Publish the changes whose writer died before publishing them (markers older than `older_than_ms` on
-        profiles and on deleted users' tombstones); how many markers were handled. Idempotent."""
-        if self._feed is None:
-            return 0
-        handled = 0
-        stranded = {"feed_pending_ms": {"$lt": older_than_ms}}
-        fields = {"feed_pending": True, "feed_pending_ms": True}
-        for collection in (self._collection, self._deleted):
-            async for doc in collection.find(stranded, fields).limit(limit):
-                user_id, left = doc["_id"], False
-                for marker_id, pending in (doc.get("feed_pending") or {}).items():
-                    marker = {"id": marker_id, **pending}
-                    if int(marker.get("at_ms") or 0) >= older_than_ms:
-                        left = True
-                        continue
-                    if not await self._feed.published(user_id, marker):
-                        await self._feed.publish(user_id, marker)
-                        handled += 1
-                    await collection.update_one({"_id": user_id}, {"$unset": {f"feed_pending.{marker_id}": ""}})
-                if not left:
-                    # Pinned: a write storing a new marker since the read set a newer `feed_pending_ms`.
-                    await collection.update_one(
-                        {"_id": user_id, "feed_pending_ms": doc["feed_pending_ms"]}, {"$unset": {"feed_pending_ms": ""}}
-                    )
-        if handled:
-            logger.warning("change feed: published %d stranded change(s)", handled)
-        return handled
+        """Publish the changes whose writer died before publishing them (`ChangePublisher.publish_stranded`)."""
+        return await self._publication.publish_stranded(older_than_ms, limit)
 
     async def lookup(self, user_ids: list[str]) -> ProfileLookupResult:
         """The public views of these users (duplicates ignored) in one query; unknown and deleted ones `missing`.
         Both parts are ordered by user id, so the same state always encodes to the same bytes (the ETag)."""
         wanted = sorted(set(user_ids))
         docs = await self._collection.find({"_id": {"$in": wanted}}, _LOOKUP_FIELDS).to_list()
-        found = {doc["_id"]: _looked_up(doc) for doc in docs}
+        found = {doc["_id"]: to_looked_up(doc) for doc in docs}
         return ProfileLookupResult(
             profiles={user_id: found[user_id] for user_id in wanted if user_id in found},
             missing=[user_id for user_id in wanted if user_id not in found],
@@ -333,7 +134,7 @@ class ProfileRepository:
 
         A deleted user's profile is not created again (their access token outlives the account by minutes).
         """
-        return _profile(await self._ensure_document(user_id, username))
+        return to_profile(await self._ensure_document(user_id, username))
 
     async def ensure_for_signing(self, user_id: str, username: str | None) -> QuotaState:
         """`ensure`, answering the quota fields of the same read (signing needs them, not the profile)."""
@@ -370,13 +171,13 @@ class ProfileRepository:
                     "pending_avatar": None,
                     "pending_seq": 0,
                     # Milliseconds, as the database stores it: the document answered from this write reads the same.
-                    "created_at": _to_millisecond(self._clock()),
+                    "created_at": to_millisecond(self._clock()),
                 }
             }
             if username is not None:
                 update["$set"] = {"username": username}
             # The account's username changed at auth-service: the public view names the user differently.
-            marker = self._marker("username") if doc is not None else None
+            marker = self._publication.marker("username") if doc is not None else None
             if marker is not None:
                 update["$set"] = {**update.get("$set", {}), **pending_fields(marker)}
             # update_one(upsert): the stand-in drops $setOnInsert inside find_one_and_update.
@@ -385,7 +186,7 @@ class ProfileRepository:
             with contextlib.suppress(DuplicateKeyError):
                 created = (await self._collection.update_one({"_id": user_id}, update, upsert=True)).upserted_id
             self._changed(user_id)
-            await self._publish(user_id, marker)
+            await self._publication.publish(user_id, marker)
             if created is not None:
                 # This write inserted the document, so it is exactly what the write held: no read back.
                 doc = {"_id": user_id, **update["$setOnInsert"], **update.get("$set", {})}
@@ -415,14 +216,14 @@ class ProfileRepository:
         """The profile, or NotFound."""
         if (doc := await self._collection.find_one({"_id": user_id})) is None:
             raise NotFound("There is no profile for this user.")
-        return _profile(doc)
+        return to_profile(doc)
 
     async def change(self, user_id: str, change: ProfileChange) -> None:
         """Set the fields the owner sent; absent ones stay."""
         values = change_document(change)
         if values:
             public: list[ChangeKind] = [kind for kind in ("display_name", "visibility") if kind in values]
-            marker = self._marker(*public)
+            marker = self._publication.marker(*public)
             update = {"$set": {**values, "updated_ms": to_ms(self._clock()), **pending_fields(marker)}}
             # The document as it was, from the same write (no extra round trip): which public fields changed. A
             # crash before publishing makes the sweep publish every kind the write could have changed.
@@ -440,7 +241,7 @@ class ProfileRepository:
                 changed.append("display_name")
             if "visibility" in values and (before.get("visibility") or "public") != values["visibility"]:
                 changed.append("visibility")
-            await self._publish(user_id, marker, changed)
+            await self._publication.publish(user_id, marker, changed)
 
     async def public(self, username: str, viewer_id: str | None = None) -> PublicProfile:
         """The public view of the profile with this username, or NotFound; a private profile is NotFound
@@ -450,7 +251,7 @@ class ProfileRepository:
             writes_before = 0 if self._recent is None else self._recent.writes()
             if (doc := await self._collection.find_one({"username": username})) is None:
                 raise NotFound("There is no profile with this username.")
-            cached = CachedView(user_id=doc["_id"], private=_is_private(doc), view=_public_view(doc))
+            cached = CachedView(user_id=doc["_id"], private=is_private(doc), view=to_public_view(doc))
             if self._recent is not None:
                 self._recent.put(username, cached, writes_before=writes_before)
         if cached.private and cached.user_id != viewer_id:
@@ -466,8 +267,7 @@ class ProfileRepository:
         # The tombstone carries the account_deleted change until `delete` publishes it (a retry or the sweep
         # finishes it after a crash; the id is the user's, so it is published once).
         tombstone: dict[str, Any] = {"_id": user_id, "deleted_at": self._clock()}
-        if self._feed is not None:
-            marker = self._feed.marker("account_deleted", marker_id="deleted")
+        if (marker := self._publication.marker("account_deleted", marker_id="deleted")) is not None:
             # Nested, not dotted: this is an insert.
             tombstone["feed_pending"] = {"deleted": {"kinds": marker["kinds"], "at_ms": marker["at_ms"]}}
             tombstone["feed_pending_ms"] = marker["at_ms"]
@@ -483,7 +283,7 @@ class ProfileRepository:
             self._ordering.pop(user_id, None)
         tombstone = await self._deleted.find_one({"_id": user_id}, {"feed_pending": True})
         for marker_id, pending in ((tombstone or {}).get("feed_pending") or {}).items():
-            await self._publish(user_id, {"id": marker_id, **pending}, collection=self._deleted)
+            await self._publication.publish(user_id, {"id": marker_id, **pending}, tombstone=True)
         return doc
 
     async def claim_first_seq(self, user_id: str, claimer: str) -> bool:
@@ -682,7 +482,7 @@ class ProfileRepository:
             # Whether to clear it was decided on a guess too: a guessed "none under review" must still be true.
             pinned["pending_seq"] = state.pending_seq
         kind: ChangeKind | None = "avatar_applied" if avatar is not None else removal if state.public_id else None
-        marker = None if kind is None else self._marker(kind)
+        marker = None if kind is None else self._publication.marker(kind)
         update: dict[str, Any] = {"$set": {**values, **pending_fields(marker)}}
         if state.public_id is not None and state.public_id != public_id:
             update["$push"] = {"retired": state.public_id}
@@ -700,7 +500,7 @@ class ProfileRepository:
         self._remember_quota(user_id, written)
         after = OrderingState.from_document({**written, "avatar": avatar})
         self._remember_ordering(user_id, after)
-        await self._publish(user_id, marker)
+        await self._publication.publish(user_id, marker)
         return tuple(written.get("retired") or ())
 
     async def set_pending_avatar(self, user_id: str, pending: dict[str, Any]) -> bool:
@@ -774,76 +574,6 @@ class ProfileRepository:
         """The public_id the user's profile shows, if any."""
         doc = await self._collection.find_one({"_id": user_id}, {"avatar": True})
         return ((doc or {}).get("avatar") or {}).get("public_id")
-
-
-def pending_fields(marker: dict[str, Any] | None) -> dict[str, Any]:
-    """The `$set` values that store a change-feed marker in the write making the change (none without one)."""
-    if marker is None:
-        return {}
-    return {
-        f"feed_pending.{marker['id']}": {"kinds": marker["kinds"], "at_ms": marker["at_ms"]},
-        "feed_pending_ms": marker["at_ms"],
-    }
-
-
-def avatar_document(
-    *,
-    public_id: str,
-    version: int,
-    secure_url: str,
-    width: int,
-    height: int,
-    fmt: str,
-    size: int,
-    variants: dict[str, str],
-    intent_id: str,
-    seq: int,
-    updated_at: datetime,
-) -> dict[str, Any]:
-    """The stored avatar sub-document (written whole, so its datetime stays a datetime on the stand-in)."""
-    return {
-        "public_id": public_id,
-        "version": version,
-        "secure_url": secure_url,
-        "width": width,
-        "height": height,
-        "format": fmt,
-        "bytes": size,
-        "variants": variants,
-        "updated_at": updated_at,
-        "intent_id": intent_id,
-        "seq": seq,
-    }
-
-
-def pending_document(
-    *,
-    upload_id: str,
-    seq: int,
-    secure_url: str,
-    version: int,
-    width: int,
-    height: int,
-    variants: dict[str, str],
-    uploaded_at: datetime,
-) -> dict[str, Any]:
-    """The stored `pending_avatar` (`PendingAvatar` plus the upload's sequence, which orders them)."""
-    return {
-        "upload_id": upload_id,
-        "status": "pending",
-        "secure_url": secure_url,
-        "version": version,
-        "width": width,
-        "height": height,
-        "variants": variants,
-        "uploaded_at": uploaded_at,
-        "seq": seq,
-    }
-
-
-def notice_document(*, kind: str, reason: str, at: datetime, upload_id: str | None) -> dict[str, Any]:
-    """The stored `moderation_notice` (`ModerationNotice`)."""
-    return {"kind": kind, "reason": reason, "at": at, "upload_id": upload_id}
 
 
 async def create_indexes(db: Database) -> None:
