@@ -23,7 +23,7 @@ from auth_service.passkeys.repository import create_indexes as create_passkey_in
 from auth_service.passkeys.schemas import StoredPasskey
 from auth_service.sessions.devices import DeviceRepository, device_id
 from auth_service.sessions.devices import create_indexes as create_device_indexes
-from auth_service.sessions.repository import FamilyRepository, RefreshTokenRepository
+from auth_service.sessions.repository import SPENT_KEPT, FamilyRepository, RefreshTokenRepository
 from auth_service.sessions.schemas import Family, RefreshToken
 from auth_service.throttle import LoginThrottle
 from auth_service.throttle import create_indexes as create_throttle_indexes
@@ -349,29 +349,69 @@ async def test_live_families_are_unrevoked_and_unexpired_newest_first(db: Databa
     assert not await families.any_for("nobody")
 
 
-async def test_a_used_family_reads_back_its_last_use_as_an_aware_datetime(db: Database) -> None:
+async def test_an_adopting_family_reads_back_its_last_use_as_an_aware_datetime(db: Database) -> None:
     families = FamilyRepository(db["sessions"])
     now = utc_now().replace(microsecond=0)
     await families.create(Family(id="f", user_id="u", created_at=now, expires_at=now + timedelta(days=1)))
 
-    used = await families.used("f", now + timedelta(seconds=7))
+    adopted = await families.adopt("f", "h1", now + timedelta(seconds=7))
 
-    assert used is not None
-    assert used.last_used_at == now + timedelta(seconds=7)
+    assert adopted is not None
+    assert adopted.last_used_at == now + timedelta(seconds=7)
+    assert adopted.token_hash == "h1"
 
 
-async def test_a_revoked_family_is_not_used_and_keeps_its_last_use(db: Database) -> None:
+async def test_a_revoked_family_adopts_nothing_and_keeps_its_last_use(db: Database) -> None:
     families = FamilyRepository(db["sessions"])
     now = utc_now().replace(microsecond=0)
     await families.create(Family(id="f", user_id="u", created_at=now, expires_at=now + timedelta(days=1)))
     await families.revoke("f", now)
 
-    used = await families.used("f", now + timedelta(seconds=7))
+    adopted = await families.adopt("f", "h1", now + timedelta(seconds=7))
 
-    assert used is None
+    assert adopted is None
     family = await families.get("f")
     assert family is not None
-    assert family.last_used_at is None
+    assert (family.last_used_at, family.token_hash) == (None, None)
+
+
+async def test_a_rotation_is_a_compare_and_set_on_the_current_hash_keeping_the_last_spent_ones(db: Database) -> None:
+    families = FamilyRepository(db["sessions"])
+    now = utc_now().replace(microsecond=0)
+    await families.create(
+        Family(id="f", user_id="u", created_at=now, expires_at=now + timedelta(days=1), token_hash="h0")
+    )
+
+    for n in range(SPENT_KEPT + 2):
+        rotated = await families.rotate("f", f"h{n}", f"h{n + 1}", now + timedelta(seconds=n))
+        assert rotated is not None
+    lost = await families.rotate("f", "h0", "other", now)  # a spent hash: matches nothing
+
+    family = await families.get("f")
+    assert lost is None
+    assert family is not None
+    assert family.token_hash == f"h{SPENT_KEPT + 2}"
+    assert family.spent_hashes == [f"h{n}" for n in range(2, SPENT_KEPT + 2)]
+    assert family.last_used_at == now + timedelta(seconds=SPENT_KEPT + 1)
+
+
+async def test_a_revoked_or_expired_family_does_not_rotate(db: Database) -> None:
+    families = FamilyRepository(db["sessions"])
+    now = utc_now().replace(microsecond=0)
+    for family_id, lifetime in (("revoked", 60), ("expired", -1)):
+        await families.create(
+            Family(
+                id=family_id,
+                user_id="u",
+                created_at=now,
+                expires_at=now + timedelta(seconds=lifetime),
+                token_hash="h0",
+            )
+        )
+    await families.revoke("revoked", now)
+
+    assert await families.rotate("revoked", "h0", "h1", now) is None
+    assert await families.rotate("expired", "h0", "h1", now) is None
 
 
 async def test_devices_keep_first_seen_and_a_real_datetime_last_seen_across_sightings(db: Database) -> None:

@@ -1,8 +1,14 @@
 """The `sessions` (token families) and `refresh_tokens` collections.
 
-Every state change is one single-document update: claiming a refresh token is a compare-and-set on
-`rotated_at: None`, revoking a family sets `revoked_at` on its one document. No transaction needed,
-which is what the stand-in supports and what scales on real MongoDB.
+Every state change is one single-document update. A family holds the hash of its one current refresh token
+(`token_hash`) and the last `SPENT_KEPT` it replaced (`spent_hashes`): a rotation is one compare-and-set on the
+family (current hash -> new hash), so of two rotations with one token only one succeeds, and the loser's token is
+then found among the spent ones (a reuse). Revoking a family sets `revoked_at` on its one document. No
+transaction needed, which is what the stand-in supports and what scales on real MongoDB.
+
+`refresh_tokens` holds the tokens issued before families held their token (one document per token, claimed by a
+compare-and-set on `rotated_at: None`): such a token still rotates once, into a family-held one, and its
+collection empties through its TTL index as they expire.
 """
 
 from collections import Counter
@@ -19,6 +25,10 @@ from service_kit.mongo import Database
 
 FAMILIES = "sessions"
 REFRESH_TOKENS = "refresh_tokens"
+# Replaced token hashes a family keeps to recognise a reuse. The reuse that matters is the next one: a thief who
+# refreshed first makes the victim's token spent one rotation ago (or the other way round). An older one is refused
+# all the same, without ending the session.
+SPENT_KEPT = 32
 
 
 def _to_doc(struct: msgspec.Struct) -> dict[str, Any]:
@@ -53,14 +63,29 @@ class FamilyRepository:
         family: Family | None = _from_doc(await self._collection.find_one({"_id": family_id}), Family)
         return family
 
-    async def used(self, family_id: str, now: datetime) -> Family | None:
-        """Note a refresh on a live family and read it back; None if it is gone or revoked.
+    async def rotate(self, family_id: str, token_hash: str, new_hash: str, now: datetime) -> Family | None:
+        """Exchange the family's current token (`token_hash`) for `new_hash` and note the use; the family as
+        written, or None if the token is not the current one or the family is revoked or expired.
 
-        One round trip: the update answers the document it wrote, and a revoked family matches nothing.
+        One round trip: the compare-and-set on the current hash and the read of what it wrote are one command.
         """
         doc = await self._collection.find_one_and_update(
+            {"_id": family_id, "token_hash": token_hash, "revoked_at": None, "expires_at": {"$gt": now}},
+            {
+                "$set": {"token_hash": new_hash, "last_used_at": now},
+                "$push": {"spent_hashes": {"$each": [token_hash], "$slice": -SPENT_KEPT}},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        family: Family | None = _from_doc(doc, Family)
+        return family
+
+    async def adopt(self, family_id: str, new_hash: str, now: datetime) -> Family | None:
+        """Note a refresh with a token of the `refresh_tokens` collection (already claimed there) on a live family,
+        which holds its tokens from now on (`new_hash`); the family as written, or None if it is revoked."""
+        doc = await self._collection.find_one_and_update(
             {"_id": family_id, "revoked_at": None},
-            {"$set": {"last_used_at": now}},
+            {"$set": {"last_used_at": now, "token_hash": new_hash}},
             return_document=ReturnDocument.AFTER,
         )
         family: Family | None = _from_doc(doc, Family)
@@ -108,13 +133,14 @@ class FamilyRepository:
 
 
 class RefreshTokenRepository:
-    """Refresh tokens by hash."""
+    """Refresh tokens issued before families held their token, by hash (see the module's docstring)."""
 
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self._collection = collection
 
     async def insert(self, token: RefreshToken) -> None:
-        """Store a new, unused token."""
+        """Store an unused token of this collection's kind (nothing issues them any more; the tests make them, to
+        check that the ones still out there rotate)."""
         await self._collection.insert_one(_to_doc(token))
 
     async def claim(self, token_hash: str, now: datetime) -> RefreshToken | None:

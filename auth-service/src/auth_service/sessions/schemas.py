@@ -37,6 +37,10 @@ class Family(msgspec.Struct, kw_only=True):
     device: str = ""
     address: str = ""
     last_used_at: datetime | None = None
+    # SHA-256 of the one refresh token that rotates the family now, and of the last ones it replaced (reuse
+    # detection). A family from before these fields holds none: its token is in `refresh_tokens`.
+    token_hash: str | None = None
+    spent_hashes: list[str] = msgspec.field(default_factory=list)
 
     @property
     def authenticated_at(self) -> datetime:
@@ -45,7 +49,8 @@ class Family(msgspec.Struct, kw_only=True):
 
 
 class RefreshToken(msgspec.Struct, kw_only=True):
-    """A refresh token, known only by its SHA-256; `rotated_at` is set once, when it is exchanged."""
+    """A refresh token issued before families held their token, known only by its SHA-256; `rotated_at` is set
+    once, when it is exchanged."""
 
     id: str  # hex SHA-256 of the opaque token
     family_id: str

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from auth_service.activity.repository import ActivityRepository
 from auth_service.activity.schemas import (
@@ -28,7 +28,6 @@ from auth_service.sessions.schemas import (
     AMR_PASSWORD_OTP,
     Family,
     IssuedSession,
-    RefreshToken,
     SessionInfo,
     SessionList,
 )
@@ -51,6 +50,19 @@ NO_SUCH_SESSION = "There is no such session."
 def hash_refresh_token(token: str) -> str:
     """What is stored instead of the token: a leaked database yields no usable refresh token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_refresh_token(family_id: str) -> str:
+    """A refresh token of the family: its id (not secret: access tokens carry it as `sid`), a dot, 256 random bits.
+    Naming the family lets a rotation go straight to the one document that decides it."""
+    return f"{family_id}.{secrets.token_urlsafe(32)}"
+
+
+def family_of(token: str) -> str | None:
+    """The family a refresh token names, or None for a token issued before tokens named it (no dot: a token of
+    the `refresh_tokens` collection; base64url has no dots)."""
+    family_id, dot, secret = token.partition(".")
+    return family_id if dot and family_id and secret else None
 
 
 class SessionService:
@@ -140,8 +152,10 @@ class SessionService:
         # Asked before the new session exists: the account's first ever sign-in has nothing to compare with.
         signed_in_before = await self._notifier.signed_in_before(user.id)
         # A sign-in lasts the refresh TTL from login; rotating does not extend it.
+        family_id = str(uuid.uuid4())
+        refresh_token = new_refresh_token(family_id)
         family = Family(
-            id=str(uuid.uuid4()),
+            id=family_id,
             user_id=user.id,
             created_at=now,
             expires_at=now + self._refresh_ttl,
@@ -150,10 +164,11 @@ class SessionService:
             last_used_at=now,
             device=device_label(client.user_agent),
             address=network_of(client.ip),
+            token_hash=hash_refresh_token(refresh_token),
         )
         await self._families.create(family)
         await self._notifier.signed_in(user, family, client.user_agent, before=signed_in_before)
-        return await self._issue(user, family)
+        return self._issued(user, family, refresh_token)
 
     async def stepped_up(self, claims: UserClaims, amr: list[str]) -> AccessToken:
         """A new access token for the caller's session after they proved who they are again by `amr`.
@@ -176,29 +191,67 @@ class SessionService:
             raise Unauthorized(BAD_REFRESH)
         token_hash = hash_refresh_token(presented)
         now = self._clock()
+        family_id = family_of(presented)
+        if family_id is None:
+            return await self._refresh_issued_before(token_hash, now)
+        refresh_token = new_refresh_token(family_id)
+        family = await self._families.rotate(family_id, token_hash, hash_refresh_token(refresh_token), now)
+        if family is None:
+            known = await self._families.get(family_id)
+            if known is not None and token_hash in known.spent_hashes:
+                # Either the thief or the victim is replaying: we cannot tell which, so end the session for both.
+                await self._families.revoke(known.id, now)
+                logger.warning("refresh token reused; session revoked", extra={"sid": known.id})
+            if known is not None and token_hash in (known.token_hash, *known.spent_hashes):
+                await self._refuse_if_suspended(known.user_id)
+            raise Unauthorized(BAD_REFRESH)
+        return await self._rotated(family, refresh_token)
+
+    async def _refresh_issued_before(self, token_hash: str, now: datetime) -> IssuedSession:
+        # A token of the `refresh_tokens` collection: claimed there once, then the family holds its successor.
         claimed = await self._refresh_tokens.claim(token_hash, now)
         if claimed is None:
             known = await self._refresh_tokens.get(token_hash)
             if known is not None and known.rotated_at is not None:
-                # Either the thief or the victim is replaying: we cannot tell which, so end the session for both.
                 await self._families.revoke(known.family_id, now)
                 logger.warning("refresh token reused; session revoked", extra={"sid": known.family_id})
-            if known is not None and (owner := await self._users.get(known.user_id)) is not None:
-                # Every refresh token of a suspended account answers the suspension, whatever state it is in.
-                refuse_suspended(owner)
+            if known is not None:
+                await self._refuse_if_suspended(known.user_id)
             raise Unauthorized(BAD_REFRESH)
-        family = await self._families.used(claimed.family_id, now)
-        user = await self._users.get(claimed.user_id)
+        refresh_token = new_refresh_token(claimed.family_id)
+        family = await self._families.adopt(claimed.family_id, hash_refresh_token(refresh_token), now)
+        if family is None:
+            await self._refuse_if_suspended(claimed.user_id)
+            raise Unauthorized(BAD_REFRESH)
+        return await self._rotated(family, refresh_token)
+
+    async def _refuse_if_suspended(self, user_id: str) -> None:
+        # Every refresh token of a suspended account answers the suspension, whatever state it is in.
+        if (owner := await self._users.get(user_id)) is not None:
+            refuse_suspended(owner)
+
+    async def _rotated(self, family: Family, refresh_token: str) -> IssuedSession:
+        """The answer to a rotation the family recorded: the account read afresh (role and suspension are current
+        at every refresh), then the new tokens."""
+        user = await self._users.get(family.user_id)
         if user is not None:
-            # Before the family check: suspending revoked the family, and the person should learn why.
+            # Before the deletion check: suspending revoked the family, and the person should learn why.
             refuse_suspended(user)
-        if family is None or user is None or user.status == DELETING:
+        if user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
-        return await self._issue(user, family)
+        return self._issued(user, family, refresh_token)
 
     async def logout(self, presented: str | None) -> None:
-        """Revoke the family of the presented refresh token, if it is one of ours."""
-        if presented and (known := await self._refresh_tokens.get(hash_refresh_token(presented))) is not None:
+        """Revoke the family of the presented refresh token, if it is one of ours (current or spent: signing out
+        with a token another tab has rotated still ends the session)."""
+        if not presented:
+            return
+        token_hash = hash_refresh_token(presented)
+        if (family_id := family_of(presented)) is not None:
+            family = await self._families.get(family_id)
+            if family is not None and token_hash in (family.token_hash, *family.spent_hashes):
+                await self._families.revoke(family.id, self._clock())
+        elif (known := await self._refresh_tokens.get(token_hash)) is not None:
             await self._families.revoke(known.family_id, self._clock())
 
     async def live_sessions(self, claims: UserClaims) -> SessionList:
@@ -233,17 +286,7 @@ class SessionService:
         await self._activity.record(claims.sub, OTHER_SESSIONS_REVOKED, client, str(ended))
         return ended
 
-    async def _issue(self, user: User, family: Family) -> IssuedSession:
-        refresh_token = secrets.token_urlsafe(32)  # 256 bits
-        await self._refresh_tokens.insert(
-            RefreshToken(
-                id=hash_refresh_token(refresh_token),
-                family_id=family.id,
-                user_id=user.id,
-                created_at=self._clock(),
-                expires_at=family.expires_at,
-            )
-        )
+    def _issued(self, user: User, family: Family, refresh_token: str) -> IssuedSession:
         access = self._access(user, family)
         return IssuedSession(access=access, refresh_token=refresh_token, refresh_expires_at=family.expires_at)
 
