@@ -193,7 +193,15 @@ def test_advisories_workflow_audits_both_locks_with_the_exceptions_file() -> Non
     # npm: the audit's report, filtered by the same file, failing at moderate and above.
     npm = workflow["jobs"]["npm"]
     (audit,) = [step for step in npm["steps"] if "npm audit" in step.get("run", "")]
-    assert audit["working-directory"] == "web"
+    # Every npm lock in the repository, one matrix entry each.
+    locks = sorted(
+        str(path.parent.relative_to(ROOT))
+        for path in ROOT.glob("*/**/package-lock.json")
+        if "node_modules" not in path.parts
+    )
+    assert audit["working-directory"] == "${{ matrix.directory }}"
+    assert sorted(npm["strategy"]["matrix"]["directory"]) == locks
     assert "npm audit --json" in audit["run"]
-    assert f"advisories.py npm-check ../{exceptions}" in audit["run"] and "--level moderate" in audit["run"]
+    assert f'advisories.py" npm-check "$GITHUB_WORKSPACE/{exceptions}"' in audit["run"]
+    assert "--level moderate" in audit["run"]
     assert (ROOT / exceptions).is_file()
