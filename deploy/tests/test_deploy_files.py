@@ -179,7 +179,7 @@ def test_github_workflow_is_valid_and_tests_against_real_mongodb() -> None:
     assert any(step.get("run") == "make test" for step in job["steps"])
 
 
-def test_advisories_workflow_audits_both_locks_with_the_exceptions_file() -> None:
+def test_advisories_workflow_audits_every_lock_with_the_exceptions_file() -> None:
     workflow = load_workflow(WORKFLOWS / "advisories.yml")
     runs = {name: "\n".join(step.get("run", "") for step in job["steps"]) for name, job in workflow["jobs"].items()}
     exceptions = ".github/advisory-exceptions.toml"
