@@ -235,7 +235,8 @@ class SessionService:
         at every refresh), then the new tokens."""
         user = await self._users.get(family.user_id)
         if user is not None:
-            # Before the deletion check: suspending revoked the family, and the person should learn why.
+            # A suspension written while this rotation ran (it revokes the family, but this compare-and-set won):
+            # no new tokens, and the person learns why.
             refuse_suspended(user)
         if user is None or user.status == DELETING:
             raise Unauthorized(BAD_REFRESH)
