@@ -31,13 +31,16 @@ function replaceOnce(html: string, pattern: RegExp | string, replacement: string
 
 /** index.html (as built) with the page's markup in #root, marked with its path, and the page's head. */
 export function prerenderedPage(template: string, path: string, { html, head }: Prerendered): string {
-  let page = replaceOnce(template, /<title>[^<]*<\/title>/, `<title>${escapeHtml(head.title)}</title>`, "<title>");
-  page = replaceOnce(
-    page,
-    /<meta\s+name="description"\s+content="[^"]*"\s*\/?>/,
-    `<meta name="description" content="${escapeHtml(head.description)}" />`,
-    "meta description",
-  );
+  let page = template;
+  if (head !== null) {
+    page = replaceOnce(page, /<title>[^<]*<\/title>/, `<title>${escapeHtml(head.title)}</title>`, "<title>");
+    page = replaceOnce(
+      page,
+      /<meta\s+name="description"\s+content="[^"]*"\s*\/?>/,
+      `<meta name="description" content="${escapeHtml(head.description)}" />`,
+      "meta description",
+    );
+  }
   return replaceOnce(page, ROOT, `<div id="root" data-prerendered="${escapeHtml(path)}">${html}</div>`, ROOT);
 }
 

@@ -55,7 +55,16 @@ describe("the prerendered pages", () => {
     expect(page).toContain('<div id="root" data-prerendered="/forgot-password"><a href="#main"');
   });
 
+  it("keeps index.html's own title and description: every other path is served it too", () => {
+    const template =
+      '<title>Profile pictures</title><meta name="description" content="The app." /><div id="root"></div>';
+    const page = prerenderedPage(template, "/", render("/"));
+    expect(page).toContain("<title>Profile pictures</title>");
+    expect(page).toContain('content="The app."');
+    expect(page).toContain('<div id="root" data-prerendered="/">');
+  });
+
   it("refuses a template it cannot fill", () => {
-    expect(() => prerenderedPage("<title>x</title>", "/", render("/"))).toThrow(/meta description/);
+    expect(() => prerenderedPage("<title>x</title>", "/register", render("/register"))).toThrow(/meta description/);
   });
 });

@@ -20,7 +20,8 @@ export const PRERENDERED: Record<string, string> = {
 
 export interface Prerendered {
   html: string;
-  head: Head;
+  /** The page's title and description; null keeps index.html's own (the app's, for every path it is served for). */
+  head: Head | null;
 }
 
 export function render(path: string): Prerendered {
@@ -31,5 +32,7 @@ export function render(path: string): Prerendered {
       </StaticLocation>
     </StrictMode>,
   );
-  return { html, head: pageHead(path) };
+  // index.html is also what every path without a file of its own is served (until the app renders, its title is
+  // what a tab shows and a crawler without JavaScript reads), so it keeps the app's own head.
+  return { html, head: PRERENDERED[path] === "index.html" ? null : pageHead(path) };
 }
