@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
+import { prerender } from "./vite-prerender.ts";
 
 // One origin for the page and both APIs, so neither service needs CORS (DESIGN.md).
 // `make dev` passes the services' addresses; the defaults are the documented dev ports.
@@ -51,7 +52,7 @@ export default defineConfig(({ command }) => {
   // built app, as nginx does, and sends them all.
   const devHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== "Content-Security-Policy"));
   return {
-    plugins: [react()],
+    plugins: [react(), ...prerender()],
     server: {
       port: Number(process.env.WEB_PORT ?? 8080),
       strictPort: true,

@@ -98,7 +98,7 @@ def test_reverse_proxy_serves_both_apis_and_the_web_app_from_one_origin() -> Non
         ("/admin/", "auth_service"),
     ):
         assert re.search(rf"location {re.escape(path)} {{ proxy_pass http://{upstream}; }}", conf), path
-    assert "try_files $uri /index.html" in conf
+    assert "try_files $uri $uri.html /index.html" in conf
 
 
 # A browser path (with its query) -> the service that must answer it; None: the web app itself (the SPA).

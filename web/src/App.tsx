@@ -9,7 +9,7 @@ import { PublicProfilePage } from "./features/profile/components/PublicProfilePa
 import { Register } from "./features/auth/components/Register";
 import { SignIn } from "./features/auth/components/SignIn";
 import { navigate, publicProfileUsername, useLocation } from "./router";
-import { setDescription } from "./head";
+import { pageHead, setDescription } from "./head";
 import { SessionProvider } from "./SessionProvider";
 import { useSession } from "./session";
 
@@ -68,36 +68,6 @@ function Loading() {
   );
 }
 
-const TITLES: Record<string, string> = {
-  "/": "Home",
-  "/profile": "Your profile",
-  "/sign-in": "Sign in",
-  "/register": "Create your account",
-  "/settings/security": "Security",
-  "/settings/account": "Account",
-  "/settings/preferences": "Preferences and privacy",
-  "/settings/activity": "Account activity",
-  "/forgot-password": "Forgot your password?",
-  "/reset-password": "Choose a new password",
-  "/confirm-email": "Confirm your new email address",
-  "/goodbye": "Account deleted",
-  "/not-me": "Secure your account",
-  "/console": "Admin",
-  "/console/users": "Users · Admin",
-  "/console/moderation": "Moderation · Admin",
-  "/console/audit": "Audit log · Admin",
-};
-
-// What a search result says about each page that is meant to be found; the others keep the app's description.
-const APP_DESCRIPTION =
-  "Your profile picture, uploaded straight from your browser: crop it, and everyone sees it at once.";
-const DESCRIPTIONS: Record<string, string> = {
-  "/sign-in": "Sign in to change your profile picture, your profile and your account settings.",
-  "/register": "Create an account in a few seconds, then pick a profile picture and crop it in your browser.",
-  "/forgot-password":
-    "Forgot your password? Enter your e-mail address and we will send you a link to choose a new one.",
-};
-
 const PROTECTED: Record<string, () => ReactNode> = {
   "/": () => <Home />,
   "/profile": () => <ProfilePage />,
@@ -121,11 +91,9 @@ function Routes() {
   const username = publicProfileUsername(path);
   useEffect(() => {
     // A public profile page sets its own title once it knows the name.
-    if (username === null) document.title = `${TITLES[path] ?? "Not found"} · Profile pictures`;
-    else document.title = `@${username} · Profile pictures`;
-    setDescription(
-      username === null ? (DESCRIPTIONS[path] ?? APP_DESCRIPTION) : `@${username}'s profile picture and profile.`,
-    );
+    const head = pageHead(path, username);
+    document.title = head.title;
+    setDescription(head.description);
   }, [path, username]);
   if (username !== null) return <PublicProfilePage key={username} username={username} />;
   const page = PROTECTED[path];

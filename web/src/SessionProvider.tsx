@@ -13,7 +13,9 @@ export function SessionProvider({ children, auth = defaultAuth }: { children: Re
   const profiles = useMemo(() => new ProfileClient(auth), [auth]);
   const account = useMemo(() => new AccountClient(auth), [auth]);
   const admin = useMemo(() => new AdminClient(auth), [auth]);
-  const [status, setStatus] = useState<SessionStatus>(auth.signedIn ? "signed-in" : "loading");
+  // Always "loading" at first, even when boot.ts's refresh has already answered: the first render is what the
+  // prerendered HTML shows, so hydration finds the same markup; the effect below moves on at once.
+  const [status, setStatus] = useState<SessionStatus>("loading");
   const [user, setUser] = useState<User | null>(null);
   const [profile, setProfile] = useState<Profile | null>(null);
 

@@ -1,5 +1,5 @@
 /** A router of a few lines: the History API, a hook for the current location and a link that uses it. */
-import { useSyncExternalStore } from "react";
+import { createContext, useContext, useSyncExternalStore } from "react";
 
 const EVENT = "app:navigate";
 
@@ -14,9 +14,31 @@ function subscribe(callback: () => void): () => void {
 
 const snapshot = () => window.location.pathname + window.location.search;
 
+/**
+ * The page being rendered where there is no `window`: the build's prerender (prerender.tsx) provides it. In the
+ * browser it is absent, and hydration reads the real location (main.tsx hydrates only the page that was
+ * prerendered for it).
+ */
+export const StaticLocation = createContext<string | null>(null);
+
 /** `pathname + search` of the current page, re-rendering on navigation. */
 export function useLocation(): string {
-  return useSyncExternalStore(subscribe, snapshot);
+  const fixed = useContext(StaticLocation);
+  return useSyncExternalStore(subscribe, snapshot, () => fixed ?? snapshot());
+}
+
+const subscribeNothing = () => () => undefined;
+
+/**
+ * False while React hydrates prerendered HTML (and on the server), true from the render after. A prerendered form
+ * is inert until then: typed text would not reach the state yet, and a native submit would send it as a query.
+ */
+export function useHydrated(): boolean {
+  return useSyncExternalStore(
+    subscribeNothing,
+    () => true,
+    () => false,
+  );
 }
 
 export function navigate(to: string, { replace = false } = {}): void {
@@ -27,19 +49,4 @@ export function navigate(to: string, { replace = false } = {}): void {
   window.scrollTo?.(0, 0);
 }
 
-/** Only same-site paths are followed after sign-in, so `?next=` cannot send anyone elsewhere. */
-export function safeNext(search: string, fallback = "/"): string {
-  const next = new URLSearchParams(search).get("next");
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : fallback;
-}
-
-/** `/u/{username}` → the username (decoded), or null. */
-export function publicProfileUsername(path: string): string | null {
-  const match = /^\/u\/([^/]+)\/?$/.exec(path);
-  if (!match) return null;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return null;
-  }
-}
+export { publicProfileUsername, safeNext } from "./paths";

@@ -51,7 +51,7 @@ function errorsFor(error: unknown, field: Proof | null, describe?: (error: unkno
 
 export function StepUpDialog() {
   const { auth, user } = useSession();
-  const methods = useSyncExternalStore(subscribeStepUpMethods, stepUpMethods);
+  const methods = useSyncExternalStore(subscribeStepUpMethods, stepUpMethods, stepUpMethods);
   const dialog = useRef<HTMLDialogElement>(null);
   const returnFocus = useRef<Element | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);

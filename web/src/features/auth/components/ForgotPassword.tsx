@@ -6,8 +6,11 @@ import { FormAlert } from "../../../components/FormAlert";
 import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";
+import { useHydrated } from "../../../router";
 
 export function ForgotPassword() {
+  // Prerendered: read-only until the app has taken the page over (useHydrated).
+  const live = useHydrated();
   const { account } = useSession();
   const [email, setEmail] = useState("");
   const [sentTo, setSentTo] = useState<string | null>(null);
@@ -62,6 +65,7 @@ export function ForgotPassword() {
             <form onSubmit={submit} noValidate>
               <FormAlert message={error} />
               <Field
+                readOnly={!live}
                 label="Email"
                 name="email"
                 type="email"
@@ -70,7 +74,11 @@ export function ForgotPassword() {
                 value={email}
                 onChange={(e) => setEmail(e.target.value)}
               />
-              <button className="button button-block" type="submit" disabled={busy || waiting > 0 || !email.trim()}>
+              <button
+                className="button button-block"
+                type="submit"
+                disabled={!live || busy || waiting > 0 || !email.trim()}
+              >
                 {busy ? "Sending…" : "Send reset link"}
               </button>
             </form>

@@ -1,13 +1,15 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { PASSWORD_MIN } from "../../account/messages";
 import { Field } from "../../../components/Field";
-import { navigate, safeNext, useLocation } from "../../../router";
+import { navigate, safeNext, useHydrated, useLocation } from "../../../router";
 import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";
 import { registerErrors, validate } from "../messages";
 
 export function Register() {
+  // Prerendered: read-only until the app has taken the page over (useHydrated).
+  const live = useHydrated();
   const { register, status } = useSession();
   const location = useLocation();
   const next = safeNext(location.includes("?") ? location.slice(location.indexOf("?")) : "");
@@ -47,6 +49,7 @@ export function Register() {
         )}
         <form onSubmit={submit} noValidate>
           <Field
+            readOnly={!live}
             label="Email"
             name="email"
             type="email"
@@ -57,6 +60,7 @@ export function Register() {
             onChange={(e) => setEmail(e.target.value)}
           />
           <Field
+            readOnly={!live}
             label="Username"
             name="username"
             autoComplete="username"
@@ -69,6 +73,7 @@ export function Register() {
             onChange={(e) => setUsername(e.target.value.toLowerCase())}
           />
           <Field
+            readOnly={!live}
             label="Password"
             name="password"
             type="password"
@@ -79,7 +84,7 @@ export function Register() {
             error={errors.password}
             onChange={(e) => setPassword(e.target.value)}
           />
-          <button className="button button-block" type="submit" disabled={busy || waiting > 0}>
+          <button className="button button-block" type="submit" disabled={!live || busy || waiting > 0}>
             {busy ? "Creating account…" : "Create account"}
           </button>
         </form>

@@ -6,6 +6,7 @@ import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { NotFound } from "../../../pages/NotFound";
 import { setDescription } from "../../../head";
+import { PUBLIC_AVATAR_SIZE, takePrefetchedProfile } from "../early";
 
 type State =
   | { step: "loading" }
@@ -35,7 +36,8 @@ export function PublicProfilePage({ username }: { username: string }) {
     const show = (next: State) => {
       if (live) setLoaded({ key: `${status}:${username}`, state: next });
     };
-    profiles.publicProfile(username).then(
+    const answer = takePrefetchedProfile(username, status === "signed-in") ?? profiles.publicProfile(username);
+    answer.then(
       (found) => {
         show(found ? { step: "found", profile: found } : { step: "missing" });
       },
@@ -83,7 +85,7 @@ export function PublicProfilePage({ username }: { username: string }) {
         </p>
       )}
       <article className="card public-profile" aria-labelledby="public-name" data-testid="public-profile">
-        <Avatar avatar={p.avatar} name={name} size={160} className="profile-avatar" priority />
+        <Avatar avatar={p.avatar} name={name} size={PUBLIC_AVATAR_SIZE} className="profile-avatar" priority />
         <div>
           <h1 id="public-name">{name}</h1>
           <p className="muted">@{p.username}</p>
