@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -185,8 +184,6 @@ def posted_bytes(request: Request) -> int:
 # responded with a status of 401 (Unauthorized)", "... net::ERR_ABORTED"), naming the resource as the message's
 # location: such a message is judged as the network event it repeats, so one expected 401 is declared once.
 RESOURCE_ERROR = re.compile(r"^Failed to load resource: ")
-# The icon web/index.html links; Chromium fetches it itself, outside the page's own requests.
-FAVICON_PATH = "/favicon.svg"
 
 
 @dataclass
@@ -248,12 +245,9 @@ class ConsoleWatch:
 
     def _left_behind(self, request: Request) -> bool:
         """Aborted because the person moved on while it was in flight: its page went to a new document (a `goto`)
-        or was closed. The browser cancels such a request and prints nothing. Chromium's own favicon fetch is
-        cancelled the same way whenever the document changes under it, and no code of ours sends it."""
+        or was closed. The browser cancels such a request and prints nothing."""
         if request.failure != "net::ERR_ABORTED" or request.is_navigation_request():
             return False
-        if urlsplit(request.url).path == FAVICON_PATH:
-            return True
         page = request.frame.page
         if page.is_closed():
             return True
