@@ -14,11 +14,10 @@ import { applyTheme, storedTheme } from "./theme";
 applyTheme(storedTheme());
 
 // Ask whether someone is signed in now rather than after the app has loaded and rendered.
-const session = bootstrapSession();
-session.catch(() => undefined);
+bootstrapSession().catch(() => undefined);
 
 const username = publicProfileUsername(window.location.pathname);
-if (username !== null) prefetchPublicProfile(username, session, new ProfileClient(defaultAuth));
+if (username !== null) prefetchPublicProfile(username, new ProfileClient(defaultAuth));
 
 /** After the next frame is painted; at once in a background tab, which paints nothing until it is shown. */
 function afterFirstPaint(): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ProfileClient } from "../../api/profile";
 import type { PublicProfile } from "../../api/types";
-import { PUBLIC_AVATAR_SIZE, prefetchPublicProfile, takePrefetchedProfile } from "./early";
+import { PUBLIC_AVATAR_SIZE, prefetchPublicProfile, profileAnswer } from "./early";
 
 const ada = {
   username: "ada",
@@ -22,43 +22,57 @@ function client(found: PublicProfile | null, asked: string[] = []): ProfileClien
 }
 
 const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+const never = (): Promise<PublicProfile | null> => {
+  throw new Error("the page asked again");
+};
 
 afterEach(() => {
   document.head.innerHTML = "";
-  void takePrefetchedProfile("ada", false);
-  void takePrefetchedProfile("ada", true);
+  void profileAnswer("ada", false, async () => null);
 });
 
 describe("the public profile asked for before the app loads", () => {
-  it("is asked for once the session is known, then handed to the page once", async () => {
+  it("is asked for at once, without waiting for the session, and handed to the page once", async () => {
     const asked: string[] = [];
-    prefetchPublicProfile("ada", Promise.resolve(false), client(ada, asked), document);
-    expect(takePrefetchedProfile("ada", false)).toBeNull(); // the session is not known yet
-    await settled();
+    prefetchPublicProfile("ada", client(ada, asked), document);
 
     expect(asked).toEqual(["ada"]);
-    expect(await takePrefetchedProfile("ada", false)).toBe(ada);
-    expect(takePrefetchedProfile("ada", false)).toBeNull();
+    expect(await profileAnswer("ada", false, never)).toBe(ada);
+    const again: string[] = [];
+    expect(await profileAnswer("ada", false, () => client(ada, again).publicProfile("ada"))).toBe(ada);
+    expect(again).toEqual(["ada"]); // taken once: the next visit asks for itself
   });
 
-  it("is not used for another username or another visitor", async () => {
-    prefetchPublicProfile("ada", Promise.resolve(true), client(ada), document);
-    await settled();
+  it("serves a signed-in visitor too: a profile they may see looks the same to everyone", async () => {
+    prefetchPublicProfile("ada", client(ada), document);
 
-    expect(takePrefetchedProfile("bob", true)).toBeNull();
-    expect(takePrefetchedProfile("ada", false)).toBeNull();
-    expect(takePrefetchedProfile("ada", true)).not.toBeNull();
+    expect(await profileAnswer("ada", true, never)).toBe(ada);
   });
 
-  it("asks anonymously when the first refresh fails", async () => {
-    prefetchPublicProfile("ada", Promise.reject(new Error("offline")), client(ada), document);
-    await settled();
+  it("is asked again with the session when a signed-in visitor was told not found (their own private profile)", async () => {
+    prefetchPublicProfile("ada", client(null), document);
+    const asked: string[] = [];
 
-    expect(takePrefetchedProfile("ada", false)).not.toBeNull();
+    expect(await profileAnswer("ada", true, () => client(ada, asked).publicProfile("ada"))).toBe(ada);
+    expect(asked).toEqual(["ada"]);
+  });
+
+  it("stays not found for a signed-out visitor", async () => {
+    prefetchPublicProfile("ada", client(null), document);
+
+    expect(await profileAnswer("ada", false, never)).toBeNull();
+  });
+
+  it("is asked again when the prefetch failed, and not used for another username", async () => {
+    const failing = { publicProfile: () => Promise.reject(new Error("offline")) } as unknown as ProfileClient;
+    prefetchPublicProfile("ada", failing, document);
+
+    expect(await profileAnswer("bob", false, async () => null)).toBeNull();
+    expect(await profileAnswer("ada", false, async () => ada)).toBe(ada);
   });
 
   it("preloads the picture with the srcset and sizes the page's <img> uses", async () => {
-    prefetchPublicProfile("ada", Promise.resolve(false), client(ada), document);
+    prefetchPublicProfile("ada", client(ada), document);
     await settled();
 
     const link = document.head.querySelector<HTMLLinkElement>('link[rel="preload"]');
@@ -69,8 +83,8 @@ describe("the public profile asked for before the app loads", () => {
   });
 
   it("preloads nothing for a profile without a picture, or none at all", async () => {
-    prefetchPublicProfile("ada", Promise.resolve(false), client({ ...ada, avatar: null }), document);
-    prefetchPublicProfile("bob", Promise.resolve(false), client(null), document);
+    prefetchPublicProfile("ada", client({ ...ada, avatar: null }), document);
+    prefetchPublicProfile("bob", client(null), document);
     await settled();
 
     expect(document.head.querySelector("link")).toBeNull();

@@ -6,7 +6,7 @@ import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { NotFound } from "../../../pages/NotFound";
 import { setDescription } from "../../../head";
-import { PUBLIC_AVATAR_SIZE, takePrefetchedProfile } from "../early";
+import { PUBLIC_AVATAR_SIZE, profileAnswer } from "../early";
 
 type State =
   | { step: "loading" }
@@ -36,7 +36,7 @@ export function PublicProfilePage({ username }: { username: string }) {
     const show = (next: State) => {
       if (live) setLoaded({ key: `${status}:${username}`, state: next });
     };
-    const answer = takePrefetchedProfile(username, status === "signed-in") ?? profiles.publicProfile(username);
+    const answer = profileAnswer(username, status === "signed-in", () => profiles.publicProfile(username));
     answer.then(
       (found) => {
         show(found ? { step: "found", profile: found } : { step: "missing" });
