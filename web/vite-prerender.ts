@@ -29,6 +29,31 @@ function replaceOnce(html: string, pattern: RegExp | string, replacement: string
   return html.replace(pattern, () => replacement);
 }
 
+/**
+ * What `/u/{username}` is served (nginx's `location /u/`, `vite preview` through `previewProfilePage`): the built
+ * index.html without the early download of the app's code. A profile's picture is painted by boot.ts, and the
+ * app's code starts downloading once it is on screen, so the two do not share the visitor's bandwidth before it.
+ */
+export const PROFILE_PAGE = "u.html";
+const APP_PRELOAD = /<link rel="modulepreload" crossorigin fetchpriority="low" href="[^"]+">\n?/;
+
+export function profilePage(index: string): string {
+  return replaceOnce(index, APP_PRELOAD, "", "preload of the app's code");
+}
+
+/** `vite preview` answers `/u/{username}` with PROFILE_PAGE, as nginx does. */
+function previewProfilePage(): Plugin {
+  return {
+    name: "prerender:profile-page",
+    configurePreviewServer(server) {
+      server.middlewares.use((request, _response, next) => {
+        if (request.url !== undefined && /^\/u\/[^/?#]+\/?(\?.*)?$/.test(request.url)) request.url = `/${PROFILE_PAGE}`;
+        next();
+      });
+    },
+  };
+}
+
 /** index.html (as built) with the page's markup in #root, marked with its path, and the page's head. */
 export function prerenderedPage(template: string, path: string, { html, head }: Prerendered): string {
   let page = template;
@@ -71,7 +96,7 @@ function preloadApp(): Plugin {
 }
 
 export function prerender(): Plugin[] {
-  return [preloadApp(), prerenderPages()];
+  return [preloadApp(), prerenderPages(), previewProfilePage()];
 }
 
 function prerenderPages(): Plugin {
@@ -109,6 +134,8 @@ function prerenderPages(): Plugin {
         for (const [path, file] of Object.entries(server.PRERENDERED)) {
           writeFileSync(join(outDir, file), prerenderedPage(template, path, server.render(path)));
         }
+        const index = readFileSync(join(outDir, "index.html"), "utf8");
+        writeFileSync(join(outDir, PROFILE_PAGE), profilePage(index));
       } finally {
         rmSync(serverDir, { recursive: true, force: true });
       }

@@ -99,6 +99,8 @@ def test_reverse_proxy_serves_both_apis_and_the_web_app_from_one_origin() -> Non
     ):
         assert re.search(rf"location {re.escape(path)} {{ proxy_pass http://{upstream}; }}", conf), path
     assert "try_files $uri $uri.html /index.html" in conf
+    # A public profile gets the page built for it (web/vite-prerender.ts: PROFILE_PAGE).
+    assert re.search(r"location /u/ \{\s*root /usr/share/nginx/html;\s*try_files /u.html =404;\s*\}", conf)
 
 
 # A browser path (with its query) -> the service that must answer it; None: the web app itself (the SPA).

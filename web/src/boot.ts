@@ -17,7 +17,20 @@ applyTheme(storedTheme());
 bootstrapSession().catch(() => undefined);
 
 const username = publicProfileUsername(window.location.pathname);
-if (username !== null) prefetchPublicProfile(username, new ProfileClient(defaultAuth));
+const profile = username === null ? null : prefetchPublicProfile(username, new ProfileClient(defaultAuth));
+
+/**
+ * On a public profile, the app starts once the profile is painted, its picture included, or `PROFILE_WAIT_MS`
+ * after this script started, whichever is first: the app's first render then takes over the card the visitor
+ * already sees (the picture decoded, so the swap shows no gap), instead of replacing it with "Loading…" or an
+ * empty frame while the answer or the picture is on its way. The app's code downloads meanwhile; the page's
+ * links are plain links, which work before it runs.
+ */
+const PROFILE_WAIT_MS = 1000;
+function profileAnswered(): Promise<void> {
+  if (profile === null) return Promise.resolve();
+  return Promise.race([profile, new Promise<void>((resolve) => setTimeout(resolve, PROFILE_WAIT_MS))]);
+}
 
 /** After the next frame is painted; at once in a background tab, which paints nothing until it is shown. */
 function afterFirstPaint(): Promise<void> {
@@ -27,4 +40,4 @@ function afterFirstPaint(): Promise<void> {
   });
 }
 
-void afterFirstPaint().then(() => import("./main"));
+void Promise.all([afterFirstPaint(), profileAnswered()]).then(() => import("./main"));

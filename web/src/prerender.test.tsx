@@ -3,7 +3,7 @@ import { hydrateRoot } from "react-dom/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { PRERENDERED, render } from "./prerender";
-import { prerenderedPage } from "../vite-prerender";
+import { prerenderedPage, profilePage } from "../vite-prerender";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -62,6 +62,17 @@ describe("the prerendered pages", () => {
     expect(page).toContain("<title>Profile pictures</title>");
     expect(page).toContain('content="The app."');
     expect(page).toContain('<div id="root" data-prerendered="/">');
+  });
+
+  it("serves a public profile index.html without the early download of the app's code, and nothing else less", () => {
+    const index =
+      '<link rel="modulepreload" crossorigin href="/assets/problem-1.js">\n' +
+      '<link rel="modulepreload" crossorigin fetchpriority="low" href="/assets/main-1.js">\n' +
+      '<div id="root" data-prerendered="/"></div>';
+    expect(profilePage(index)).toBe(
+      '<link rel="modulepreload" crossorigin href="/assets/problem-1.js">\n<div id="root" data-prerendered="/"></div>',
+    );
+    expect(() => profilePage('<div id="root"></div>')).toThrow(/preload of the app's code/);
   });
 
   it("refuses a template it cannot fill", () => {

@@ -6,7 +6,7 @@ import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { NotFound } from "../../../pages/NotFound";
 import { setDescription } from "../../../head";
-import { PUBLIC_AVATAR_SIZE, profileAnswer } from "../early";
+import { PUBLIC_AVATAR_SIZE, prefetchedProfile, profileAnswer } from "../early";
 
 type State =
   | { step: "loading" }
@@ -27,7 +27,13 @@ export function PublicProfilePage({ username }: { username: string }) {
   // What was loaded, for which visitor and username: anything else is still loading.
   const [loaded, setLoaded] = useState<{ key: string; state: State } | null>(null);
   const key = `${status}:${username}`;
-  const state: State = loaded?.key === key ? loaded.state : LOADING;
+  // Until then, the profile boot.ts already has (and painted), as it was when this page mounted: it looks the same
+  // to every visitor who may see it.
+  const [early] = useState<State | null>(() => {
+    const found = prefetchedProfile(username);
+    return found ? { step: "found", profile: found } : null;
+  });
+  const state: State = loaded?.key === key ? loaded.state : (early ?? LOADING);
 
   useEffect(() => {
     // Wait until we know whether someone is signed in: an owner sees their own private profile.
