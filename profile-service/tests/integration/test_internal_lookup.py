@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from pymongo import monitoring
 
 from profile_service.app import create_app
 from profile_service.config import Settings
 from profile_service.services import build
 from tests.conftest import Client, TokenFactory, auth, wait_until_ready
 from tests.fakes import FakeAssets
+from tests.integration.commands import COMMANDS
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
 INTERNAL = "profile-service-internal"
@@ -175,31 +175,6 @@ def test_lookup_etag_answers_304_until_a_profile_changes(client: Client, token: 
     assert changed.json()["profiles"]["u1"]["display_name"] == "Alice"
 
 
-class Commands(monitoring.CommandListener):
-    """Commands sent to one database's request-path collections while armed (PyMongo's global listeners attach to
-    clients created later; the outbox worker polls its own collection meanwhile)."""
-
-    COLLECTIONS = ("profiles", "deleted_users", "upload_intents", "profile_changes", "counters")
-
-    def __init__(self) -> None:
-        self.database: str | None = None
-        self.seen: list[tuple[str, object]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name == self.database and event.command.get(event.command_name) in self.COLLECTIONS:
-            self.seen.append((event.command_name, event.command.get(event.command_name)))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-COMMANDS = Commands()
-monitoring.register(COMMANDS)
-
-
 def test_lookup_of_100_users_is_one_round_trip(settings: Settings, token: TokenFactory) -> None:
     with TestClient(create_app(services=build(settings))) as client:
         deadline = time.monotonic() + 10
@@ -209,12 +184,8 @@ def test_lookup_of_100_users_is_one_round_trip(settings: Settings, token: TokenF
         for i in range(60):
             client.get("/profiles/me", headers=auth(token(f"u{i}", f"user{i}")))
         ids = [f"u{i}" for i in range(100)]
-        COMMANDS.database, COMMANDS.seen = settings.database, []
-        try:
+        with COMMANDS.recording(settings.database) as seen:
             response = client.post(LOOKUP, json={"user_ids": ids}, headers=reader(token))
-            seen = list(COMMANDS.seen)
-        finally:
-            COMMANDS.database = None
 
     assert response.status_code == 200
     assert len(response.json()["profiles"]) == 60

@@ -7,44 +7,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 
 from profile_service.avatars.ordering import Verdict
 from profile_service.profiles.documents import avatar_document, pending_document
 from profile_service.profiles.repository import ProfileRepository
 from service_kit.mongo import Database
+from tests.integration.commands import COMMANDS
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
 
 
-class Commands(monitoring.CommandListener):
-    """The names of the commands sent to the profiles collection, in order."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command.get(event.command_name) == "profiles":
-            self.sent.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-Instances = tuple[Database, Commands, Database]
+Instances = tuple[Database, Database]
 
 
 @pytest.fixture
 async def instances(mongodb_uri: str, database_name: str) -> AsyncIterator[Instances]:
-    """Two clients on one database, as two instances of the service: the first one's commands are recorded."""
-    commands = Commands()
-    first: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri, tz_aware=True, event_listeners=[commands])
+    """Two clients on one database, as two instances of the service."""
+    first: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri, tz_aware=True)
     second: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri, tz_aware=True)
     try:
-        yield first[database_name], commands, second[database_name]
+        yield first[database_name], second[database_name]
     finally:
         await first.close()
         await second.close()
@@ -72,17 +55,17 @@ async def apply(profiles: ProfileRepository, seq: int) -> Verdict:
 
 
 async def test_an_apply_from_a_fresh_guess_costs_one_write_and_no_read(
-    instances: Instances,
+    instances: Instances, database_name: str
 ) -> None:
-    db, commands, _ = instances
+    db, _ = instances
     profiles = ProfileRepository(db, lambda: NOW)
     await profiles.ensure("u1", "ada")
-    commands.sent.clear()
 
-    assert await apply(profiles, 1) is Verdict.APPLY
-    assert await apply(profiles, 2) is Verdict.APPLY
+    with COMMANDS.recording(database_name) as sent:
+        assert await apply(profiles, 1) is Verdict.APPLY
+        assert await apply(profiles, 2) is Verdict.APPLY
 
-    assert commands.sent == ["findAndModify", "findAndModify"]
+    assert sent == [("findAndModify", "profiles"), ("findAndModify", "profiles")]
     doc = await db["profiles"].find_one({"_id": "u1"})
     assert doc is not None
     assert doc["avatar"]["public_id"] == "profiles/u1/2"
@@ -90,44 +73,44 @@ async def test_an_apply_from_a_fresh_guess_costs_one_write_and_no_read(
 
 
 async def test_a_guess_made_stale_by_another_instance_is_decided_on_a_read(
-    instances: Instances,
+    instances: Instances, database_name: str
 ) -> None:
-    db, commands, other_db = instances
+    db, other_db = instances
     mine, other = ProfileRepository(db, lambda: NOW), ProfileRepository(other_db, lambda: NOW)
     await mine.ensure("u1", "ada")  # this instance now believes: nothing shown, applied_seq 0
     assert await apply(other, 5) is Verdict.APPLY
-    commands.sent.clear()
 
     # Older than what the other instance showed: superseded, though the guess said the profile was empty.
-    assert await apply(mine, 3) is Verdict.SUPERSEDED
+    with COMMANDS.counting(database_name) as stale:
+        assert await apply(mine, 3) is Verdict.SUPERSEDED
     # The guess's compare-and-set missed; the read decided.
-    assert commands.sent == ["findAndModify", "find"]
-    commands.sent.clear()
+    assert stale == ["findAndModify", "find"]
     # Newer: applied from the state that read left (no read again), retiring the other instance's picture.
-    assert await apply(mine, 7) is Verdict.APPLY
-    assert commands.sent == ["findAndModify"]
+    with COMMANDS.counting(database_name) as fresh:
+        assert await apply(mine, 7) is Verdict.APPLY
+    assert fresh == ["findAndModify"]
 
     doc = await db["profiles"].find_one({"_id": "u1"})
     assert doc is not None
     assert (doc["applied_seq"], doc["avatar"]["public_id"], doc["retired"]) == (7, "profiles/u1/7", ["profiles/u1/5"])
 
 
-async def test_a_guess_that_would_not_apply_is_checked_by_a_read(instances: Instances) -> None:
-    db, commands, _ = instances
+async def test_a_guess_that_would_not_apply_is_checked_by_a_read(instances: Instances, database_name: str) -> None:
+    db, _ = instances
     profiles = ProfileRepository(db, lambda: NOW)
     await profiles.ensure("u1", "ada")
     assert await apply(profiles, 4) is Verdict.APPLY
-    commands.sent.clear()
 
-    assert await apply(profiles, 4) is Verdict.ALREADY_APPLIED
-    assert await apply(profiles, 2) is Verdict.SUPERSEDED
-    assert commands.sent == ["find", "find"]
+    with COMMANDS.recording(database_name) as sent:
+        assert await apply(profiles, 4) is Verdict.ALREADY_APPLIED
+        assert await apply(profiles, 2) is Verdict.SUPERSEDED
+    assert sent == [("find", "profiles"), ("find", "profiles")]
 
 
 async def test_an_upload_put_under_review_by_another_instance_is_cleared_only_by_a_newer_apply(
     instances: Instances,
 ) -> None:
-    db, _, other_db = instances
+    db, other_db = instances
     mine, other = ProfileRepository(db, lambda: NOW), ProfileRepository(other_db, lambda: NOW)
     await mine.ensure("u1", "ada")  # this instance believes nothing is under review
     review = pending_document(

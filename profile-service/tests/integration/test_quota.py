@@ -16,7 +16,7 @@ import httpx
 import msgspec
 import pytest
 from litestar.testing import TestClient
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 
 from profile_service.app import create_app
 from profile_service.avatars.quota import QuotaExceeded, QuotaLimits
@@ -26,6 +26,7 @@ from profile_service.services import Services, build, running
 from service_kit.clock import to_ms, utc_now
 from tests.conftest import Client, TokenFactory, auth
 from tests.fakes import FakeAssets, MovableClock
+from tests.integration.commands import COMMANDS
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
 RAPID = 300
@@ -284,41 +285,6 @@ async def test_reconciliation_expiring_an_upload_drops_it_from_the_open_ones(
         doc = await services.mongo.db["profiles"].find_one({"_id": "u1"})
         assert doc is not None
         assert ticket["upload_id"] not in doc["open_uploads"]
-
-
-class Commands(monitoring.CommandListener):
-    """The commands sent to one database's request-path collections while armed (registered once per process:
-    PyMongo's global listeners attach to every client created afterwards and cannot be removed). The outbox is
-    left out: its worker polls it on its own schedule."""
-
-    COLLECTIONS = ("profiles", "upload_intents", "deleted_users", "counters", "profile_changes")
-
-    def __init__(self) -> None:
-        self.database: str | None = None
-        self.seen: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name == self.database and event.command.get(event.command_name) in self.COLLECTIONS:
-            self.seen.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    @contextmanager
-    def counting(self, database: str) -> Iterator[list[str]]:
-        """The commands sent to `database` inside the block."""
-        self.database, self.seen = database, []
-        try:
-            yield self.seen
-        finally:
-            self.database = None
-
-
-COMMANDS = Commands()
-monitoring.register(COMMANDS)
 
 
 @contextmanager
