@@ -42,6 +42,10 @@ class Family(msgspec.Struct, kw_only=True):
     token_hash: str | None = None
     spent_hashes: list[str] = msgspec.field(default_factory=list)
 
+    def issued(self, token_hash: str) -> bool:
+        """Whether the family issued this token hash: its current token or one of the spent ones it keeps."""
+        return token_hash == self.token_hash or token_hash in self.spent_hashes
+
     @property
     def authenticated_at(self) -> datetime:
         """When the person last authenticated in this session."""

@@ -202,7 +202,7 @@ class SessionService:
                 # Either the thief or the victim is replaying: we cannot tell which, so end the session for both.
                 await self._families.revoke(known.id, now)
                 logger.warning("refresh token reused; session revoked", extra={"sid": known.id})
-            if known is not None and token_hash in (known.token_hash, *known.spent_hashes):
+            if known is not None and known.issued(token_hash):
                 await self._refuse_if_suspended(known.user_id)
             raise Unauthorized(BAD_REFRESH)
         return await self._rotated(family, refresh_token)
@@ -250,7 +250,7 @@ class SessionService:
         token_hash = hash_refresh_token(presented)
         if (family_id := family_of(presented)) is not None:
             family = await self._families.get(family_id)
-            if family is not None and token_hash in (family.token_hash, *family.spent_hashes):
+            if family is not None and family.issued(token_hash):
                 await self._families.revoke(family.id, self._clock())
         elif (known := await self._refresh_tokens.get(token_hash)) is not None:
             await self._families.revoke(known.family_id, self._clock())
