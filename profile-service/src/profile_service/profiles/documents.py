@@ -40,20 +40,25 @@ class OrderingState:
     pending_seq: int
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> "OrderingState | None":
-        """The state in `doc`, or None when `doc` lacks a field a compare-and-set could pin (an old document)."""
-        applied_seq, pending_seq = doc.get("applied_seq"), doc.get("pending_seq")
-        avatar = doc.get("avatar") if "avatar" in doc else False
-        if not isinstance(applied_seq, int) or not isinstance(pending_seq, int) or avatar is False:
-            return None
+    def read(cls, doc: dict[str, Any]) -> "tuple[OrderingState, bool]":
+        """The state in `doc`, an absent field read as none, and whether `doc` holds every field a
+        compare-and-set pins (an old document may lack `pending_seq`: the next apply's write adds it)."""
+        applied_seq, pending_seq, avatar = doc.get("applied_seq"), doc.get("pending_seq"), doc.get("avatar")
         shown = avatar if isinstance(avatar, dict) else {}
         public_id, intent_id = shown.get("public_id"), shown.get("intent_id")
-        return cls(
-            applied_seq,
+        state = cls(
+            applied_seq if isinstance(applied_seq, int) else 0,
             public_id if isinstance(public_id, str) else None,
             intent_id if isinstance(intent_id, str) else None,
-            pending_seq,
+            pending_seq if isinstance(pending_seq, int) else 0,
         )
+        return state, isinstance(applied_seq, int) and isinstance(pending_seq, int) and "avatar" in doc
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> "OrderingState | None":
+        """The state in `doc`, or None when `doc` lacks a field a compare-and-set could pin (an old document)."""
+        state, complete = cls.read(doc)
+        return state if complete else None
 
 
 def _preferences(raw: object) -> Preferences:

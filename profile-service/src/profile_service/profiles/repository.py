@@ -424,16 +424,9 @@ class ProfileRepository:
                 doc = await self._collection.find_one({"_id": user_id}, _ORDERING_FIELDS)
                 if doc is None:
                     raise NotFound("There is no profile for this user.")
-                read = OrderingState.from_document(doc)
-                # An old document lacks a field (`pending_seq`): read as absent, and the write below adds it.
-                state = read or OrderingState(
-                    int(doc.get("applied_seq") or 0),
-                    (doc.get("avatar") or {}).get("public_id"),
-                    (doc.get("avatar") or {}).get("intent_id"),
-                    int(doc.get("pending_seq") or 0),
-                )
+                state, complete = OrderingState.read(doc)
                 retired, guessed = tuple(doc.get("retired") or ()), False
-                self._remember_ordering(user_id, read)
+                self._remember_ordering(user_id, state if complete else None)
                 # A lost compare-and-set means another apply raised `applied_seq`, which only ever grows until it
                 # passes `seq` (then `decide` stops us), or a newer upload went under review: that is progress,
                 # not a failure. Only a miss with nothing changed counts towards giving up, so contention never
