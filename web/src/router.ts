@@ -48,5 +48,3 @@ export function navigate(to: string, { replace = false } = {}): void {
   window.dispatchEvent(new Event(EVENT));
   window.scrollTo?.(0, 0);
 }
-
-export { publicProfileUsername, safeNext } from "./paths";

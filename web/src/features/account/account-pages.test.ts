@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { publicProfileUsername } from "../../router";
+import { publicProfileUsername } from "../../paths";
 import { websiteInput } from "../profile/website";
 import { groupSecret } from "./setupKey";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../../api/problem";
-import { safeNext } from "../../router";
+import { safeNext } from "../../paths";
 import { mfaSignInMessage, reauthErrors } from "../account/messages";
 import { passkeyMessage } from "../passkeys/messages";
 import { registerErrors, signInMessage, validate } from "./messages";

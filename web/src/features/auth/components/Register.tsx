@@ -1,7 +1,8 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { PASSWORD_MIN } from "../../account/messages";
 import { Field } from "../../../components/Field";
-import { navigate, safeNext, useHydrated, useLocation } from "../../../router";
+import { navigate, useHydrated, useLocation } from "../../../router";
+import { safeNext } from "../../../paths";
 import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";

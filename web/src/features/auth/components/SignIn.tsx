@@ -1,7 +1,8 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { mfaSignInMessage } from "../../account/messages";
 import { Field } from "../../../components/Field";
-import { navigate, safeNext, useLocation } from "../../../router";
+import { navigate, useLocation } from "../../../router";
+import { safeNext } from "../../../paths";
 import { Link } from "../../../components/Link";
 import { useSession } from "../../../session";
 import { useSubmit } from "../../../hooks/useSubmit";
