@@ -6,12 +6,13 @@ import secrets
 from datetime import timedelta
 
 from litestar import Controller, delete, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from profile_service.auth import Caller, Claims, UserId
 from profile_service.avatars.apply import UploadApplier
-from profile_service.avatars.cloudinary import AssetStore, CloudinaryAccount, CloudinaryUnavailable
+from profile_service.avatars.cloudinary import CloudinaryUnavailable
 from profile_service.avatars.intents import Intent, IntentRepository, new_intent
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState
@@ -20,6 +21,7 @@ from profile_service.avatars.signing import signed_timestamp, upload_fields, ver
 from profile_service.config import Settings
 from profile_service.metrics import Metrics
 from profile_service.profiles.repository import ProfileRepository
+from profile_service.services import provide_applier, provide_intents, services_of
 from service_kit.clock import from_ms, to_ms
 from service_kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests
 from service_kit.openapi import BEARER, problems
@@ -46,7 +48,12 @@ async def _own_intent(intents: IntentRepository, user_id: str, upload_id: str) -
 
 
 class AvatarController(Controller):
-    """`/profiles/me/avatar*`: every route needs the owner's access token."""
+    """`/profiles/me/avatar*`: every route needs the owner's access token.
+
+    The upload path (sign, status, confirm) declares one dependency, the caller, and takes the services from
+    `state` through their providers, as the hot profile reads do: Litestar resolves a handler's independent
+    dependencies concurrently in an anyio task group, a cost per request (bench/README.md, "The seeds' way").
+    """
 
     tags = ["avatar"]
     security = BEARER
@@ -73,15 +80,7 @@ class AvatarController(Controller):
             }
         ),
     )
-    async def sign(
-        self,
-        caller: Caller,
-        profiles: NamedDependency[ProfileRepository],
-        intents: NamedDependency[IntentRepository],
-        settings: NamedDependency[Settings],
-        account: NamedDependency[CloudinaryAccount],
-        metrics: NamedDependency[Metrics],
-    ) -> UploadTicket:
+    async def sign(self, caller: Caller, state: State) -> UploadTicket:
         """Signed, short-lived parameters for uploading a new picture straight to Cloudinary.
 
         POST `fields` plus `file` as multipart/form-data to `upload_url`, then poll `status_url`. Every value in
@@ -91,6 +90,14 @@ class AvatarController(Controller):
         """
         if not _SAFE_ID.match(caller.sub):
             raise Forbidden("This account cannot upload pictures (unsupported user id).")
+        services = services_of(state)
+        profiles, intents, settings, metrics = (
+            services.profiles,
+            provide_intents(state),
+            services.settings,
+            services.metrics,
+        )
+        account = services.account
         upload_id = secrets.token_hex(12)
         public_id = f"{settings.avatar_prefix}/{caller.sub}/{upload_id}"
         # Two round trips, the reservation and the intent, when this instance knows the user's quota state (it
@@ -145,8 +152,7 @@ class AvatarController(Controller):
         self,
         upload_id: FromPath[str],
         user_id: UserId,
-        intents: NamedDependency[IntentRepository],
-        profiles: NamedDependency[ProfileRepository],
+        state: State,
     ) -> UploadStatus:
         """Where one of the caller's uploads stands: pending, awaiting_moderation (uploaded, under review: nobody
         else sees it yet), applied, superseded, rejected or expired.
@@ -154,8 +160,8 @@ class AvatarController(Controller):
         `avatar` is set while this upload is the profile's picture; `reason` says why one was rejected (a
         moderator's reason included).
         """
-        intent = await _own_intent(intents, user_id, upload_id)
-        return await _status(intent, profiles)
+        intent = await _own_intent(provide_intents(state), user_id, upload_id)
+        return await _status(intent, services_of(state).profiles)
 
     @post(
         "/profiles/me/avatar/uploads/{upload_id:str}/confirm",
@@ -176,11 +182,7 @@ class AvatarController(Controller):
         upload_id: FromPath[str],
         data: JSONBody[ConfirmUpload],
         user_id: UserId,
-        intents: NamedDependency[IntentRepository],
-        profiles: NamedDependency[ProfileRepository],
-        applier: NamedDependency[UploadApplier],
-        assets: NamedDependency[AssetStore],
-        account: NamedDependency[CloudinaryAccount],
+        state: State,
     ) -> UploadStatus:
         """Confirm an upload without waiting for Cloudinary's notification (e.g. a laptop behind NAT).
 
@@ -188,20 +190,21 @@ class AvatarController(Controller):
         the API secret and reads the asset from Cloudinary itself before applying it, through the same path as
         the webhook. Applying the same upload twice changes nothing; an older upload never replaces a newer one.
         """
+        services, intents = services_of(state), provide_intents(state)
         intent = await _own_intent(intents, user_id, upload_id)
-        if not verify_response_signature(account, intent.public_id, data.version, data.signature):
+        if not verify_response_signature(services.account, intent.public_id, data.version, data.signature):
             logger.warning("confirm: response signature mismatch", extra={"intent_id": intent.id})
             raise BadRequest("The upload response signature does not match this upload.")
         try:
-            asset = await assets.resource(intent.public_id)
+            asset = await services.assets.resource(intent.public_id)
         except CloudinaryUnavailable as exc:
             raise ServiceUnavailable(
                 "Cloudinary is not answering; try again shortly.", headers={"Retry-After": "2"}
             ) from exc
         if asset is None or asset.version != data.version:
             raise Conflict("Cloudinary does not hold this version of the upload.")
-        await applier.apply(intent, asset, "confirm")
-        return await _status(await _own_intent(intents, user_id, upload_id), profiles)
+        await provide_applier(state).apply(intent, asset, "confirm")
+        return await _status(await _own_intent(intents, user_id, upload_id), services.profiles)
 
     @delete(
         "/profiles/me/avatar",
