@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from profile_service.app import create_app
 from profile_service.config import Settings
 from tests.conftest import Client, TokenFactory, auth, wait_until_ready
+from tests.integration.commands import COMMANDS
 from tests.integration.helpers import post_notification, sign_upload, upload_notification
 
 # Routes anyone may call: probes, metrics, the schema, Cloudinary's webhook (signed), public profiles.
@@ -154,6 +155,24 @@ def test_a_verified_upload_notification_sets_the_avatar(client: Client, token: T
     assert set(avatar["variants"]) == {"64", "128", "256", "512"}
     assert "/upload/c_fill,g_face,h_256,w_256/v1700000000/" in avatar["variants"]["256"]
     assert client.get(ticket["status_url"], headers=auth(bearer)).json()["status"] == "applied"
+
+
+def test_the_status_of_a_pending_upload_reads_no_profile_and_of_an_applied_one_shows_the_picture(
+    client: Client, token: TokenFactory, settings: Settings
+) -> None:
+    bearer = token("u1")
+    ticket = sign_upload(client, bearer)
+
+    with COMMANDS.recording(settings.database) as pending_commands:
+        pending = client.get(ticket["status_url"], headers=auth(bearer)).json()
+    post_notification(client, upload_notification(ticket["public_id"]))
+    with COMMANDS.recording(settings.database) as applied_commands:
+        applied = client.get(ticket["status_url"], headers=auth(bearer)).json()
+
+    assert (pending["status"], pending["avatar"]) == ("pending", None)
+    assert pending_commands == [("find", "upload_intents")]
+    assert (applied["status"], applied["avatar"]["public_id"]) == ("applied", ticket["public_id"])
+    assert applied_commands == [("find", "upload_intents"), ("find", "profiles")]
 
 
 @pytest.mark.parametrize("how", ["forged", "stale", "future", "altered", "unsigned"])

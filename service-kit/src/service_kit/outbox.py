@@ -132,15 +132,20 @@ class JobQueue(Generic[JobT]):
     async def finish(self, job: JobT, finished: Finished | None = None) -> bool:
         """Mark a job we hold done; False if our lease was lost to another instance meanwhile."""
         finished = finished or Finished()
+        # A TTL field must be a real datetime, and the stand-in keeps datetimes only inside sub-documents written
+        # whole or at insert: `purge` is set as a whole sub-document, in the same single update as the rest.
         update: dict[str, Any] = {
-            "$set": {**finished.set, "status": DONE, "lease_until_ms": 0, "finished_ms": self.now_ms()},
+            "$set": {
+                **finished.set,
+                "status": DONE,
+                "lease_until_ms": 0,
+                "finished_ms": self.now_ms(),
+                "purge": {"at": self._clock() + DONE_RETENTION},
+            },
         }
         if finished.unset:
             update["$unset"] = dict.fromkeys(finished.unset, "")
         result = await self.collection.update_one({"_id": job.id, "owner": job.owner, "status": PENDING}, update)
-        # A TTL field must be a real datetime, and the stand-in keeps datetimes only inside sub-documents written
-        # whole or at insert; the purge is housekeeping, so it may be a little late or never.
-        await self.collection.update_one({"_id": job.id}, {"$set": {"purge": {"at": self._clock() + DONE_RETENTION}}})
         return result.matched_count == 1
 
     async def release(self, job: JobT, error: str, *, delay_seconds: float, dead: bool) -> None:

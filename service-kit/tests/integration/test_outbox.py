@@ -97,6 +97,7 @@ async def test_finish_records_the_domains_fields_and_a_purge_time_only_while_hol
     [stolen] = await jobs.claim("b", 30)
 
     lost = await jobs.finish(held, Finished(set={"outcome": "sent"}))
+    after_lost = await jobs.get("mail:1")
     won = await jobs.finish(stolen, Finished(set={"outcome": "sent"}, unset=("payload",)))
 
     assert (lost, won) == (False, True)
@@ -104,6 +105,9 @@ async def test_finish_records_the_domains_fields_and_a_purge_time_only_while_hol
     assert stored is not None
     assert (stored["status"], stored["outcome"], stored["owner"], "payload" in stored) == (DONE, "sent", "b", False)
     assert stored["purge"]["at"] > clock.now
+    # One update, only while holding the lease: the lost finish wrote nothing, not even the purge time.
+    assert after_lost is not None
+    assert (after_lost["status"], "purge" in after_lost, "outcome" in after_lost) == (PENDING, False, False)
 
 
 async def test_a_failing_job_is_retried_with_backoff_then_dead_lettered(

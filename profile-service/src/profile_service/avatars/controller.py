@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from profile_service.auth import Caller, Claims, UserId
 from profile_service.avatars.apply import UploadApplier
 from profile_service.avatars.cloudinary import CloudinaryUnavailable
-from profile_service.avatars.intents import Intent, IntentRepository, new_intent
+from profile_service.avatars.intents import Intent, IntentRepository, IntentStatus, new_intent
 from profile_service.avatars.policy import AvatarPolicy
 from profile_service.avatars.quota import QuotaExceeded, QuotaLimits, QuotaState
 from profile_service.avatars.schemas import ConfirmUpload, UploadStatus, UploadTicket
@@ -255,8 +255,14 @@ async def _reserve(
 
 
 async def _status(intent: Intent, profiles: ProfileRepository) -> UploadStatus:
-    profile = await profiles.get(intent.user_id)
-    current = profile.avatar if profile.avatar is not None and profile.avatar.public_id == intent.public_id else None
+    current = None
+    # Only an applied upload can be the profile's picture, so the polls of one still pending read no profile. (The
+    # apply writes the profile before it marks the intent: a poll in between answers `pending` without the
+    # picture, and the next poll both.)
+    if intent.status is IntentStatus.APPLIED:
+        profile = await profiles.get(intent.user_id)
+        if profile.avatar is not None and profile.avatar.public_id == intent.public_id:
+            current = profile.avatar
     return UploadStatus(
         upload_id=intent.id,
         public_id=intent.public_id,
