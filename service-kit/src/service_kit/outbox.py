@@ -29,6 +29,8 @@ from service_kit.tracing import Tracing, current_traceparent
 logger = logging.getLogger(__name__)
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+# Jobs one claim takes at most; a worker whose claim came back short has nothing more due until it is woken.
+CLAIM_LIMIT = 20
 # Finished jobs are kept this long for inspection, then purged by TTL (housekeeping only).
 DONE_RETENTION = timedelta(days=7)
 
@@ -109,7 +111,7 @@ class JobQueue(Generic[JobT]):
         self.wake()
         return True
 
-    async def claim(self, owner: str, lease_seconds: float, limit: int = 20) -> list[JobT]:
+    async def claim(self, owner: str, lease_seconds: float, limit: int = CLAIM_LIMIT) -> list[JobT]:
         """Claim up to `limit` due jobs whose lease has lapsed; each claim is one compare-and-set."""
         now = self.now_ms()
         cursor = (
@@ -226,16 +228,21 @@ class JobWorker(Generic[JobT]):
         return len(jobs)
 
     async def run(self) -> None:
-        """Work until cancelled: at once while there is work, else on wake-up or every poll interval."""
+        """Work until cancelled: at once while there is work, else on wake-up or every poll interval.
+
+        The wake-up is cleared before each claim, so a job enqueued while a batch runs wakes the next one; a
+        claim that came back short of the limit found everything then due, so no second claim is sent to learn
+        that nothing is left (one command less per batch).
+        """
         while True:
+            self._wake.clear()
             try:
-                if await self.run_once():
+                if await self.run_once() >= CLAIM_LIMIT:
                     continue
             except PyMongoError as exc:
                 logger.warning("%s: database unavailable (%s)", self.name, type(exc).__name__)
             except Exception:
                 logger.exception("%s: unexpected error", self.name)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._retry.poll_seconds)
 

@@ -10,7 +10,18 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from service_kit.outbox import DEAD, DONE, PENDING, Finished, Job, JobQueue, JobWorker, Retry, create_job_indexes
+from service_kit.outbox import (
+    CLAIM_LIMIT,
+    DEAD,
+    DONE,
+    PENDING,
+    Finished,
+    Job,
+    JobQueue,
+    JobWorker,
+    Retry,
+    create_job_indexes,
+)
 
 
 class Mail(Job, kw_only=True):
@@ -166,3 +177,38 @@ async def test_the_worker_performs_due_jobs_once_and_records_their_result(
     assert sum(counts) == 5 and list(again) == [0, 0]
     assert sorted(sent) == sorted(f"{n}@example.com" for n in range(5))
     assert await jobs.counts() == {DONE: 5}
+
+
+async def test_the_running_worker_is_woken_by_jobs_enqueued_during_a_batch_and_drains_more_than_one_claim(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    # A poll interval no test waits out: every job here must be reached through a wake-up or a full claim.
+    patient = Retry(lease_seconds=30, max_attempts=3, backoff_seconds=2, backoff_max_seconds=5, poll_seconds=600)
+    wake = asyncio.Event()
+    jobs: JobQueue[Mail] = JobQueue(collection, Mail, FakeClock(), wake)
+    sent: list[str] = []
+    all_sent = asyncio.Event()
+    total = CLAIM_LIMIT + 6
+
+    async def perform(job: Mail) -> Finished:
+        sent.append(job.id)
+        if job.id == "mail:first":
+            # Enqueued while its batch is being performed: the wake-up must not be lost to the batch's end.
+            await jobs.enqueue(Mail(id="mail:during", to="d@example.com"))
+        if len(sent) == total + 2:
+            all_sent.set()
+        return Finished()
+
+    worker = JobWorker("mail", jobs, perform, patient, wake=wake)
+    running = asyncio.create_task(worker.run())
+    try:
+        await jobs.enqueue(Mail(id="mail:first", to="f@example.com"))
+        for n in range(total):
+            await jobs.enqueue(Mail(id=f"mail:{n}", to=f"{n}@example.com"))
+        await asyncio.wait_for(all_sent.wait(), timeout=20)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+    assert sorted(sent) == sorted(["mail:first", "mail:during", *(f"mail:{n}" for n in range(total))])
+    assert await jobs.counts() == {DONE: total + 2}
