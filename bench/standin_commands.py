@@ -1,0 +1,167 @@
+"""Benchmark: what one MongoDB command costs the server and the client, by kind, with no HTTP in the way.
+
+Issue 16's rotation and webhook-burst goals are bound here by the database: the nx-27017 stand-in is a Python,
+SQLite-backed server that handles one command at a time. This measures that directly. ROUNDS sequential
+commands of each kind go through a bare `AsyncMongoClient` against a fresh database with auth-service's real
+indexes, and each side's CPU per command is reported: the server's from /proc, this process's from
+`time.process_time`. The kinds:
+- the account read of every refresh, `find` by `_id` on `users`;
+- a rotation's compare-and-set, `FamilyRepository.rotate` itself, on a family whose spent list is full;
+- a sign-in's family `insert`, `FamilyRepository.create`.
+
+The last row is the cap those costs put on rotations: one compare-and-set plus one account read, on a server
+that spends them one after another on one core. With `MONGODB_URI` (a real server, whose CPU is not ours to
+read) only the client side is reported. Run: `uv run python -m bench.standin_commands`.
+"""
+
+import asyncio
+import secrets
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from auth_service.sessions import repository as sessions
+from auth_service.sessions.repository import SPENT_KEPT, FamilyRepository
+from auth_service.sessions.schemas import Family
+from auth_service.users import repository as users
+from bench.cpu import cpu_seconds
+from bench.measure import Row, save
+from devstack.mongo import MongoServer, start_mongodb
+
+ROUNDS = 2000
+ACCOUNTS = 200  # distinct documents the commands cycle through, so no one document is hot
+
+
+class Kind:
+    """One kind of command: `run(i)` sends the i-th one."""
+
+    def __init__(self, name: str, run: Callable[[int], Awaitable[None]]) -> None:
+        self.name = name
+        self.run = run
+
+
+async def measure(server: MongoServer, kinds: list[Kind]) -> dict[str, dict[str, float | None]]:
+    """Microseconds of server and client CPU per command of each kind (server: None when not ours to read)."""
+    results: dict[str, dict[str, float | None]] = {}
+    for kind in kinds:
+        for i in range(ROUNDS // 10):  # warm-up: caches, the pool's connection, SQLite's pages
+            await kind.run(i)
+        server_before = cpu_seconds(server.pid) if server.pid else None
+        client_before, wall_before = time.process_time(), time.perf_counter()
+        for i in range(ROUNDS):
+            await kind.run(i)
+        wall = time.perf_counter() - wall_before
+        client = time.process_time() - client_before
+        server_cpu = None if server_before is None or server.pid is None else cpu_seconds(server.pid) - server_before
+        results[kind.name] = {
+            "server_us": None if server_cpu is None else round(server_cpu / ROUNDS * 1e6, 1),
+            "client_us": round(client / ROUNDS * 1e6, 1),
+            "wall_us": round(wall / ROUNDS * 1e6, 1),
+        }
+    return results
+
+
+async def run_against(server: MongoServer) -> dict[str, dict[str, float | None]]:
+    """Set up the documents and indexes, then measure every kind."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server.uri, tz_aware=True)
+    db = client["bench_standin"]
+    try:
+        await client.drop_database("bench_standin")
+        await users.create_indexes(db)
+        await sessions.create_indexes(db)
+        families = FamilyRepository(db[sessions.FAMILIES])
+        now = datetime.now(UTC)
+        await db["users"].insert_many(
+            [
+                {"_id": f"u{n}", "email": f"u{n}@example.com", "username": f"u{n}", "role": "user", "status": "active"}
+                for n in range(ACCOUNTS)
+            ]
+        )
+        current: dict[str, str] = {}
+        for n in range(ACCOUNTS):
+            spent = [secrets.token_hex(32) for _ in range(SPENT_KEPT)]
+            family = Family(
+                id=f"f{n}",
+                user_id=f"u{n}",
+                created_at=now,
+                expires_at=now + timedelta(days=30),
+                token_hash=secrets.token_hex(32),
+                spent_hashes=spent,
+            )
+            await families.create(family)
+            current[family.id] = family.token_hash or ""
+
+        async def read_account(i: int) -> None:
+            assert await db["users"].find_one({"_id": f"u{i % ACCOUNTS}"}) is not None
+
+        async def rotate(i: int) -> None:
+            family_id, new_hash = f"f{i % ACCOUNTS}", secrets.token_hex(32)
+            assert await families.rotate(family_id, current[family_id], new_hash, now) is not None
+            current[family_id] = new_hash
+
+        async def sign_in(i: int) -> None:
+            await families.create(
+                Family(
+                    id=secrets.token_hex(8),
+                    user_id=f"u{i % ACCOUNTS}",
+                    created_at=now,
+                    expires_at=now + timedelta(days=30),
+                    token_hash=secrets.token_hex(32),
+                )
+            )
+
+        kinds = [
+            Kind("find by _id (the account read)", read_account),
+            Kind("compare-and-set (a rotation)", rotate),
+            Kind("insert (a sign-in's family)", sign_in),
+        ]
+        return await measure(server, kinds)
+    finally:
+        await client.drop_database("bench_standin")
+        await client.close()
+
+
+def main() -> list[Row]:
+    """Measure against a fresh server (or MONGODB_URI), save, and return the rows."""
+    with tempfile.TemporaryDirectory(prefix="bench-standin-") as tmp:
+        server = start_mongodb(Path(tmp) / "mongo")
+        try:
+            results = asyncio.run(run_against(server))
+        finally:
+            server.stop()
+    rows = []
+    for name, cost in results.items():
+        measured = cost["server_us"] if cost["server_us"] is not None else cost["client_us"]
+        side = "server" if cost["server_us"] is not None else "client (server not measurable)"
+        rows.append(
+            Row(
+                name=f"{server.backend.split()[0]} command: {name}, {side} CPU",
+                value=float(measured or 0.0),
+                unit="us",
+                baseline=f"client {cost['client_us']} us, wall {cost['wall_us']} us per command, {ROUNDS} in turn",
+            )
+        )
+    find, cas = results["find by _id (the account read)"], results["compare-and-set (a rotation)"]
+    if find["server_us"] is not None and cas["server_us"] is not None:
+        per_rotation = find["server_us"] + cas["server_us"]
+        rows.append(
+            Row(
+                name="rotations/s the stand-in alone allows (one core)",
+                value=round(1e6 / per_rotation, 0),
+                unit="/s",
+                baseline=f"its CPU per rotation: {per_rotation:.0f} us (compare-and-set + account read)",
+            )
+        )
+    save("standin_commands", {"backend": server.backend, "rounds": ROUNDS, "results": results, "rows": rows})
+    return rows
+
+
+if __name__ == "__main__":
+    from bench.measure import table
+
+    print(table(main()))
