@@ -7,7 +7,12 @@ indexes, and each side's CPU per command is reported: the server's from /proc, t
 `time.process_time`. The kinds:
 - the account read of every refresh, `find` by `_id` on `users`;
 - a rotation's compare-and-set, `FamilyRepository.rotate` itself, on a family whose spent list is full;
-- a sign-in's family `insert`, `FamilyRepository.create`.
+- a sign-in's family `insert`, `FamilyRepository.create`;
+- the webhook's first command, `IntentRepository.by_public_id`, on `upload_intents` (profile-service's real
+  indexes, one of them a TTL index) holding 100 and then 4,000 intents. The stand-in enforces a TTL index by two
+  purge deletes on every access to the collection (neosqlite's `_auto_purge_ttl`), whose cost grows with the
+  collection; real MongoDB purges in a background task once a minute. The `profile webhook notifications
+  applied` row of `profile_service` runs with ~4,000-9,000 intents signed before it, hence its low rate.
 
 The last row is the cap those costs put on rotations: one compare-and-set plus one account read, on a server
 that spends them one after another on one core. With `MONGODB_URI` (a real server, whose CPU is not ours to
@@ -23,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from pymongo import AsyncMongoClient
 
 from auth_service.sessions import repository as sessions
@@ -32,9 +38,12 @@ from auth_service.users import repository as users
 from bench.cpu import cpu_seconds
 from bench.measure import Row, save
 from devstack.mongo import MongoServer, start_mongodb
+from profile_service.avatars import intents as intents_module
+from profile_service.avatars.intents import IntentRepository, new_intent
 
 ROUNDS = 2000
 ACCOUNTS = 200  # distinct documents the commands cycle through, so no one document is hot
+INTENTS = (100, 4000)  # upload_intents' sizes for the webhook's lookup
 
 
 class Kind:
@@ -120,10 +129,44 @@ async def run_against(server: MongoServer) -> dict[str, dict[str, float | None]]
             Kind("compare-and-set (a rotation)", rotate),
             Kind("insert (a sign-in's family)", sign_in),
         ]
-        return await measure(server, kinds)
+        results = await measure(server, kinds)
+        await intents_module.create_indexes(db)
+        intents = IntentRepository(db, lambda: now)
+        for size in INTENTS:
+            await fill_intents(db, size, now)
+
+            async def lookup(i: int, size: int = size) -> None:
+                n = i % size
+                assert await intents.by_public_id(f"avatars/u{n % ACCOUNTS}/{n:024x}") is not None
+
+            results |= await measure(server, [Kind(f"find by public_id (the webhook's first), {size} intents", lookup)])
+        return results
     finally:
         await client.drop_database("bench_standin")
         await client.close()
+
+
+async def fill_intents(db: Any, size: int, now: datetime) -> None:
+    """`upload_intents` up to `size` pending intents, as signing stores them (inserted in bulk: the stand-in's
+    purge on each access would make one insert at a time the slow part of the run)."""
+    have = await db["upload_intents"].count_documents({})
+    docs = [
+        msgspec.to_builtins(
+            new_intent(
+                intent_id=f"{n:024x}",
+                user_id=f"u{n % ACCOUNTS}",
+                public_id=f"avatars/u{n % ACCOUNTS}/{n:024x}",
+                seq=n,
+                created_at=now,
+                ttl_seconds=3600,
+                retention_days=30,
+            ),
+            builtin_types=(datetime,),
+        )
+        for n in range(have, size)
+    ]
+    if docs:
+        await db["upload_intents"].insert_many(docs)
 
 
 def main() -> list[Row]:
