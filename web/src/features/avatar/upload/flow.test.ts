@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../../../api/problem";
 import type { ConfirmUpload, UploadTicket } from "../../../api/types";
 import { UploadError } from "./errors";
-import { type Clock, type IntentState, type UploadApi, buildForm, uploadAvatar } from "./flow";
+import { type Clock, FIRST_POLL_MS, type IntentState, type UploadApi, buildForm, uploadAvatar } from "./flow";
 import type { PostResult, Transport } from "./transport";
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
@@ -100,7 +100,8 @@ describe("uploadAvatar", () => {
     expect(outcome.state.status).toBe("applied");
     expect(outcome.confirmedByClient).toBe(false);
     expect(api.confirmed).toEqual([]);
-    expect(clock.slept).toEqual([500, 500]);
+    // The first poll waits for the notification Cloudinary sends after its answer; then every 500 ms.
+    expect(clock.slept).toEqual([FIRST_POLL_MS, 500, 500]);
     expect(progress.at(-1)).toBe(1);
     expect(progress).toContain(0.5);
     expect(phases).toEqual(["signing", "uploading", "confirming"]);
@@ -142,8 +143,8 @@ describe("uploadAvatar", () => {
     const outcome = await uploadAvatar(api, scripted(ok(1)), clock, request);
     expect(outcome.confirmedByClient).toBe(true);
     expect(api.confirmed).toEqual([{ version: 1700000001, signature: "resp1" }]);
-    expect(clock.now() - NOW).toBe(4000);
-    expect(api.polls).toBe(9); // at 0, 0.5 s, ... 4 s
+    expect(clock.now() - NOW).toBe(FIRST_POLL_MS + 4000);
+    expect(api.polls).toBe(9); // at 0.15 s, 0.65 s, ... 4.15 s: the last one past the 4 s deadline
   });
 
   it("ends at awaiting_moderation as a finished upload under review, without the confirm fallback", async () => {
