@@ -90,14 +90,8 @@ class AvatarController(Controller):
         """
         if not _SAFE_ID.match(caller.sub):
             raise Forbidden("This account cannot upload pictures (unsupported user id).")
-        services = services_of(state)
-        profiles, intents, settings, metrics = (
-            services.profiles,
-            provide_intents(state),
-            services.settings,
-            services.metrics,
-        )
-        account = services.account
+        services, intents = services_of(state), provide_intents(state)
+        profiles, settings, metrics, account = services.profiles, services.settings, services.metrics, services.account
         upload_id = secrets.token_hex(12)
         public_id = f"{settings.avatar_prefix}/{caller.sub}/{upload_id}"
         # Two round trips, the reservation and the intent, when this instance knows the user's quota state (it

@@ -63,11 +63,11 @@ export interface UploadOutcome {
 export const AWAITING_MODERATION = "awaiting_moderation";
 
 /**
- * The first status poll waits this long after Cloudinary answers the upload. Cloudinary sends its notification
- * only after that answer, so a poll at once found the upload still pending every time, and the picture showed
- * at the next poll, half a second later. Measured on the emulator, 30 uploads each way: polling at once took
- * 2 polls every time and showed the picture at ~510 ms; waiting 150 ms took 1 poll every time and showed it at
- * ~160 ms.
+ * The first status poll waits this long after Cloudinary answers the upload. The notification arrives after that
+ * answer, so a poll at once found the upload still pending, and the picture showed at the next poll, half a
+ * second later. Measured on the emulator, 30 uploads each way: polling at once took 2 polls every time and
+ * showed the picture at ~510 ms; waiting 150 ms took 1 poll every time and showed it at ~160 ms. Where a
+ * notification takes longer (Cloudinary does not document its delay), the picture shows 150 ms later at worst.
  */
 export const FIRST_POLL_MS = 150;
 
