@@ -184,19 +184,30 @@ async def test_the_running_worker_is_woken_by_jobs_enqueued_during_a_batch_and_d
 ) -> None:
     # A poll interval no test waits out: every job here must be reached through a wake-up or a full claim.
     patient = Retry(lease_seconds=30, max_attempts=3, backoff_seconds=2, backoff_max_seconds=5, poll_seconds=600)
-    wake = asyncio.Event()
-    jobs: JobQueue[Mail] = JobQueue(collection, Mail, FakeClock(), wake)
-    sent: list[str] = []
-    all_sent = asyncio.Event()
     total = CLAIM_LIMIT + 6
+    all_finished = asyncio.Event()
+
+    class CountingQueue(JobQueue[Mail]):
+        """The real queue; it says when the last job's finish is written (performing it is not the end)."""
+
+        finished = 0
+
+        async def finish(self, job: Mail, finished: Finished | None = None) -> bool:
+            written = await super().finish(job, finished)
+            self.finished += 1
+            if self.finished == total + 2:
+                all_finished.set()
+            return written
+
+    wake = asyncio.Event()
+    jobs = CountingQueue(collection, Mail, FakeClock(), wake)
+    sent: list[str] = []
 
     async def perform(job: Mail) -> Finished:
         sent.append(job.id)
         if job.id == "mail:first":
             # Enqueued while its batch is being performed: the wake-up must not be lost to the batch's end.
             await jobs.enqueue(Mail(id="mail:during", to="d@example.com"))
-        if len(sent) == total + 2:
-            all_sent.set()
         return Finished()
 
     worker = JobWorker("mail", jobs, perform, patient, wake=wake)
@@ -205,7 +216,7 @@ async def test_the_running_worker_is_woken_by_jobs_enqueued_during_a_batch_and_d
         await jobs.enqueue(Mail(id="mail:first", to="f@example.com"))
         for n in range(total):
             await jobs.enqueue(Mail(id=f"mail:{n}", to=f"{n}@example.com"))
-        await asyncio.wait_for(all_sent.wait(), timeout=20)
+        await asyncio.wait_for(all_finished.wait(), timeout=20)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
