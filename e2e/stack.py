@@ -57,6 +57,11 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
     @property
+    def profile_database(self) -> str:
+        """profile-service's database in this stack's MongoDB."""
+        return f"profiles_{self.run_id}"
+
+    @property
     def cloudinary_url(self) -> str:
         """The emulator's account, as the services see it."""
         return f"cloudinary://{API_KEY}:{self.api_secret}@{CLOUD_NAME}?upload_prefix={self.url('emulator')}"
@@ -123,7 +128,7 @@ class Stack:
             },
             "profile": {
                 "MONGODB_URI": self.mongodb_uri,
-                "PROFILE_DATABASE": f"profiles_{self.run_id}",
+                "PROFILE_DATABASE": self.profile_database,
                 "PROFILE_PORT": str(self.ports["profile"]),
                 "CLOUDINARY_URL": self.cloudinary_url,
                 "AUTH_ISSUER": self.issuer,

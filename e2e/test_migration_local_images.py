@@ -50,7 +50,7 @@ def run(stack: Stack, args: list[str]) -> subprocess.CompletedProcess[str]:
 def migrated(stack: Stack) -> int:
     client: MongoClient[dict[str, Any]]
     with MongoClient(stack.mongodb_uri, serverSelectionTimeoutMS=2000) as client:
-        return client[f"profiles_{stack.run_id}"]["migrations"].count_documents({"status": "migrated"})
+        return client[stack.profile_database]["migrations"].count_documents({"status": "migrated"})
 
 
 def test_a_dry_run_then_a_killed_run_then_two_full_runs_upload_each_image_once(
