@@ -280,6 +280,9 @@ function TwoStep() {
   );
 }
 
+// The current-password input's name: its errors are keyed by it, and the API's `password` problem maps to it.
+const CURRENT_FIELD = "current_password";
+
 function PasswordChange() {
   const { account } = useSession();
   const [current, setCurrent] = useState("");
@@ -294,7 +297,7 @@ function PasswordChange() {
       setRepeat("");
       setDone("Password changed. You're still signed in here; every other device was signed out.");
     },
-    (e): FormErrors => reauthErrors(e, { password: "current_password" }),
+    (e): FormErrors => reauthErrors(e, { password: CURRENT_FIELD }),
   );
   const errors = error ?? {};
 
@@ -302,7 +305,7 @@ function PasswordChange() {
     event.preventDefault();
     setDone(null);
     const found = newPasswordErrors(password, repeat);
-    if (!current) found.current_password = "Enter your current password.";
+    if (!current) found[CURRENT_FIELD] = "Enter your current password.";
     if (Object.keys(found).length > 0) setError(found);
     else void run();
   };
@@ -314,12 +317,12 @@ function PasswordChange() {
         <FormAlert message={errors.form} />
         <Field
           label="Current password"
-          name="current_password"
+          name={CURRENT_FIELD}
           type="password"
           autoComplete="current-password"
           required
           value={current}
-          error={errors.current_password}
+          error={errors[CURRENT_FIELD]}
           onChange={(e) => setCurrent(e.target.value)}
         />
         <NewPasswordFields
