@@ -37,13 +37,13 @@ from bench.upload_pipeline import (
     STATUS_POLL_SECONDS,
     CountingProxy,
     browser_upload,
-    outbox_empty,
+    outbox_drained,
     photo,
     proxied_env,
 )
 from devstack.mongo import free_port
 from devstack.processes import ServerProcess
-from e2e.pipeline import User, register, wait_for
+from e2e.pipeline import User, register
 from e2e.stack import Stack
 
 SEED = Path(__file__).resolve().parent / "seed"
@@ -130,7 +130,7 @@ def ours(stack: Stack, idle: dict[str, float], proxies: list[CountingProxy], dat
         return uploads
 
     def drained() -> None:
-        wait_for("the outbox to drain", lambda: outbox_empty(stack), timeout=120)
+        outbox_drained(stack, timeout=120)
 
     drained()
     pids = {name: stack.processes[name].pid for name in ("profile", "auth")}

@@ -18,11 +18,9 @@ import threading
 import time
 from datetime import datetime
 from functools import partial
-from typing import Any
 
 import httpx
 from PIL import Image
-from pymongo import MongoClient
 
 from bench.measure import Row, bench_stack, percentile, save
 from devstack.mongo import free_port
@@ -116,13 +114,12 @@ def photo(target: int) -> bytes:
     return data
 
 
-def outbox_empty(stack: Stack) -> bool:
-    """No job waits in profile-service's outbox, read from MongoDB by the bench itself. Not through `/metrics`:
-    a scrape costs profile-service ~2 ms of CPU (its gauges' reads), which `seed_comparison` would charge to
-    our uploads while it waits for the drain."""
-    client: MongoClient[dict[str, Any]]
-    with MongoClient(stack.mongodb_uri, serverSelectionTimeoutMS=5000) as client:
-        return client[stack.profile_database]["outbox"].count_documents({"status": PENDING}) == 0
+def outbox_drained(stack: Stack, timeout: float) -> None:
+    """Wait until no job waits in profile-service's outbox, read from MongoDB by the bench itself. Not through
+    `/metrics`: a scrape costs profile-service ~2 ms of CPU (its gauges' reads), which `seed_comparison` would
+    charge to our uploads while it waits for the drain."""
+    with stack.profile_db() as db:
+        wait_for("the outbox to drain", lambda: db["outbox"].count_documents({"status": PENDING}) == 0, timeout=timeout)
 
 
 def browser_upload(stack: Stack, front: str, user: User, data: bytes) -> None:
@@ -150,11 +147,11 @@ def bytes_per_upload(stack: Stack, proxies: list[CountingProxy], front: str) -> 
     rows = []
     for label, target in SIZES.items():
         data = photo(target)
-        wait_for("the outbox to drain", lambda: outbox_empty(stack), timeout=60)
+        outbox_drained(stack, timeout=60)
         before = sum(p.total for p in proxies)
         for _ in range(UPLOADS_PER_SIZE):
             browser_upload(stack, front, user, data)
-        wait_for("the outbox to drain", lambda: outbox_empty(stack), timeout=60)
+        outbox_drained(stack, timeout=60)
         # Late notification retries or eager notifications land within the drain wait above.
         per_upload = (sum(p.total for p in proxies) - before) / UPLOADS_PER_SIZE
         rows.append(

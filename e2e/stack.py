@@ -5,15 +5,19 @@ MongoDB is the test session's server (devstack's pytest plugin); each `Stack` ge
 own. Every process is stopped when the stack stops, and its log is kept under `e2e/artifacts/`.
 """
 
+import contextlib
 import hashlib
 import json
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pymongo import MongoClient
+from pymongo.database import Database
 
 from devstack.mailsink import MailSink
 from devstack.mongo import free_port
@@ -60,6 +64,13 @@ class Stack:
     def profile_database(self) -> str:
         """profile-service's database in this stack's MongoDB."""
         return f"profiles_{self.run_id}"
+
+    @contextlib.contextmanager
+    def profile_db(self) -> Iterator[Database[dict[str, Any]]]:
+        """profile-service's database, read directly by a test or bench (its own client, closed on exit)."""
+        client: MongoClient[dict[str, Any]]
+        with MongoClient(self.mongodb_uri, serverSelectionTimeoutMS=5000) as client:
+            yield client[self.profile_database]
 
     @property
     def cloudinary_url(self) -> str:

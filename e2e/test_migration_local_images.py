@@ -8,11 +8,9 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from pymongo import MongoClient
 
 from e2e.pipeline import faults, image_bytes, notifications, reset_emulator, resources, wait_for
 from e2e.stack import ROOT, Stack
@@ -48,9 +46,8 @@ def run(stack: Stack, args: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def migrated(stack: Stack) -> int:
-    client: MongoClient[dict[str, Any]]
-    with MongoClient(stack.mongodb_uri, serverSelectionTimeoutMS=2000) as client:
-        return client[stack.profile_database]["migrations"].count_documents({"status": "migrated"})
+    with stack.profile_db() as db:
+        return db["migrations"].count_documents({"status": "migrated"})
 
 
 def test_a_dry_run_then_a_killed_run_then_two_full_runs_upload_each_image_once(
