@@ -235,7 +235,8 @@ async def running(services: Services, *, background: bool = True) -> AsyncIterat
             )
         else:
             # Two rounds of server selection: the first attempt to create the indexes and its retry.
-            await asyncio.wait_for(mongo.indexes_ready.wait(), timeout=2 * settings.mongodb_timeout_ms / 1000 + 1)
+            async with asyncio.timeout(2 * settings.mongodb_timeout_ms / 1000 + 1):
+                await mongo.indexes_ready.wait()
         try:
             yield services
         finally:

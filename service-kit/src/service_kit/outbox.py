@@ -243,8 +243,11 @@ class JobWorker(Generic[JobT]):
                 logger.warning("%s: database unavailable (%s)", self.name, type(exc).__name__)
             except Exception:
                 logger.exception("%s: unexpected error", self.name)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that lands in the same
+            # loop turn as the wake-up, and the worker would not stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._retry.poll_seconds)
+                async with asyncio.timeout(self._retry.poll_seconds):
+                    await self._wake.wait()
 
     async def _perform(self, job: JobT) -> None:
         attributes = {"job.id": job.id, "job.attempt": str(job.attempts), **self._span_attributes(job)}

@@ -4,7 +4,7 @@ workers, retries with backoff, dead letters, and what a finished job records."""
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -223,3 +223,40 @@ async def test_the_running_worker_is_woken_by_jobs_enqueued_during_a_batch_and_d
 
     assert sorted(sent) == sorted(["mail:first", "mail:during", *(f"mail:{n}" for n in range(total))])
     assert await jobs.counts() == {DONE: total + 2}
+
+
+async def test_the_running_worker_stops_when_cancelled_as_its_wake_up_arrives(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    # Python 3.11's asyncio.wait_for returns the awaited result, dropping the cancellation, when both land in the
+    # same loop turn: a worker waiting that way kept running (a test's teardown hung, a shutdown would too).
+    patient = Retry(lease_seconds=30, max_attempts=3, backoff_seconds=2, backoff_max_seconds=5, poll_seconds=600)
+
+    class Parked(asyncio.Event):
+        """The worker's wake-up; `waiting` is set once the worker waits on it (nothing left to claim)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.waiting = asyncio.Event()
+
+        async def wait(self) -> Literal[True]:
+            self.waiting.set()
+            return await super().wait()
+
+    wake = Parked()
+    jobs = JobQueue(collection, Mail, FakeClock(), wake)
+
+    async def perform(job: Mail) -> Finished:
+        return Finished()
+
+    running = asyncio.create_task(JobWorker("mail", jobs, perform, patient, wake=wake).run())
+    try:
+        await asyncio.wait_for(wake.waiting.wait(), timeout=20)
+        wake.set()  # a job enqueued, say, in the same turn as the shutdown
+        running.cancel()
+        async with asyncio.timeout(10):
+            await asyncio.gather(running, return_exceptions=True)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert running.cancelled()

@@ -198,8 +198,11 @@ class ChangeFeed:
             if page.changes or remaining <= 0:
                 return page
             # Woken at once by a write through this instance; other instances' writes are seen at the next poll.
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can drop the cancellation of a long poll whose
+            # client went away (service_kit.outbox has the same wait).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(written.wait(), timeout=min(remaining, POLL_SECONDS))
+                async with asyncio.timeout(min(remaining, POLL_SECONDS)):
+                    await written.wait()
             if page.next_cursor != (after or ""):
                 after, start = page.next_cursor, parse_cursor(page.next_cursor)
 
