@@ -107,10 +107,9 @@ def main() -> list[Row]:
             },
             base_url=base_url,
             log_path=root / "auth-service.log",
-            health_path="/ready",
         )
         try:
-            server.start()
+            server.start(until="/ready")
             pids = {"auth-service": server.pid, "mongodb": mongo.pid}
             rows, raw = run(base_url, root, {name: pid for name, pid in pids.items() if pid is not None})
         finally:

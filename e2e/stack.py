@@ -151,7 +151,7 @@ class Stack:
         }
 
     def start(self, names: tuple[str, ...] = ("emulator", "auth", "profile"), **extra_env: dict[str, str]) -> "Stack":
-        """Start the named processes in order (each waits for its /health); `extra_env[name]` adds variables."""
+        """Start the named processes in order, each once its /ready answers; `extra_env[name]` adds variables."""
         envs = self.environments()
         if "auth" in names:
             self.start_mail_sink()
@@ -164,7 +164,7 @@ class Stack:
                 base_url=self.url(name),
                 log_path=ARTIFACTS / f"{self.run_id}-{name}.log",
             )
-            self.processes[name] = process.start()
+            self.processes[name] = process.start(until="/ready")
         return self
 
     def stop(self) -> None:
@@ -214,7 +214,9 @@ class Stack:
         return process
 
     def restart(self, name: str) -> None:
-        """Stop one process and start it again with the same environment."""
+        """Stop one process and start it again with the same environment, returning once its /ready answers.
+
+        /health alone is not enough: a restarted service answers 503 until it has made sure of its indexes."""
         process = self.processes[name]
         process.stop()
-        process.start()
+        process.start(until="/ready")

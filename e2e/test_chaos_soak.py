@@ -125,13 +125,6 @@ def _outage(stack: Stack, mongo_server: MongoServer) -> Callable[[], None]:
     return restore
 
 
-def _ready(stack: Stack, name: str) -> bool:
-    try:
-        return httpx.get(stack.url(name, "/ready"), timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @dataclass
 class ScriptedAdmin:
     """Works through the review queue (`GET /admin/moderation?status=pending`, oldest first) in a thread, approving
@@ -309,11 +302,12 @@ def soak(stack: Stack, mongo_server: MongoServer, users: int, uploads: int, mode
         futures = [pool.submit(one_user, i) for i in range(users)]
         assert run.halfway.wait(timeout=300), "half of the uploads did not happen within 300 s"
         restore = _outage(stack, mongo_server)
+        profile_process = stack.processes["profile"]
         try:
-            wait_for("profile /ready to see the outage", lambda: not _ready(stack, "profile"), timeout=30)
+            wait_for("profile /ready to see the outage", lambda: not profile_process.answers("/ready"), timeout=30)
         finally:
             restore()
-        wait_for("profile /ready after the restart", lambda: _ready(stack, "profile"), timeout=60)
+        wait_for("profile /ready after the restart", lambda: profile_process.answers("/ready"), timeout=60)
         for future in futures:
             future.result(timeout=600)
     uploaded_seconds = time.monotonic() - started

@@ -40,7 +40,7 @@ def pair(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) ->
             base_url=running.url("profile-b"),
             log_path=ARTIFACTS / f"{running.run_id}-profile-b.log",
         )
-        running.processes["profile-b"] = second.start()  # stopped with the stack
+        running.processes["profile-b"] = second.start(until="/ready")  # stopped with the stack
         yield running
 
 

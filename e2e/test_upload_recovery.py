@@ -85,21 +85,6 @@ def test_an_unused_intent_expires_and_cloudinary_refuses_its_parameters(recoveri
     assert profile(recovering, user)["avatar"] is None
 
 
-def wait_until_ready(stack: Stack, name: str) -> None:
-    wait_for(
-        f"{name} /ready",
-        lambda: _ready(stack.url(name, "/ready")),
-        timeout=30,
-    )
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 def test_mongodb_down_when_the_notification_arrives_is_a_503_and_the_retry_applies_it(
     recovering: Stack, mongo_server: MongoServer
 ) -> None:
@@ -130,8 +115,8 @@ def test_mongodb_down_when_the_notification_arrives_is_a_503_and_the_retry_appli
         assert refused
     finally:
         restore()
-    wait_until_ready(recovering, "profile")
-    wait_until_ready(recovering, "auth")
+    recovering.processes["profile"].wait_until("/ready", timeout=30)
+    recovering.processes["auth"].wait_until("/ready", timeout=30)
 
     wait_for_status(recovering, user, ticket, "applied", timeout=30)
 

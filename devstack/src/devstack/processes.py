@@ -24,8 +24,11 @@ class ServerProcess:
     health_path: str = "/health"
     _process: "subprocess.Popen[bytes] | None" = field(default=None, repr=False)
 
-    def start(self, timeout: float = 30.0) -> "ServerProcess":
-        """Start the process and wait until `health_path` answers 200."""
+    def start(self, timeout: float = 30.0, *, until: str | None = None) -> "ServerProcess":
+        """Start the process and wait until `until` (by default `health_path`) answers 200.
+
+        `until="/ready"` waits for the service's dependencies too: a service is healthy as soon as it listens,
+        but answers 503 until, for one, its MongoDB indexes exist."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
@@ -36,22 +39,26 @@ class ServerProcess:
             start_new_session=True,
         )
         log.close()
-        self.wait_until_healthy(timeout)
+        self.wait_until(until or self.health_path, timeout)
         return self
 
-    def wait_until_healthy(self, timeout: float = 30.0) -> None:
-        """Poll the health endpoint until it answers 200; fail with the log tail if the process dies."""
+    def answers(self, path: str) -> bool:
+        """True when `path` answers 200 now."""
+        try:
+            return httpx.get(self.base_url + path, timeout=2.0).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def wait_until(self, path: str, timeout: float = 30.0) -> None:
+        """Poll `path` until it answers 200; fail with the log tail if the process dies or the time runs out."""
         deadline = time.monotonic() + timeout
-        url = self.base_url + self.health_path
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self._process.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(url, timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
+            if self.answers(path):
+                return
             time.sleep(0.05)
+        url = self.base_url + path
         raise TimeoutError(f"{self.name} did not answer {url} within {timeout:.0f}s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 40) -> str:
